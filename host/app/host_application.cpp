@@ -1,0 +1,129 @@
+#include "app/host_application.hpp"
+
+#include "app/host.hpp"
+#include "plugins/plugin_loader.hpp"
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+
+namespace plugin_host {
+namespace {
+
+sigset_t host_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (const int signal : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) sigaddset(&signals, signal);
+    return signals;
+}
+
+/// Waits for a stop signal; logs and ignores SIGHUP.
+int wait_for_stop_signal(Poco::Logger& logger) {
+    const sigset_t signals = host_signals();
+    for (;;) {
+        int signal = 0;
+        if (sigwait(&signals, &signal) != 0) continue;
+        if (signal != SIGHUP) return signal;
+        logger.information("SIGHUP received: nothing to reload");
+    }
+}
+
+}  // namespace
+
+void block_host_signals() {
+    const sigset_t signals = host_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+void HostApplication::defineOptions(Poco::Util::OptionSet& options) {
+    ServerApplication::defineOptions(options);
+    options.addOption(Poco::Util::Option("help", "h", "Print this help and exit.")
+                          .required(false)
+                          .repeatable(false));
+    options.addOption(Poco::Util::Option("config", "c",
+                                         "Read the configuration from FILE "
+                                         "(default: config/server.ini).")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+}
+
+void HostApplication::handleOption(const std::string& name, const std::string& value) {
+    ServerApplication::handleOption(name, value);
+    if (name == "help") {
+        help_requested_ = true;
+        stopOptionsProcessing();
+    } else if (name == "config") {
+        config_path_ = value;
+    }
+}
+
+void HostApplication::initialize(Poco::Util::Application& self) {
+    if (help_requested_) {
+        ServerApplication::initialize(self);
+        return;
+    }
+    try {
+        const IniFile ini = IniFile::load(config_path_);
+        config_ = read_host_config(ini);
+        config().add(ini.to_configuration(), PRIO_APPLICATION);
+    } catch (const ConfigError& error) {
+        startup_error_ = error.what();
+    }
+    try {
+        ServerApplication::initialize(self);  // configures logging from [logging.*]
+    } catch (const Poco::Exception& error) {
+        if (startup_error_.empty()) {
+            startup_error_ = config_path_ + ": [logging.*]: " + error.displayText();
+        }
+    }
+}
+
+int HostApplication::main(const std::vector<std::string>&) {
+    if (help_requested_) {
+        print_help();
+        return EXIT_OK;
+    }
+    if (!startup_error_.empty()) {
+        std::cerr << "plugin-host: " << startup_error_ << std::endl;
+        return EXIT_CONFIG;
+    }
+
+    Poco::Logger& logger = Poco::Logger::get("host");
+    std::optional<Host> host;
+    try {
+        host.emplace(std::move(*config_));
+    } catch (const PluginRefused& error) {
+        std::cerr << "plugin-host: " << error.what() << std::endl;
+        return EXIT_CONFIG;
+    } catch (const RouteConflict& error) {
+        std::cerr << "plugin-host: " << error.what() << std::endl;
+        return EXIT_CONFIG;
+    } catch (const Poco::Exception& error) {
+        std::cerr << "plugin-host: cannot listen: " << error.displayText() << std::endl;
+        logger.fatal("Cannot listen: " + error.displayText());
+        return EXIT_UNAVAILABLE;
+    }
+    host->start();
+
+    const int signal = wait_for_stop_signal(logger);
+    logger.information(std::string("Received ") + strsignal(signal) +
+                       ": finishing requests in flight, then stopping");
+    host->stop();
+    logger.information("Stopped");
+    return EXIT_OK;
+}
+
+void HostApplication::print_help() const {
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand(commandName());
+    help.setUsage("[--config FILE]");
+    help.setHeader("Serves HTTP endpoints provided by plugins, as configured in an INI file.");
+    help.format(std::cout);
+}
+
+}  // namespace plugin_host

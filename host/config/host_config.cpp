@@ -1,0 +1,152 @@
+#include "config/host_config.hpp"
+
+#include <charconv>
+#include <set>
+
+namespace plugin_host {
+namespace {
+
+constexpr std::string_view kPluginSectionPrefix = "plugin.";
+constexpr std::string_view kLoggingSectionPrefix = "logging.";
+
+/// Reads typed values from one section and remembers which keys it read, so that a key
+/// nobody reads (a typo) is reported instead of silently ignored.
+class SectionReader {
+public:
+    SectionReader(const IniFile& ini, std::string section) : ini_(ini), section_(std::move(section)) {}
+
+    std::string text(std::string_view key, std::string_view fallback) {
+        const IniFile::Entry* entry = lookup(key);
+        return entry ? entry->value : std::string(fallback);
+    }
+
+    std::string required_text(std::string_view key) {
+        const IniFile::Entry* entry = lookup(key);
+        if (!entry) ini_.fail(section_, key, "required key is missing");
+        if (entry->value.empty()) ini_.fail(section_, key, "must not be empty");
+        return entry->value;
+    }
+
+    long long integer(std::string_view key, long long fallback, long long min, long long max) {
+        const IniFile::Entry* entry = lookup(key);
+        if (!entry) return fallback;
+        long long value = 0;
+        const char* first = entry->value.data();
+        const char* last = first + entry->value.size();
+        const auto [end, error] = std::from_chars(first, last, value);
+        if (error != std::errc{} || end != last || value < min || value > max) {
+            ini_.fail(section_, key,
+                      "\"" + entry->value + "\" is not a whole number from " + std::to_string(min) +
+                          " to " + std::to_string(max));
+        }
+        return value;
+    }
+
+    std::chrono::milliseconds milliseconds(std::string_view key, long long fallback, long long min,
+                                           long long max) {
+        return std::chrono::milliseconds(integer(key, fallback, min, max));
+    }
+
+    bool boolean(std::string_view key, bool fallback) {
+        const IniFile::Entry* entry = lookup(key);
+        if (!entry) return fallback;
+        static const std::set<std::string, std::less<>> yes{"true", "yes", "on", "1"};
+        static const std::set<std::string, std::less<>> no{"false", "no", "off", "0"};
+        if (yes.contains(entry->value)) return true;
+        if (no.contains(entry->value)) return false;
+        ini_.fail(section_, key, "\"" + entry->value + "\" is not one of true/false, yes/no, on/off, 1/0");
+    }
+
+    /// Fails on the first key of the section that was never read.
+    void reject_unread_keys() const {
+        for (const std::string& key : ini_.keys_of(section_)) {
+            if (!read_.contains(key)) ini_.fail(section_, key, "unknown key");
+        }
+    }
+
+private:
+    const IniFile::Entry* lookup(std::string_view key) {
+        read_.emplace(key);
+        return ini_.find(section_ + "." + std::string(key));
+    }
+
+    const IniFile& ini_;
+    std::string section_;
+    std::set<std::string, std::less<>> read_;
+};
+
+ServerConfig read_server(const IniFile& ini) {
+    SectionReader server(ini, "server");
+    ServerConfig config;
+    config.address = server.text("address", "0.0.0.0");
+    config.port = static_cast<std::uint16_t>(server.integer("port", 8991, 0, 65535));
+    config.max_connections = static_cast<int>(server.integer("max_connections", 2048, 1, 100000));
+    config.max_queued = static_cast<int>(server.integer("max_queued", 256, 1, 100000));
+    config.listen_backlog = static_cast<int>(server.integer("listen_backlog", 4096, 1, 65535));
+    config.prestart_threads = server.boolean("prestart_threads", true);
+    config.thread_stack_kib = static_cast<int>(server.integer("thread_stack_kib", 256, 64, 65536));
+    config.keep_alive = server.boolean("keep_alive", true);
+    config.keep_alive_timeout = server.milliseconds("keep_alive_timeout_ms", 10000, 1, 3600000);
+    config.max_keep_alive_requests =
+        static_cast<int>(server.integer("max_keep_alive_requests", 0, 0, 1000000000));
+    config.receive_timeout = server.milliseconds("receive_timeout_ms", 60000, 1, 3600000);
+    config.max_body_bytes =
+        static_cast<std::size_t>(server.integer("max_body_bytes", 65536, 1, 1024 * 1024 * 1024));
+    server.reject_unread_keys();
+    return config;
+}
+
+std::chrono::milliseconds read_repository_delay(const IniFile& ini) {
+    SectionReader repository(ini, "repository");
+    const auto delay = repository.milliseconds("delay_ms", 2000, 0, 600000);
+    repository.reject_unread_keys();
+    return delay;
+}
+
+PluginConfig read_plugin(const IniFile& ini, const std::string& section) {
+    PluginConfig plugin;
+    plugin.name = section.substr(kPluginSectionPrefix.size());
+    if (plugin.name.empty()) ini.fail(section, "library", "the plugin section needs a name: [plugin.<name>]");
+    plugin.origin = ini.path().string() + ":" + std::to_string(ini.section_line(section));
+
+    SectionReader reader(ini, section);
+    std::filesystem::path library = reader.required_text("library");
+    if (library.is_relative()) library = std::filesystem::absolute(ini.path()).parent_path() / library;
+    plugin.library = library.lexically_normal();
+
+    for (const std::string& key : ini.keys_of(section)) {
+        plugin.settings.emplace(key, ini.find(section + "." + key)->value);
+    }
+    return plugin;
+}
+
+}  // namespace
+
+HostConfig read_host_config(const IniFile& ini) {
+    HostConfig config;
+    config.file = ini.path();
+    config.server = read_server(ini);
+    config.repository_delay = read_repository_delay(ini);
+
+    for (const IniFile::Section& section : ini.sections()) {
+        if (section.name.starts_with(kPluginSectionPrefix)) {
+            config.plugins.push_back(read_plugin(ini, section.name));
+        } else if (section.name != "server" && section.name != "repository" &&
+                   !section.name.starts_with(kLoggingSectionPrefix)) {
+            throw ConfigError(ini.path().string() + ":" + std::to_string(section.line) +
+                              ": unknown section [" + section.name +
+                              "] (known: [server], [repository], [plugin.<name>], [logging.*])");
+        }
+    }
+    if (config.plugins.empty()) {
+        throw ConfigError(ini.path().string() +
+                          ": no plugins configured: add a [plugin.<name>] section with a library key");
+    }
+    return config;
+}
+
+HostConfig load_host_config(const std::filesystem::path& file) {
+    return read_host_config(IniFile::load(file));
+}
+
+}  // namespace plugin_host

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "config/ini_file.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace plugin_host {
+
+/// [server]: how the HTTP server listens and how many connections it serves.
+struct ServerConfig {
+    std::string address;
+    std::uint16_t port = 0;
+    int max_connections = 0;  ///< pool threads = keep-alive connections served at once
+    int max_queued = 0;       ///< accepted connections that may wait for a free thread
+    int listen_backlog = 0;
+    bool prestart_threads = false;
+    int thread_stack_kib = 0;
+    bool keep_alive = false;
+    std::chrono::milliseconds keep_alive_timeout{};
+    int max_keep_alive_requests = 0;  ///< 0: unlimited
+    std::chrono::milliseconds receive_timeout{};
+    std::size_t max_body_bytes = 0;
+};
+
+/// [plugin.<name>]: one endpoint plugin.
+struct PluginConfig {
+    std::string name;
+    std::filesystem::path library;  ///< absolute, resolved against the config file's folder
+    std::map<std::string, std::string, std::less<>> settings;  ///< the whole section
+    std::string origin;  ///< "<file>:<line>" of the section, for messages
+};
+
+/// Everything server.ini says, validated. Read once on the main thread at start-up.
+struct HostConfig {
+    std::filesystem::path file;
+    ServerConfig server;
+    std::chrono::milliseconds repository_delay{};
+    std::vector<PluginConfig> plugins;
+};
+
+/// Validates the parsed file. Throws ConfigError naming the file, line and key of the first
+/// problem: a value of the wrong type or out of range, a missing required key, an unknown
+/// key or section.
+HostConfig read_host_config(const IniFile& ini);
+
+/// IniFile::load() followed by read_host_config().
+HostConfig load_host_config(const std::filesystem::path& file);
+
+}  // namespace plugin_host

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace plugin_host {
+
+/// A request as the dispatcher sees it: read off the socket, body complete.
+struct HttpRequest {
+    std::string method;
+    std::string path;          ///< the URI's path, without query string
+    std::string content_type;  ///< as sent, possibly with parameters
+    std::string body;
+};
+
+/// The answer to one request. The body is JSON.
+struct HttpResponse {
+    int status = 200;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  ///< beyond Content-Type/Length
+    bool close_connection = false;
+};
+
+}  // namespace plugin_host

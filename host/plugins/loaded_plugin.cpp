@@ -1,0 +1,20 @@
+#include "plugins/loaded_plugin.hpp"
+
+namespace plugin_host {
+
+LoadedPlugin::LoadedPlugin(std::string name, std::filesystem::path file, std::uint64_t generation,
+                           boost::dll::shared_library library,
+                           std::unique_ptr<plugin_api::EndpointPlugin> instance)
+    : name_(std::move(name)),
+      file_(std::move(file)),
+      generation_(generation),
+      loaded_at_(std::chrono::system_clock::now()),
+      library_(std::move(library)),
+      instance_(std::move(instance)) {}
+
+LoadedPlugin::~LoadedPlugin() {
+    instance_.reset();  // plugin code: must run while the library is still mapped
+    library_.unload();
+}
+
+}  // namespace plugin_host

@@ -1,0 +1,79 @@
+#include "routing/request_dispatcher.hpp"
+
+#include "http/json_text.hpp"
+
+#include <Poco/String.h>
+
+namespace plugin_host {
+namespace {
+
+bool is_json_content_type(std::string_view content_type) {
+    constexpr std::string_view kJson = "application/json";
+    if (content_type.size() < kJson.size()) return false;
+    if (Poco::icompare(std::string(content_type.substr(0, kJson.size())), std::string(kJson)) != 0) {
+        return false;
+    }
+    const std::string_view rest = content_type.substr(kJson.size());
+    return rest.empty() || rest.front() == ';' || rest.front() == ' ';
+}
+
+HttpResponse method_not_allowed(std::string_view method, std::string_view path, std::string allow) {
+    HttpResponse response = error_response(
+        405, std::string(method) + " is not allowed on " + std::string(path) + " (allowed: " + allow + ")");
+    response.headers.emplace_back("Allow", std::move(allow));
+    return response;
+}
+
+}  // namespace
+
+HttpResponse error_response(int status, std::string_view message) {
+    return {status, json_error(message), {}, false};
+}
+
+RequestDispatcher::RequestDispatcher(const Router& router, const ExecutionService& execution)
+    : router_(router), execution_(execution) {}
+
+void RequestDispatcher::add_host_endpoint(std::string method, std::string path, HostHandler handler) {
+    host_endpoints_.push_back({std::move(method), std::move(path), std::move(handler)});
+}
+
+HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request, bool& matched) const {
+    std::string allow;
+    for (const HostEndpoint& endpoint : host_endpoints_) {
+        if (endpoint.path != request.path) continue;
+        matched = true;
+        if (endpoint.method == request.method) return endpoint.handler(request);
+        if (!allow.empty()) allow += ", ";
+        allow += endpoint.method;
+    }
+    if (!matched) return {};
+    return method_not_allowed(request.method, request.path, std::move(allow));
+}
+
+HttpResponse RequestDispatcher::dispatch(const HttpRequest& request) const {
+    try {
+        bool host_path = false;
+        HttpResponse host_response = dispatch_to_host(request, host_path);
+        if (host_path) return host_response;
+
+        const Router::Match match = router_.find(request.method, request.path);
+        switch (match.outcome) {
+        case Router::Outcome::not_found:
+            return error_response(404, "no endpoint at " + request.path);
+        case Router::Outcome::method_not_allowed:
+            return method_not_allowed(request.method, request.path, match.allow);
+        case Router::Outcome::found:
+            break;
+        }
+        if (!is_json_content_type(request.content_type)) {
+            return error_response(415, "Content-Type must be application/json");
+        }
+        const plugin_api::Reply reply =
+            execution_.execute(match.endpoint->plugin_name, request.body, match.endpoint->callback);
+        return {reply.status, reply.body, {}, false};
+    } catch (...) {
+        return error_response(500, "internal error");
+    }
+}
+
+}  // namespace plugin_host

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "http/http_exchange.hpp"
+#include "routing/router.hpp"
+#include "services/execution_service.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace plugin_host {
+
+/// Where a request is routed: first the host's own endpoints (/healthz, ...), then the
+/// plugins' endpoints through the Router, whose callbacks run inside the execution service.
+/// Unknown path → 404, known path with another method → 405 with Allow, plugin endpoint
+/// without a JSON Content-Type → 415.
+class RequestDispatcher {
+public:
+    using HostHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+    RequestDispatcher(const Router& router, const ExecutionService& execution);
+
+    /// Adds an endpoint served by the host itself. Only before the server starts.
+    void add_host_endpoint(std::string method, std::string path, HostHandler handler);
+
+    /// Called on request threads, concurrently. Never throws.
+    HttpResponse dispatch(const HttpRequest& request) const;
+
+private:
+    struct HostEndpoint {
+        std::string method;
+        std::string path;
+        HostHandler handler;
+    };
+
+    HttpResponse dispatch_to_host(const HttpRequest& request, bool& matched) const;
+
+    const Router& router_;
+    const ExecutionService& execution_;
+    std::vector<HostEndpoint> host_endpoints_;
+};
+
+/// An error response with the body {"error": message}.
+HttpResponse error_response(int status, std::string_view message);
+
+}  // namespace plugin_host

@@ -1,0 +1,27 @@
+#include "services/repository_service.hpp"
+
+#include "http/json_text.hpp"
+
+#include <thread>
+
+namespace plugin_host {
+
+RepositoryService::RepositoryService(std::chrono::milliseconds delay, Poco::Logger& logger)
+    : delay_(delay), logger_(logger) {}
+
+plugin_api::Reply RepositoryService::call(std::span<const std::string> names,
+                                          const plugin_api::Payload& payload) {
+    std::string joined;
+    for (const std::string& name : names) {
+        if (!joined.empty()) joined += ',';
+        joined += name;
+    }
+    if (logger_.information()) {
+        logger_.information("Executing " + joined + " with data: " + json_escape(payload.sequence));
+    }
+    if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
+    if (logger_.information()) logger_.information("Executed " + joined);
+    return {200, json_object("result", joined + " Executed")};
+}
+
+}  // namespace plugin_host
