@@ -106,8 +106,10 @@ std::chrono::milliseconds read_repository_delay(const IniFile& ini) {
 PluginConfig read_plugin(const IniFile& ini, const std::string& section) {
     PluginConfig plugin;
     plugin.name = section.substr(kPluginSectionPrefix.size());
-    if (plugin.name.empty()) ini.fail(section, "library", "the plugin section needs a name: [plugin.<name>]");
     plugin.origin = ini.path().string() + ":" + std::to_string(ini.section_line(section));
+    if (plugin.name.empty()) {
+        throw ConfigError(plugin.origin + ": [" + section + "] needs a name: [plugin.<name>]");
+    }
 
     SectionReader reader(ini, section);
     std::filesystem::path library = reader.required_text("library");

@@ -3,9 +3,61 @@
 #include <Poco/JSONString.h>
 
 namespace plugin_host {
+namespace {
+
+/// Length of the well-formed UTF-8 sequence at the start of `text`, or 0 if it is not one.
+std::size_t utf8_sequence_length(std::string_view text) {
+    const auto* byte = reinterpret_cast<const unsigned char*>(text.data());
+    const unsigned char lead = byte[0];
+    if (lead < 0x80) return 1;
+    std::size_t length = 0;
+    unsigned int code_point = 0;
+    if ((lead & 0xE0) == 0xC0) {
+        length = 2;
+        code_point = lead & 0x1Fu;
+    } else if ((lead & 0xF0) == 0xE0) {
+        length = 3;
+        code_point = lead & 0x0Fu;
+    } else if ((lead & 0xF8) == 0xF0) {
+        length = 4;
+        code_point = lead & 0x07u;
+    } else {
+        return 0;
+    }
+    if (text.size() < length) return 0;
+    for (std::size_t i = 1; i < length; ++i) {
+        if ((byte[i] & 0xC0) != 0x80) return 0;
+        code_point = (code_point << 6) | (byte[i] & 0x3Fu);
+    }
+    static constexpr unsigned int kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code_point < kSmallest[length] || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+        return 0;
+    }
+    return length;
+}
+
+/// `text` with every byte that is not part of well-formed UTF-8 replaced by U+FFFD.
+std::string replace_invalid_utf8(std::string_view text) {
+    std::string clean;
+    clean.reserve(text.size());
+    while (!text.empty()) {
+        const std::size_t length = utf8_sequence_length(text);
+        if (length == 0) {
+            clean += "\xEF\xBF\xBD";
+            text.remove_prefix(1);
+        } else {
+            clean.append(text.substr(0, length));
+            text.remove_prefix(length);
+        }
+    }
+    return clean;
+}
+
+}  // namespace
 
 std::string json_escape(std::string_view text) {
-    return Poco::toJSON(std::string(text), 0);
+    return Poco::toJSON(is_valid_utf8(text) ? std::string(text) : replace_invalid_utf8(text), 0);
 }
 
 std::string json_object(std::string_view key, std::string_view value) {
@@ -13,39 +65,10 @@ std::string json_object(std::string_view key, std::string_view value) {
 }
 
 bool is_valid_utf8(std::string_view text) {
-    const auto* byte = reinterpret_cast<const unsigned char*>(text.data());
-    const auto* end = byte + text.size();
-    while (byte < end) {
-        const unsigned char lead = *byte;
-        if (lead < 0x80) {
-            ++byte;
-            continue;
-        }
-        int length = 0;
-        unsigned int code_point = 0;
-        if ((lead & 0xE0) == 0xC0) {
-            length = 2;
-            code_point = lead & 0x1Fu;
-        } else if ((lead & 0xF0) == 0xE0) {
-            length = 3;
-            code_point = lead & 0x0Fu;
-        } else if ((lead & 0xF8) == 0xF0) {
-            length = 4;
-            code_point = lead & 0x07u;
-        } else {
-            return false;
-        }
-        if (end - byte < length) return false;
-        for (int i = 1; i < length; ++i) {
-            if ((byte[i] & 0xC0) != 0x80) return false;
-            code_point = (code_point << 6) | (byte[i] & 0x3Fu);
-        }
-        static constexpr unsigned int kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (code_point < kSmallest[length] || code_point > 0x10FFFF ||
-            (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-            return false;
-        }
-        byte += length;
+    while (!text.empty()) {
+        const std::size_t length = utf8_sequence_length(text);
+        if (length == 0) return false;
+        text.remove_prefix(length);
     }
     return true;
 }

@@ -6,7 +6,8 @@
 namespace plugin_host {
 
 /// `text` escaped for use inside a JSON string (quotes, backslashes, control characters),
-/// without the surrounding quotes. Also safe to put into a single log line.
+/// without the surrounding quotes; bytes that are not UTF-8 become U+FFFD. Also safe to put
+/// into a single log line.
 std::string json_escape(std::string_view text);
 
 /// {"<key>":"<value>"}, both escaped.

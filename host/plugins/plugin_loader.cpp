@@ -65,7 +65,7 @@ PluginLoad load_plugin(const PluginConfig& config, std::uint64_t generation,
 
     std::error_code status_error;
     if (!std::filesystem::is_regular_file(config.library, status_error)) {
-        throw refuse(status_error ? status_error.message() : "no such file");
+        throw refuse(status_error ? status_error.message() : "not a regular file");
     }
 
     boost::dll::shared_library library;

@@ -1,0 +1,170 @@
+// Tests of the plugin-host executable itself: options, start-up errors, signals.
+#include <gtest/gtest.h>
+
+#include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_host.hpp"
+#include "test_paths.hpp"
+
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+
+#include <csignal>
+#include <fstream>
+#include <future>
+#include <thread>
+
+namespace {
+
+using test_support::post_json;
+using test_support::seed_body;
+
+struct Finished {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+/// Runs plugin-host with `args` to completion.
+Finished run_host(const std::vector<std::string>& args) {
+    Poco::Pipe out;
+    Poco::Pipe err;
+    Poco::ProcessHandle process = Poco::Process::launch(test_paths::kHostExecutable, args, nullptr, &out, &err);
+    Finished finished;
+    Poco::PipeInputStream out_stream(out);
+    Poco::PipeInputStream err_stream(err);
+    auto err_text = std::async(std::launch::async, [&err_stream] {
+        std::string text;
+        Poco::StreamCopier::copyToString(err_stream, text);
+        return text;
+    });
+    Poco::StreamCopier::copyToString(out_stream, finished.out);
+    finished.err = err_text.get();
+    finished.exit_code = process.wait();
+    return finished;
+}
+
+std::uint16_t free_port() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return socket.address().port();
+}
+
+std::filesystem::path write_config(const test_support::TempDir& dir, const std::string& text) {
+    std::ofstream(dir / "server.ini") << text;
+    return dir / "server.ini";
+}
+
+/// A plugin-host process serving the seed plugins on a free loopback port.
+class HostProcess {
+public:
+    explicit HostProcess(int delay_ms)
+        : port_(free_port()),
+          config_(write_config(dir_, "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port_) +
+                                         "\nmax_connections = 32\n[repository]\ndelay_ms = " +
+                                         std::to_string(delay_ms) + "\n" +
+                                         test_support::seed_plugins_ini())),
+          process_(Poco::Process::launch(test_paths::kHostExecutable, {"--config", config_.string()})) {}
+
+    ~HostProcess() {
+        if (Poco::Process::isRunning(process_)) Poco::Process::kill(process_);
+    }
+
+    bool wait_until_healthy() const {
+        for (int attempt = 0; attempt < 100; ++attempt) {
+            try {
+                if (test_support::send_request(port_, "GET", "/healthz").status == 200) return true;
+            } catch (const Poco::Exception&) {
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return false;
+    }
+
+    void signal(int number) const { ::kill(process_.id(), number); }
+    int wait() const { return process_.wait(); }
+    std::uint16_t port() const { return port_; }
+
+private:
+    test_support::TempDir dir_;
+    std::uint16_t port_;
+    std::filesystem::path config_;
+    Poco::ProcessHandle process_;
+};
+
+TEST(HostApplication, HelpDescribesTheOptionsAndExitsZero) {
+    const Finished finished = run_host({"--help"});
+    EXPECT_EQ(finished.exit_code, 0);
+    EXPECT_NE(finished.out.find("--config=FILE"), std::string::npos) << finished.out;
+    EXPECT_NE(finished.out.find("--help"), std::string::npos);
+}
+
+TEST(HostApplication, ConfigErrorStopsStartUpNamingFileLineAndKey) {
+    test_support::TempDir dir;
+    const auto config = write_config(dir, "[server]\nport = eighty\n" + test_support::seed_plugins_ini());
+    const Finished finished = run_host({"--config", config.string()});
+    EXPECT_EQ(finished.exit_code, 78);  // EX_CONFIG
+    EXPECT_EQ(finished.err, "plugin-host: " + config.string() +
+                                ":2: [server] port: \"eighty\" is not a whole number from 0 to 65535\n");
+}
+
+TEST(HostApplication, MissingConfigFileIsNamed) {
+    const Finished finished = run_host({"--config", "/nonexistent/server.ini"});
+    EXPECT_EQ(finished.exit_code, 78);
+    EXPECT_EQ(finished.err, "plugin-host: /nonexistent/server.ini: cannot open the configuration file\n");
+}
+
+TEST(HostApplication, UnloadablePluginStopsStartUpNamingPluginAndFile) {
+    test_support::TempDir dir;
+    const auto config = write_config(dir, "[server]\nport = 0\n[plugin.ghost]\nlibrary = ghost.so\n");
+    const Finished finished = run_host({"--config", config.string()});
+    EXPECT_EQ(finished.exit_code, 78);
+    EXPECT_NE(finished.err.find("plugin 'ghost' (" + (dir / "ghost.so").string() + "): No such file or directory"),
+              std::string::npos)
+        << finished.err;
+}
+
+TEST(HostApplication, InvalidLoggingConfigurationIsReported) {
+    test_support::TempDir dir;
+    const auto config = write_config(dir, "[server]\nport = 0\n" + test_support::seed_plugins_ini() +
+                                              "[logging.channels.c]\nclass = NoSuchChannel\n");
+    const Finished finished = run_host({"--config", config.string()});
+    EXPECT_EQ(finished.exit_code, 78);
+    EXPECT_NE(finished.err.find("[logging.*]"), std::string::npos) << finished.err;
+    EXPECT_NE(finished.err.find("NoSuchChannel"), std::string::npos) << finished.err;
+}
+
+TEST(HostApplication, SigtermLetsTheRequestInFlightFinishThenExitsZero) {
+    HostProcess host(600);
+    ASSERT_TRUE(host.wait_until_healthy());
+    auto in_flight = std::async(std::launch::async, [port = host.port()] {
+        return post_json(port, "/first", seed_body("first"));
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    host.signal(SIGTERM);
+    const auto response = in_flight.get();
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.body, R"({"result":"first_first,first_second Executed"})");
+    EXPECT_EQ(host.wait(), 0);
+}
+
+TEST(HostApplication, SigintStopsCleanly) {
+    HostProcess host(0);
+    ASSERT_TRUE(host.wait_until_healthy());
+    host.signal(SIGINT);
+    EXPECT_EQ(host.wait(), 0);
+}
+
+TEST(HostApplication, SighupDoesNotKillTheServer) {
+    HostProcess host(0);
+    ASSERT_TRUE(host.wait_until_healthy());
+    host.signal(SIGHUP);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(post_json(host.port(), "/second", seed_body("second")).status, 200);
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0);
+}
+
+}  // namespace

@@ -1,0 +1,163 @@
+#include "config/host_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_paths.hpp"
+
+namespace plugin_host {
+namespace {
+
+HostConfig read(std::string_view text) { return read_host_config(IniFile::parse(text, "/etc/ph/server.ini")); }
+
+std::string error_of(std::string_view text) {
+    try {
+        read(text);
+    } catch (const ConfigError& error) {
+        return error.what();
+    }
+    return "no error";
+}
+
+constexpr std::string_view kOnePlugin = "[plugin.first]\nlibrary = plugins/first.so\n";
+
+TEST(HostConfig, ReadsEveryServerSetting) {
+    const HostConfig config = read(
+        "[server]\n"
+        "address = 127.0.0.1\n"
+        "port = 9000\n"
+        "max_connections = 1500\n"
+        "max_queued = 10\n"
+        "listen_backlog = 128\n"
+        "prestart_threads = no\n"
+        "thread_stack_kib = 512\n"
+        "keep_alive = off\n"
+        "keep_alive_timeout_ms = 1234\n"
+        "max_keep_alive_requests = 7\n"
+        "receive_timeout_ms = 4321\n"
+        "max_body_bytes = 100\n"
+        "[repository]\n"
+        "delay_ms = 0\n"
+        "[plugin.first]\n"
+        "library = plugins/first.so\n");
+    EXPECT_EQ(config.file, "/etc/ph/server.ini");
+    EXPECT_EQ(config.server.address, "127.0.0.1");
+    EXPECT_EQ(config.server.port, 9000);
+    EXPECT_EQ(config.server.max_connections, 1500);
+    EXPECT_EQ(config.server.max_queued, 10);
+    EXPECT_EQ(config.server.listen_backlog, 128);
+    EXPECT_FALSE(config.server.prestart_threads);
+    EXPECT_EQ(config.server.thread_stack_kib, 512);
+    EXPECT_FALSE(config.server.keep_alive);
+    EXPECT_EQ(config.server.keep_alive_timeout, std::chrono::milliseconds(1234));
+    EXPECT_EQ(config.server.max_keep_alive_requests, 7);
+    EXPECT_EQ(config.server.receive_timeout, std::chrono::milliseconds(4321));
+    EXPECT_EQ(config.server.max_body_bytes, 100u);
+    EXPECT_EQ(config.repository_delay, std::chrono::milliseconds(0));
+}
+
+TEST(HostConfig, DefaultsCarryTheSeedScenario) {
+    const HostConfig config = read(kOnePlugin);
+    EXPECT_EQ(config.server.address, "0.0.0.0");
+    EXPECT_EQ(config.server.port, 8991);
+    EXPECT_GE(config.server.max_connections, 1500);  // 500 virtual users × 3 connections
+    EXPECT_TRUE(config.server.prestart_threads);
+    EXPECT_TRUE(config.server.keep_alive);
+    EXPECT_EQ(config.repository_delay, std::chrono::milliseconds(2000));
+    EXPECT_EQ(config.server.max_body_bytes, 65536u);
+}
+
+TEST(HostConfig, ShippedConfigCarriesTheSeedScenario) {
+    const HostConfig config = load_host_config(test_paths::kDefaultConfig);
+    EXPECT_EQ(config.server.port, 8991);
+    EXPECT_GE(config.server.max_connections, 1500);
+    EXPECT_EQ(config.repository_delay, std::chrono::milliseconds(2000));
+    ASSERT_EQ(config.plugins.size(), 3u);
+    EXPECT_EQ(config.plugins[0].name, "first");
+    EXPECT_EQ(config.plugins[0].settings.at("route"), "/first");
+    EXPECT_EQ(config.plugins[2].name, "third");
+}
+
+TEST(HostConfig, PluginPathsResolveAgainstTheConfigFolder) {
+    const HostConfig config = read(
+        "[plugin.first]\nlibrary = ../lib/first.so\nroute = /performance-test/first\n"
+        "[plugin.second]\nlibrary = /opt/second.so\n");
+    ASSERT_EQ(config.plugins.size(), 2u);
+    EXPECT_EQ(config.plugins[0].name, "first");
+    EXPECT_EQ(config.plugins[0].library, "/etc/lib/first.so");
+    EXPECT_EQ(config.plugins[0].settings.at("route"), "/performance-test/first");
+    EXPECT_EQ(config.plugins[0].origin, "/etc/ph/server.ini:1");
+    EXPECT_EQ(config.plugins[1].library, "/opt/second.so");
+}
+
+TEST(HostConfig, PluginsKeepTheirFileOrder) {
+    const HostConfig config = read(
+        "[plugin.zeta]\nlibrary = z.so\n[plugin.alpha]\nlibrary = a.so\n");
+    ASSERT_EQ(config.plugins.size(), 2u);
+    EXPECT_EQ(config.plugins[0].name, "zeta");
+    EXPECT_EQ(config.plugins[1].name, "alpha");
+}
+
+TEST(HostConfig, NonNumericValueNamesFileLineKeyAndRange) {
+    EXPECT_EQ(error_of("[server]\nport = eighty\n"),
+              "/etc/ph/server.ini:2: [server] port: \"eighty\" is not a whole number from 0 to 65535");
+}
+
+TEST(HostConfig, OutOfRangeValueIsRefused) {
+    EXPECT_EQ(error_of("[server]\n\nport = 70000\n"),
+              "/etc/ph/server.ini:3: [server] port: \"70000\" is not a whole number from 0 to 65535");
+    EXPECT_EQ(error_of("[server]\nmax_connections = 0\n"),
+              "/etc/ph/server.ini:2: [server] max_connections: \"0\" is not a whole number from 1 to 100000");
+    EXPECT_EQ(error_of("[repository]\ndelay_ms = -1\n"),
+              "/etc/ph/server.ini:2: [repository] delay_ms: \"-1\" is not a whole number from 0 to 600000");
+}
+
+TEST(HostConfig, TrailingGarbageInANumberIsRefused) {
+    EXPECT_EQ(error_of("[server]\nport = 80x\n"),
+              "/etc/ph/server.ini:2: [server] port: \"80x\" is not a whole number from 0 to 65535");
+}
+
+TEST(HostConfig, InvalidBooleanIsRefused) {
+    EXPECT_EQ(error_of("[server]\nkeep_alive = maybe\n"),
+              "/etc/ph/server.ini:2: [server] keep_alive: \"maybe\" is not one of true/false, "
+              "yes/no, on/off, 1/0");
+}
+
+TEST(HostConfig, UnknownKeyIsReportedNotIgnored) {
+    EXPECT_EQ(error_of("[server]\nprot = 8991\n"), "/etc/ph/server.ini:2: [server] prot: unknown key");
+    EXPECT_EQ(error_of("[repository]\ndelay = 5\n"),
+              "/etc/ph/server.ini:2: [repository] delay: unknown key");
+}
+
+TEST(HostConfig, UnknownSectionIsReported) {
+    EXPECT_EQ(error_of(std::string(kOnePlugin) + "[sever]\nport = 1\n"),
+              "/etc/ph/server.ini:3: unknown section [sever] (known: [server], [repository], "
+              "[plugin.<name>], [logging.*])");
+}
+
+TEST(HostConfig, PluginWithoutLibraryNamesItsSection) {
+    EXPECT_EQ(error_of("[server]\nport = 1\n[plugin.first]\nroute = /x\n"),
+              "/etc/ph/server.ini:3: [plugin.first] library: required key is missing");
+}
+
+TEST(HostConfig, PluginWithEmptyLibraryIsRefused) {
+    EXPECT_EQ(error_of("[plugin.first]\nlibrary =\n"),
+              "/etc/ph/server.ini:2: [plugin.first] library: must not be empty");
+}
+
+TEST(HostConfig, PluginSectionWithoutNameIsRefused) {
+    EXPECT_EQ(error_of("[plugin.]\nlibrary = x.so\n"),
+              "/etc/ph/server.ini:1: [plugin.] needs a name: [plugin.<name>]");
+}
+
+TEST(HostConfig, NoPluginIsAnError) {
+    EXPECT_EQ(error_of("[server]\nport = 1\n"),
+              "/etc/ph/server.ini: no plugins configured: add a [plugin.<name>] section with a "
+              "library key");
+}
+
+TEST(HostConfig, LoggingSectionsAreLeftToPoco) {
+    EXPECT_NO_THROW(read(std::string(kOnePlugin) + "[logging.loggers.root]\nchannel = c\nanything = 1\n"));
+}
+
+}  // namespace
+}  // namespace plugin_host
