@@ -1,6 +1,6 @@
 #include "app/host.hpp"
 
-#include "http/json_text.hpp"
+#include "app/admin_endpoints.hpp"
 #include "http/request_handler_factory.hpp"
 
 #include <Poco/Net/HTTPServerParams.h>
@@ -24,16 +24,58 @@ Host::Host(HostConfig config)
     : config_(std::move(config)),
       repository_(config_.repository_delay, Poco::Logger::get("host.repository")),
       execution_(Poco::Logger::get("host.execution")),
-      plugins_(router_, repository_, Poco::Logger::get("host.plugins")),
+      plugins_(router_, repository_, config_.plugin_loading.shadow_parent, Poco::Logger::get("host.plugins")),
+      watcher_(plugins_,
+               {config_.plugin_loading.watch, config_.plugin_loading.poll_interval, config_.plugin_loading.settle},
+               Poco::Logger::get("host.plugins")),
       dispatcher_(router_, execution_),
       socket_(listen_on(config_.server)) {
-    dispatcher_.add_host_endpoint("GET", "/healthz", [this](const HttpRequest&) { return health(); });
+    dispatcher_.add_host_endpoint("GET", "/healthz",
+                                  [this](const HttpRequest&) { return health_response(plugins_.status()); });
+    if (config_.admin.enabled) add_admin_endpoints();
     plugins_.load_all(config_.plugins);
 }
 
 Host::~Host() { stop(); }
 
+void Host::add_admin_endpoints() {
+    const auto access = config_.admin.allow_remote ? RequestDispatcher::Access::anyone
+                                                   : RequestDispatcher::Access::loopback_only;
+    dispatcher_.add_host_endpoint(
+        "GET", "/admin/plugins", [this](const HttpRequest&) { return plugins_response(plugins_.status()); }, access);
+    dispatcher_.add_host_endpoint(
+        "POST", "/admin/reload", [this](const HttpRequest&) { return reload_response(reload()); }, access);
+}
+
+ReloadReport Host::reload() {
+    std::lock_guard lock(reload_mutex_);
+    Poco::Logger& logger = Poco::Logger::get("host");
+    HostConfig fresh;
+    try {
+        fresh = load_host_config(config_.file);
+    } catch (const ConfigError& error) {
+        logger.error(std::string("Reload refused, the configuration stays as it was: ") + error.what());
+        ReloadReport report;
+        report.config_error = error.what();
+        return report;
+    }
+    if (fresh.server != config_.server || fresh.repository_delay != config_.repository_delay ||
+        fresh.plugin_loading != config_.plugin_loading || fresh.admin != config_.admin) {
+        logger.warning("Changes to [server], [repository], [plugins] or [admin] take effect at the next start");
+    }
+    ReloadReport report = plugins_.apply(fresh.plugins);
+    watcher_.refresh_folders();
+    config_.plugins = std::move(fresh.plugins);
+    logger.information("Reloaded " + config_.file.string() + ": " + std::to_string(report.loaded.size()) +
+                       " loaded, " + std::to_string(report.removed.size()) + " removed, " +
+                       std::to_string(report.unchanged.size()) + " unchanged, " +
+                       std::to_string(report.refused.size()) + " refused");
+    return report;
+}
+
 void Host::start() {
+    watcher_.start();
+
     const ServerConfig& server = config_.server;
     const int min_threads = server.prestart_threads ? server.max_connections : 1;
     pool_ = std::make_unique<Poco::ThreadPool>(min_threads, server.max_connections, 60,
@@ -57,6 +99,7 @@ void Host::start() {
 
 void Host::stop() {
     if (!server_) return;
+    watcher_.stop();
     server_->stopAll(false);
     socket_.close();
     pool_->joinAll();
@@ -65,18 +108,5 @@ void Host::stop() {
 }
 
 std::uint16_t Host::port() const { return socket_.address().port(); }
-
-HttpResponse Host::health() const {
-    std::string loaded;
-    std::string missing;
-    for (const PluginStatus& plugin : plugins_.status()) {
-        std::string& list = plugin.loaded ? loaded : missing;
-        if (!list.empty()) list += ',';
-        list.append("\"").append(json_escape(plugin.name)).append("\"");
-    }
-    if (missing.empty()) return {200, "{\"status\":\"ok\",\"plugins\":[" + loaded + "]}", {}, false};
-    return {503, "{\"status\":\"degraded\",\"plugins\":[" + loaded + "],\"missing\":[" + missing + "]}",
-            {}, false};
-}
 
 }  // namespace plugin_host

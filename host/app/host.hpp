@@ -2,6 +2,7 @@
 
 #include "config/host_config.hpp"
 #include "plugins/plugin_manager.hpp"
+#include "plugins/plugin_watcher.hpp"
 #include "routing/request_dispatcher.hpp"
 #include "routing/router.hpp"
 #include "services/execution_service.hpp"
@@ -13,17 +14,19 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 namespace plugin_host {
 
 /// The whole server, built from a HostConfig: the repository and execution services, the
-/// plugins and their routes, and Poco's HTTPServer with a thread pool of its own.
-/// Constructed, started and stopped by one thread (the application's main thread, or a
-/// test); requests run on the pool's threads.
+/// plugins, their routes and the watcher that swaps them, and Poco's HTTPServer with a
+/// thread pool of its own. Constructed, started and stopped by one thread (the
+/// application's main thread, or a test); requests run on the pool's threads; reload() may
+/// be called from any thread.
 class Host {
 public:
-    /// Binds the listening socket and loads every plugin. Throws ConfigError-free
-    /// exceptions: PluginRefused or RouteConflict for plugins, Poco::Exception for the socket.
+    /// Binds the listening socket and loads every plugin. Throws PluginRefused for a plugin
+    /// that cannot be loaded, Poco::Exception if the socket cannot be bound.
     explicit Host(HostConfig config);
 
     /// Stops the server if it is still running.
@@ -32,26 +35,36 @@ public:
     Host(const Host&) = delete;
     Host& operator=(const Host&) = delete;
 
-    /// Starts accepting connections.
+    /// Starts watching the plugin files and accepting connections.
     void start();
 
-    /// Stops accepting, lets requests in flight finish and closes idle keep-alive
-    /// connections; returns when every request has been answered.
+    /// Stops watching, stops accepting, lets requests in flight finish and closes idle
+    /// keep-alive connections; returns when every request has been answered.
     void stop();
+
+    /// Re-reads the configuration file and applies its plugin sections (SIGHUP,
+    /// POST /admin/reload): plugins added, removed or changed, and changed plugin files.
+    /// Other sections take effect at the next start; a change to them is logged.
+    ReloadReport reload();
 
     /// The port actually bound (useful with port = 0).
     std::uint16_t port() const;
 
     const PluginManager& plugins() const { return plugins_; }
 
+    /// The configuration file reload() reads.
+    const std::filesystem::path& config_file() const { return config_.file; }
+
 private:
-    HttpResponse health() const;
+    void add_admin_endpoints();
 
     HostConfig config_;
+    std::mutex reload_mutex_;
     RepositoryService repository_;
     ExecutionService execution_;
     Router router_;
     PluginManager plugins_;
+    PluginWatcher watcher_;
     RequestDispatcher dispatcher_;
     Poco::Net::ServerSocket socket_;
     std::unique_ptr<Poco::ThreadPool> pool_;

@@ -21,14 +21,15 @@ sigset_t host_signals() {
     return signals;
 }
 
-/// Waits for a stop signal; logs and ignores SIGHUP.
-int wait_for_stop_signal(Poco::Logger& logger) {
+/// Waits for a stop signal; reloads the configuration on every SIGHUP meanwhile.
+int wait_for_stop_signal(Host& host, Poco::Logger& logger) {
     const sigset_t signals = host_signals();
     for (;;) {
         int signal = 0;
         if (sigwait(&signals, &signal) != 0) continue;
         if (signal != SIGHUP) return signal;
-        logger.information("SIGHUP received: nothing to reload");
+        logger.information("SIGHUP received: reloading the configuration and changed plugins");
+        host.reload();
     }
 }
 
@@ -100,9 +101,6 @@ int HostApplication::main(const std::vector<std::string>&) {
     } catch (const PluginRefused& error) {
         std::cerr << "plugin-host: " << error.what() << std::endl;
         return EXIT_CONFIG;
-    } catch (const RouteConflict& error) {
-        std::cerr << "plugin-host: " << error.what() << std::endl;
-        return EXIT_CONFIG;
     } catch (const Poco::Exception& error) {
         std::cerr << "plugin-host: cannot listen: " << error.displayText() << std::endl;
         logger.fatal("Cannot listen: " + error.displayText());
@@ -110,7 +108,7 @@ int HostApplication::main(const std::vector<std::string>&) {
     }
     host->start();
 
-    const int signal = wait_for_stop_signal(logger);
+    const int signal = wait_for_stop_signal(*host, logger);
     logger.information(std::string("Received ") + strsignal(signal) +
                        ": finishing requests in flight, then stopping");
     host->stop();

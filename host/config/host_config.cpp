@@ -103,6 +103,28 @@ std::chrono::milliseconds read_repository_delay(const IniFile& ini) {
     return delay;
 }
 
+PluginsConfig read_plugin_loading(const IniFile& ini) {
+    SectionReader plugins(ini, "plugins");
+    PluginsConfig config;
+    config.watch = plugins.boolean("watch", true);
+    config.poll_interval = plugins.milliseconds("poll_interval_ms", 2000, 0, 3600000);
+    config.settle = plugins.milliseconds("settle_ms", 300, 0, 60000);
+    std::filesystem::path shadow = plugins.text("shadow_dir", std::filesystem::temp_directory_path().string());
+    if (shadow.is_relative()) shadow = std::filesystem::absolute(ini.path()).parent_path() / shadow;
+    config.shadow_parent = shadow.lexically_normal();
+    plugins.reject_unread_keys();
+    return config;
+}
+
+AdminConfig read_admin(const IniFile& ini) {
+    SectionReader admin(ini, "admin");
+    AdminConfig config;
+    config.enabled = admin.boolean("enabled", false);
+    config.allow_remote = admin.boolean("allow_remote", false);
+    admin.reject_unread_keys();
+    return config;
+}
+
 PluginConfig read_plugin(const IniFile& ini, const std::string& section) {
     PluginConfig plugin;
     plugin.name = section.substr(kPluginSectionPrefix.size());
@@ -126,18 +148,20 @@ PluginConfig read_plugin(const IniFile& ini, const std::string& section) {
 
 HostConfig read_host_config(const IniFile& ini) {
     HostConfig config;
-    config.file = ini.path();
+    config.file = std::filesystem::absolute(ini.path());
     config.server = read_server(ini);
     config.repository_delay = read_repository_delay(ini);
+    config.plugin_loading = read_plugin_loading(ini);
+    config.admin = read_admin(ini);
 
     for (const IniFile::Section& section : ini.sections()) {
         if (section.name.starts_with(kPluginSectionPrefix)) {
             config.plugins.push_back(read_plugin(ini, section.name));
-        } else if (section.name != "server" && section.name != "repository" &&
-                   !section.name.starts_with(kLoggingSectionPrefix)) {
-            throw ConfigError(ini.path().string() + ":" + std::to_string(section.line) +
-                              ": unknown section [" + section.name +
-                              "] (known: [server], [repository], [plugin.<name>], [logging.*])");
+        } else if (section.name != "server" && section.name != "repository" && section.name != "plugins" &&
+                   section.name != "admin" && !section.name.starts_with(kLoggingSectionPrefix)) {
+            throw ConfigError(ini.path().string() + ":" + std::to_string(section.line) + ": unknown section [" +
+                              section.name +
+                              "] (known: [server], [repository], [plugins], [admin], [plugin.<name>], [logging.*])");
         }
     }
     if (config.plugins.empty()) {

@@ -14,6 +14,8 @@ namespace plugin_host {
 
 /// [server]: how the HTTP server listens and how many connections it serves.
 struct ServerConfig {
+    bool operator==(const ServerConfig&) const = default;
+
     std::string address;
     std::uint16_t port = 0;
     int max_connections = 0;  ///< pool threads = keep-alive connections served at once
@@ -26,6 +28,22 @@ struct ServerConfig {
     int max_keep_alive_requests = 0;  ///< 0: unlimited
     std::chrono::milliseconds receive_timeout{};
     std::size_t max_body_bytes = 0;
+};
+
+/// [plugins]: how plugin files are watched and loaded.
+struct PluginsConfig {
+    bool operator==(const PluginsConfig&) const = default;
+    bool watch = false;                         ///< watch the plugin folders (inotify)
+    std::chrono::milliseconds poll_interval{};  ///< periodic check; 0: none
+    std::chrono::milliseconds settle{};         ///< a changed file must be quiet this long
+    std::filesystem::path shadow_parent;        ///< where private copies of plugin files go
+};
+
+/// [admin]: the administration endpoints (/admin/plugins, /admin/reload).
+struct AdminConfig {
+    bool operator==(const AdminConfig&) const = default;
+    bool enabled = false;
+    bool allow_remote = false;  ///< false: loopback clients only
 };
 
 /// [plugin.<name>]: one endpoint plugin.
@@ -41,6 +59,8 @@ struct HostConfig {
     std::filesystem::path file;
     ServerConfig server;
     std::chrono::milliseconds repository_delay{};
+    PluginsConfig plugin_loading;
+    AdminConfig admin;
     std::vector<PluginConfig> plugins;
 };
 

@@ -12,6 +12,7 @@ struct HttpRequest {
     std::string path;          ///< the URI's path, without query string
     std::string content_type;  ///< as sent, possibly with parameters
     std::string body;
+    bool from_loopback = false;  ///< the client connected from 127.0.0.0/8 or ::1
 };
 
 /// The answer to one request. The body is JSON.

@@ -60,6 +60,10 @@ std::optional<HttpResponse> read_body(Poco::Net::HTTPServerRequest& request, std
     return std::nullopt;
 }
 
+bool is_loopback(const Poco::Net::IPAddress& address) {
+    return address.isLoopback() || (address.isIPv4Mapped() && address.toString().starts_with("::ffff:127."));
+}
+
 /// After an error response that leaves part of the request unread: stop sending, then
 /// read and discard what the client still sends, for a bounded time, so that closing the
 /// socket does not reset the connection before the client has read the response.
@@ -96,6 +100,7 @@ public:
         const std::string& uri = request.getURI();
         exchange.path = uri.substr(0, uri.find_first_of("?#"));
         exchange.content_type = request.getContentType();
+        exchange.from_loopback = is_loopback(request.clientAddress().host());
 
         std::optional<HttpResponse> failed = read_body(request, max_body_bytes_, exchange.body);
         const HttpResponse reply = failed ? std::move(*failed) : dispatcher_.dispatch(exchange);

@@ -1,5 +1,7 @@
 #include "plugins/plugin_loader.hpp"
 
+#include "plugins/plugin_file.hpp"
+
 #include <dlfcn.h>
 
 #include <cstring>
@@ -56,25 +58,27 @@ bool is_host_path(std::string_view path) {
            path.starts_with("/admin/");
 }
 
-PluginLoad load_plugin(const PluginConfig& config, std::uint64_t generation,
-                       plugin_api::Repository& repository) {
+PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& image,
+                       std::uint64_t generation, plugin_api::Repository& repository) {
     const std::string who = "plugin '" + config.name + "' (" + config.library.string() + ")";
     const auto refuse = [&who](std::string_view reason) {
         return PluginRefused(who + ": " + std::string(reason));
     };
 
-    std::error_code status_error;
-    if (!std::filesystem::is_regular_file(config.library, status_error)) {
-        throw refuse(status_error ? status_error.message() : "not a regular file");
-    }
+    if (const std::string problem = check_shared_object(image); !problem.empty()) throw refuse(problem);
 
     boost::dll::shared_library library;
     std::error_code load_error;
-    library.load(config.library,
-                 boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, load_error);
+    library.load(image, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, load_error);
     if (load_error) {
-        const char* reason = dlerror();
-        throw refuse(std::string("cannot be loaded: ") + (reason ? reason : load_error.message()));
+        const char* error_text = dlerror();
+        std::string reason = error_text ? error_text : load_error.message();
+        // Name the published file, not the private copy the host loaded.
+        for (auto at = reason.find(image.string()); at != std::string::npos;
+             at = reason.find(image.string(), at + config.library.string().size())) {
+            reason.replace(at, image.string().size(), config.library.string());
+        }
+        throw refuse("cannot be loaded: " + reason);
     }
 
     for (const char* symbol : {"plugin_api_contract_version", "plugin_api_abi_tag", "plugin_api_create"}) {

@@ -1,61 +1,148 @@
 #pragma once
 
 #include "config/host_config.hpp"
+#include "plugins/plugin_file.hpp"
 #include "plugins/plugin_loader.hpp"
 #include "routing/router.hpp"
 
 #include <Poco/Logger.h>
 
+#include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace plugin_host {
 
-/// What /healthz and the admin endpoints show of one plugin.
+/// Why the last attempt to load a plugin's file failed.
+struct Refusal {
+    std::chrono::system_clock::time_point at;
+    std::string reason;
+};
+
+/// An older version of a plugin that requests may still be running in.
+struct DrainingVersion {
+    std::uint64_t generation = 0;
+    std::chrono::system_clock::time_point loaded_at;
+};
+
+/// What /healthz and /admin/plugins show of one plugin.
 struct PluginStatus {
     std::string name;
     std::filesystem::path file;
+    bool configured = true;  ///< false: removed from the configuration, still draining
     bool loaded = false;
     std::uint64_t generation = 0;
     std::chrono::system_clock::time_point loaded_at;
     std::vector<std::string> routes;  ///< "POST /first"
+    std::optional<Refusal> last_refusal;
+    std::vector<DrainingVersion> draining;
 };
 
-/// Owns every loaded plugin and publishes their endpoints to the router.
+/// What one reload did.
+struct ReloadReport {
+    std::vector<std::string> loaded;     ///< added, or replaced by a new generation
+    std::vector<std::string> removed;    ///< no longer configured
+    std::vector<std::string> unchanged;
+    std::vector<std::pair<std::string, std::string>> refused;  ///< plugin, reason
+    std::string config_error;            ///< server.ini could not be read (nothing changed)
+
+    bool ok() const { return refused.empty() && config_error.empty(); }
+};
+
+/// Owns every loaded plugin, replaces plugins whose files change, and publishes their
+/// endpoints to the router.
 ///
-/// Unloading rule: the manager holds a reference to every LoadedPlugin it has ever
-/// published until no route table, endpoint or request references it any more; only then
-/// does the manager drop it, so a plugin is never unloaded on a request thread.
-/// Called from the main thread; status() from any thread.
+/// Loading: the host never maps a published plugin file. Each load copies the file to a
+/// private, uniquely named image in the shadow folder, checks it, loads it, registers it,
+/// and only then swaps the route table; any failure leaves the running version serving.
+///
+/// Unloading: a replaced or removed version moves to the draining list. The manager keeps
+/// one reference to it; route tables, endpoints and requests hold the others. Only
+/// unload_drained(), called by the PluginWatcher's thread, drops the manager's reference,
+/// once it is the last — so a plugin is never unloaded on a request thread, and never while
+/// a request runs its code.
+///
+/// Thread safety: every operation is serialised by one mutex; status() may be called from
+/// any thread at any time and does not wait for a load in progress.
 class PluginManager {
 public:
-    PluginManager(Router& router, plugin_api::Repository& repository, Poco::Logger& logger);
+    /// Creates a private shadow folder inside `shadow_parent`.
+    PluginManager(Router& router, plugin_api::Repository& repository,
+                  const std::filesystem::path& shadow_parent, Poco::Logger& logger);
 
-    /// Clears the router, then unloads every plugin. Requests must have finished.
+    /// Clears the router, unloads every plugin and removes the shadow folder. Requests must
+    /// have finished.
     ~PluginManager();
 
     PluginManager(const PluginManager&) = delete;
     PluginManager& operator=(const PluginManager&) = delete;
 
-    /// Loads every configured plugin and publishes their endpoints. Throws PluginRefused
-    /// (or RouteConflict) for the first plugin that cannot be loaded; nothing is published
-    /// then.
+    /// Start-up: loads every configured plugin and publishes their endpoints. Throws
+    /// PluginRefused or RouteConflict for the first plugin that cannot be loaded; nothing is
+    /// published then.
     void load_all(const std::vector<PluginConfig>& plugins);
+
+    /// A re-read configuration: unloads plugins no longer listed, loads new ones, reloads
+    /// those whose section changed, and reloads changed files of the others.
+    ReloadReport apply(const std::vector<PluginConfig>& plugins);
+
+    /// Reloads the plugins whose files changed and have been quiet for `settle`; a file
+    /// refused once is not tried again until it changes. `recheck_at` is set to when a
+    /// still-settling file should be looked at again. `trigger` names what noticed the
+    /// change, for the log.
+    ReloadReport reload_changed_files(std::chrono::milliseconds settle, std::string_view trigger,
+                                      std::optional<std::chrono::system_clock::time_point>& recheck_at);
+
+    /// Unloads every draining version that nothing uses any more; returns how many remain.
+    std::size_t unload_drained();
 
     std::vector<PluginStatus> status() const;
 
+    /// The folders holding the configured plugin files.
+    std::vector<std::filesystem::path> plugin_folders() const;
+
+    /// Where the private images are (one per loaded version, unlinked once mapped).
+    const std::filesystem::path& shadow_folder() const { return shadow_folder_; }
+
 private:
+    struct Slot {
+        PluginConfig config;
+        std::shared_ptr<LoadedPlugin> plugin;  ///< the version serving, if any
+        std::vector<std::shared_ptr<const Endpoint>> endpoints;
+        std::uint64_t generation = 0;          ///< of the last version loaded
+        FileSignature signature;               ///< of the file the serving version came from
+        std::uint64_t fingerprint = 0;
+        std::optional<FileSignature> refused_signature;
+        std::optional<Refusal> last_refusal;
+    };
+
+    enum class Outcome { loaded, unchanged, refused };
+
+    /// Loads `config`'s file into `slot` unless (when !force) it is the version serving.
+    /// Caller holds operation_mutex_.
+    Outcome replace(Slot& slot, const PluginConfig& config, bool force, std::string_view trigger,
+                    std::string& refusal);
+    void refuse(Slot& slot, const std::optional<FileSignature>& signature, std::string reason);
+    std::shared_ptr<const RouteTable> table_with(const std::string& replaced_name,
+                                                 const std::vector<std::shared_ptr<const Endpoint>>& replacement) const;
+    void retire(Slot& slot);
+
     Router& router_;
     plugin_api::Repository& repository_;
     Poco::Logger& logger_;
+    std::filesystem::path shadow_folder_;
+    std::uint64_t images_made_ = 0;
 
-    mutable std::mutex mutex_;
-    std::vector<PluginConfig> configured_;
-    std::map<std::string, PluginLoad, std::less<>> live_;
-    std::uint64_t next_generation_ = 1;
+    std::mutex operation_mutex_;        ///< one load, swap or unload at a time
+    mutable std::mutex state_mutex_;    ///< guards slots_ and draining_ for status()
+    std::map<std::string, Slot, std::less<>> slots_;
+    std::vector<std::string> order_;    ///< plugin names in configuration order
+    std::vector<std::shared_ptr<LoadedPlugin>> draining_;
 };
 
 }  // namespace plugin_host

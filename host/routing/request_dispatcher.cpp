@@ -33,8 +33,9 @@ HttpResponse error_response(int status, std::string_view message) {
 RequestDispatcher::RequestDispatcher(const Router& router, const ExecutionService& execution)
     : router_(router), execution_(execution) {}
 
-void RequestDispatcher::add_host_endpoint(std::string method, std::string path, HostHandler handler) {
-    host_endpoints_.push_back({std::move(method), std::move(path), std::move(handler)});
+void RequestDispatcher::add_host_endpoint(std::string method, std::string path, HostHandler handler,
+                                          Access access) {
+    host_endpoints_.push_back({std::move(method), std::move(path), std::move(handler), access});
 }
 
 HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request, bool& matched) const {
@@ -42,9 +43,15 @@ HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request, boo
     for (const HostEndpoint& endpoint : host_endpoints_) {
         if (endpoint.path != request.path) continue;
         matched = true;
-        if (endpoint.method == request.method) return endpoint.handler(request);
-        if (!allow.empty()) allow += ", ";
-        allow += endpoint.method;
+        if (endpoint.method != request.method) {
+            if (!allow.empty()) allow += ", ";
+            allow += endpoint.method;
+            continue;
+        }
+        if (endpoint.access == Access::loopback_only && !request.from_loopback) {
+            return error_response(403, request.path + " answers loopback clients only");
+        }
+        return endpoint.handler(request);
     }
     if (!matched) return {};
     return method_not_allowed(request.method, request.path, std::move(allow));

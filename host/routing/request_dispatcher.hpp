@@ -18,10 +18,14 @@ class RequestDispatcher {
 public:
     using HostHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+    /// Who may call a host endpoint; others get 403.
+    enum class Access { anyone, loopback_only };
+
     RequestDispatcher(const Router& router, const ExecutionService& execution);
 
     /// Adds an endpoint served by the host itself. Only before the server starts.
-    void add_host_endpoint(std::string method, std::string path, HostHandler handler);
+    void add_host_endpoint(std::string method, std::string path, HostHandler handler,
+                           Access access = Access::anyone);
 
     /// Called on request threads, concurrently. Never throws.
     HttpResponse dispatch(const HttpRequest& request) const;
@@ -31,6 +35,7 @@ private:
         std::string method;
         std::string path;
         HostHandler handler;
+        Access access;
     };
 
     HttpResponse dispatch_to_host(const HttpRequest& request, bool& matched) const;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "support/http_client.hpp"
+#include "support/plugin_files.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_host.hpp"
 #include "test_paths.hpp"
@@ -60,13 +61,15 @@ std::filesystem::path write_config(const test_support::TempDir& dir, const std::
 /// A plugin-host process serving the seed plugins on a free loopback port.
 class HostProcess {
 public:
-    explicit HostProcess(int delay_ms)
+    explicit HostProcess(int delay_ms, const std::string& extra_ini = test_support::seed_plugins_ini())
         : port_(free_port()),
-          config_(write_config(dir_, "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port_) +
-                                         "\nmax_connections = 32\n[repository]\ndelay_ms = " +
-                                         std::to_string(delay_ms) + "\n" +
-                                         test_support::seed_plugins_ini())),
+          config_(write_config(dir_, config_text(delay_ms, extra_ini))),
           process_(Poco::Process::launch(test_paths::kHostExecutable, {"--config", config_.string()})) {}
+
+    /// Replaces the process's server.ini (read again on SIGHUP).
+    void rewrite_config(int delay_ms, const std::string& extra_ini) const {
+        write_config(dir_, config_text(delay_ms, extra_ini));
+    }
 
     ~HostProcess() {
         if (Poco::Process::isRunning(process_)) Poco::Process::kill(process_);
@@ -88,6 +91,11 @@ public:
     std::uint16_t port() const { return port_; }
 
 private:
+    std::string config_text(int delay_ms, const std::string& extra_ini) const {
+        return "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port_) +
+               "\nmax_connections = 32\n[repository]\ndelay_ms = " + std::to_string(delay_ms) + "\n" + extra_ini;
+    }
+
     test_support::TempDir dir_;
     std::uint16_t port_;
     std::filesystem::path config_;
@@ -121,7 +129,7 @@ TEST(HostApplication, UnloadablePluginStopsStartUpNamingPluginAndFile) {
     const auto config = write_config(dir, "[server]\nport = 0\n[plugin.ghost]\nlibrary = ghost.so\n");
     const Finished finished = run_host({"--config", config.string()});
     EXPECT_EQ(finished.exit_code, 78);
-    EXPECT_NE(finished.err.find("plugin 'ghost' (" + (dir / "ghost.so").string() + "): No such file or directory"),
+    EXPECT_NE(finished.err.find("plugin 'ghost' (" + (dir / "ghost.so").string() + "): no such file"),
               std::string::npos)
         << finished.err;
 }
@@ -157,12 +165,33 @@ TEST(HostApplication, SigintStopsCleanly) {
     EXPECT_EQ(host.wait(), 0);
 }
 
-TEST(HostApplication, SighupDoesNotKillTheServer) {
-    HostProcess host(0);
+/// Waits (bounded) until `path` answers `expected_body`.
+bool wait_for_body(std::uint16_t port, const std::string& path, const std::string& expected_body) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        if (post_json(port, path, seed_body("s")).body == expected_body) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
+TEST(HostApplication, SighupReloadsChangedPluginsAndTheConfiguration) {
+    test_support::TempDir plugins;
+    test_support::publish_by_rename(test_paths::kSwapV1Plugin, plugins / "swap.so");
+    const std::string swap_only = "[plugins]\nwatch = false\npoll_interval_ms = 0\n[plugin.swap]\nlibrary = " +
+                                  (plugins / "swap.so").string() + "\n";
+    HostProcess host(0, swap_only);
     ASSERT_TRUE(host.wait_until_healthy());
+
+    test_support::publish_by_rename(test_paths::kSwapV2Plugin, plugins / "swap.so");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(post_json(host.port(), "/swap", seed_body("s")).body, R"({"version":"v1"})");  // nothing watches
     host.signal(SIGHUP);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    EXPECT_EQ(post_json(host.port(), "/second", seed_body("second")).status, 200);
+    EXPECT_TRUE(wait_for_body(host.port(), "/swap", R"({"version":"v2"})"));
+
+    host.rewrite_config(0, swap_only + "[plugin.third]\nlibrary = " + test_paths::kThirdPlugin + "\n");
+    host.signal(SIGHUP);
+    EXPECT_TRUE(wait_for_body(host.port(), "/third", R"({"result":"third_first,third_second Executed"})"));
+
     host.signal(SIGTERM);
     EXPECT_EQ(host.wait(), 0);
 }

@@ -20,7 +20,7 @@ protected:
 
     std::string refusal(const PluginConfig& plugin) {
         try {
-            load_plugin(plugin, 1, repository_);
+            load_plugin(plugin, plugin.library, 1, repository_);
         } catch (const PluginRefused& refused) {
             return refused.what();
         }
@@ -31,7 +31,7 @@ protected:
 };
 
 TEST_F(PluginLoaderTest, SeedPluginRegistersItsEndpointThatCallsTheRepository) {
-    const PluginLoad load = load_plugin(config("first", test_paths::kFirstPlugin), 7, repository_);
+    const PluginLoad load = load_plugin(config("first", test_paths::kFirstPlugin), test_paths::kFirstPlugin, 7, repository_);
     ASSERT_EQ(load.endpoints.size(), 1u);
     const Endpoint& endpoint = *load.endpoints[0];
     EXPECT_EQ(endpoint.method, "POST");
@@ -47,16 +47,16 @@ TEST_F(PluginLoaderTest, SeedPluginRegistersItsEndpointThatCallsTheRepository) {
 }
 
 TEST_F(PluginLoaderTest, EachSeedPluginUsesItsOwnNames) {
-    const PluginLoad third = load_plugin(config("third", test_paths::kThirdPlugin), 1, repository_);
+    const PluginLoad third = load_plugin(config("third", test_paths::kThirdPlugin), test_paths::kThirdPlugin, 1, repository_);
     EXPECT_EQ(third.endpoints[0]->path, "/third");
     EXPECT_EQ(third.endpoints[0]->callback({"third", "{}"}).body,
               R"({"result":"third_first,third_second Executed"})");
 }
 
 TEST_F(PluginLoaderTest, RouteSettingMovesTheEndpoint) {
-    const PluginLoad load = load_plugin(
-        config("second", test_paths::kSecondPlugin, {{"route", "/performance-test/second"}}), 1,
-        repository_);
+    const PluginLoad load =
+        load_plugin(config("second", test_paths::kSecondPlugin, {{"route", "/performance-test/second"}}),
+                    test_paths::kSecondPlugin, 1, repository_);
     EXPECT_EQ(load.endpoints[0]->path, "/performance-test/second");
 }
 
@@ -68,15 +68,55 @@ TEST_F(PluginLoaderTest, OtherContractVersionIsRefusedNamingBothVersions) {
 
 TEST_F(PluginLoaderTest, MissingFileIsRefused) {
     EXPECT_EQ(refusal(config("ghost", "/nonexistent/ghost.so")),
-              "plugin 'ghost' (/nonexistent/ghost.so): No such file or directory");
+              "plugin 'ghost' (/nonexistent/ghost.so): cannot be read");
 }
 
-TEST_F(PluginLoaderTest, FileThatIsNotASharedObjectIsRefusedWithTheLoadersReason) {
+TEST_F(PluginLoaderTest, FileThatIsNotElfIsRefusedBeforeDlopen) {
     test_support::TempDir dir;
     std::ofstream(dir / "text.so") << std::string(200, 'x');
-    const std::string reason = refusal(config("text", dir / "text.so"));
-    EXPECT_NE(reason.find("cannot be loaded: "), std::string::npos) << reason;
-    EXPECT_NE(reason.find("invalid ELF header"), std::string::npos) << reason;
+    EXPECT_EQ(refusal(config("text", dir / "text.so")),
+              "plugin 'text' (" + (dir / "text.so").string() + "): is not an ELF file");
+}
+
+TEST_F(PluginLoaderTest, TruncatedSharedObjectIsRefusedBeforeDlopen) {
+    test_support::TempDir dir;
+    const auto full_size = std::filesystem::file_size(test_paths::kSwapV2Plugin);
+    for (const std::uintmax_t size : {std::uintmax_t{40}, std::uintmax_t{1000}, std::uintmax_t{4096},
+                                      std::uintmax_t{12000}, full_size / 2, full_size - 1}) {
+        std::filesystem::copy_file(test_paths::kSwapV2Plugin, dir / "swap.so",
+                                   std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::resize_file(dir / "swap.so", size);
+        const std::string reason = refusal(config("swap", dir / "swap.so"));
+        EXPECT_TRUE(reason.find("is truncated") != std::string::npos ||
+                    reason.find("is not an ELF file") != std::string::npos)
+            << size << ": " << reason;
+    }
+}
+
+TEST_F(PluginLoaderTest, UnresolvedSymbolIsRefusedAtLoadNamingTheSymbolAndThePublishedFile) {
+    const std::string reason = refusal(config("lazy", test_paths::kUnresolvedSymbolPlugin));
+    EXPECT_EQ(reason, std::string("plugin 'lazy' (") + test_paths::kUnresolvedSymbolPlugin +
+                          "): cannot be loaded: " + test_paths::kUnresolvedSymbolPlugin +
+                          ": undefined symbol: plugin_host_test_function_that_does_not_exist");
+}
+
+TEST_F(PluginLoaderTest, MissingFactoryIsRefused) {
+    EXPECT_EQ(refusal(config("nofactory", test_paths::kNoFactoryPlugin)),
+              std::string("plugin 'nofactory' (") + test_paths::kNoFactoryPlugin +
+                  "): is not an endpoint plugin: it does not export plugin_api_create (use PLUGIN_API_EXPORT)");
+}
+
+TEST_F(PluginLoaderTest, ReasonNamesThePublishedFileNotThePrivateCopy) {
+    test_support::TempDir dir;
+    std::filesystem::copy_file(test_paths::kUnresolvedSymbolPlugin, dir / "copy.so");
+    std::string reason;
+    try {
+        load_plugin(config("lazy", "/srv/plugins/lazy.so"), dir / "copy.so", 1, repository_);
+    } catch (const PluginRefused& refused) {
+        reason = refused.what();
+    }
+    EXPECT_NE(reason.find("/srv/plugins/lazy.so: undefined symbol"), std::string::npos) << reason;
+    EXPECT_EQ(reason.find("copy.so"), std::string::npos) << reason;
 }
 
 TEST_F(PluginLoaderTest, SharedObjectWithoutTheExportsIsRefused) {

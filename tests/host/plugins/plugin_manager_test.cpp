@@ -4,10 +4,15 @@
 
 #include "services/repository_service.hpp"
 #include "support/log_capture.hpp"
+#include "support/plugin_files.hpp"
+#include "support/temp_dir.hpp"
 #include "test_paths.hpp"
 
 namespace plugin_host {
 namespace {
+
+using namespace std::chrono_literals;
+using test_support::publish_by_rename;
 
 PluginConfig plugin(std::string name, std::filesystem::path library,
                     std::map<std::string, std::string, std::less<>> settings = {}) {
@@ -16,10 +21,23 @@ PluginConfig plugin(std::string name, std::filesystem::path library,
 
 class PluginManagerTest : public ::testing::Test {
 protected:
+    /// The body /swap answers now (the version serving), or "" if nothing serves it.
+    std::string swap_answer() {
+        const Router::Match match = router_.find("POST", "/swap");
+        return match.endpoint ? match.endpoint->callback({"s", "{}"}).body : "";
+    }
+
+    ReloadReport reload_changed() {
+        std::optional<std::chrono::system_clock::time_point> recheck_at;
+        return manager_.reload_changed_files(0ms, "test", recheck_at);
+    }
+
     test_support::LogCapture log_;
+    test_support::TempDir shadow_;
+    test_support::TempDir published_;
     Router router_;
-    RepositoryService repository_{std::chrono::milliseconds(0), Poco::Logger::get("host.repository")};
-    PluginManager manager_{router_, repository_, Poco::Logger::get("host.plugins")};
+    RepositoryService repository_{0ms, Poco::Logger::get("host.repository")};
+    PluginManager manager_{router_, repository_, shadow_.path(), Poco::Logger::get("host.plugins")};
 };
 
 TEST_F(PluginManagerTest, LoadsEveryPluginAndPublishesTheirRoutes) {
@@ -33,38 +51,182 @@ TEST_F(PluginManagerTest, LoadsEveryPluginAndPublishesTheirRoutes) {
     ASSERT_EQ(status.size(), 3u);
     EXPECT_EQ(status[0].name, "first");
     EXPECT_TRUE(status[0].loaded);
+    EXPECT_EQ(status[0].generation, 1u);
     EXPECT_EQ(status[0].routes, std::vector<std::string>{"POST /first"});
-    EXPECT_NE(status[0].generation, status[1].generation);
-    EXPECT_TRUE(log_.contains_text("Loaded plugin 'second' generation"));
+    EXPECT_FALSE(status[0].last_refusal);
+    EXPECT_TRUE(log_.contains_text("Loaded plugin 'second' generation 1 from "));
 }
 
-TEST_F(PluginManagerTest, TwoPluginsClaimingOnePathAreRefusedAndNothingIsPublished) {
+TEST_F(PluginManagerTest, TwoPluginsClaimingOnePathAreRefused) {
     try {
         manager_.load_all({plugin("first", test_paths::kFirstPlugin),
                            plugin("second", test_paths::kSecondPlugin, {{"route", "/first"}})});
         FAIL() << "the conflict was not refused";
-    } catch (const RouteConflict& conflict) {
-        EXPECT_STREQ(conflict.what(), "POST /first is claimed by both plugin 'first' and plugin 'second'");
+    } catch (const PluginRefused& refused) {
+        EXPECT_EQ(std::string(refused.what()),
+                  std::string("plugin 'second' (") + test_paths::kSecondPlugin +
+                      "): POST /first is claimed by both plugin 'first' and plugin 'second'");
     }
-    EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::not_found);
-    EXPECT_TRUE(log_.contains_text("Plugins refused: POST /first is claimed by both"));
+    EXPECT_TRUE(log_.contains_text("Refused plugin 'second'"));
 }
 
 TEST_F(PluginManagerTest, OtherContractVersionIsRefusedAndLoggedNamingBothVersions) {
-    EXPECT_THROW(manager_.load_all({plugin("first", test_paths::kFirstPlugin),
-                                    plugin("future", test_paths::kContractV99Plugin)}),
-                 PluginRefused);
+    EXPECT_THROW(manager_.load_all({plugin("future", test_paths::kContractV99Plugin)}), PluginRefused);
     EXPECT_TRUE(log_.contains_text("was built for plugin contract version 99, this host speaks version 1"));
-    EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::not_found);
 }
 
-TEST_F(PluginManagerTest, DestructionClearsTheRoutes) {
+TEST_F(PluginManagerTest, NeverMapsThePublishedFileAndLeavesNoImageOnDisk) {
+    manager_.load_all({plugin("first", test_paths::kFirstPlugin)});
+    EXPECT_EQ(test_support::mapped_files_under(test_paths::kFirstPlugin), 0u);
+    EXPECT_EQ(test_support::mapped_files_under(manager_.shadow_folder()), 1u);
+    EXPECT_TRUE(std::filesystem::is_empty(manager_.shadow_folder()));
+}
+
+TEST_F(PluginManagerTest, ChangedFileIsSwappedAndTheOldVersionUnloadedOnceReleased) {
+    const auto file = published_ / "swap.so";
+    publish_by_rename(test_paths::kSwapV1Plugin, file);
+    manager_.load_all({plugin("swap", file)});
+    EXPECT_EQ(swap_answer(), R"({"version":"v1"})");
+
+    Router::Match held = router_.find("POST", "/swap");  // a request still inside v1
+    publish_by_rename(test_paths::kSwapV2Plugin, file);
+    const ReloadReport report = reload_changed();
+    EXPECT_EQ(report.loaded, std::vector<std::string>{"swap"});
+    EXPECT_EQ(swap_answer(), R"({"version":"v2"})");
+    EXPECT_EQ(held.endpoint->callback({"s", "{}"}).body, R"({"version":"v1"})");
+
+    auto status = manager_.status();
+    EXPECT_EQ(status[0].generation, 2u);
+    ASSERT_EQ(status[0].draining.size(), 1u);
+    EXPECT_EQ(status[0].draining[0].generation, 1u);
+    EXPECT_EQ(manager_.unload_drained(), 1u);  // still held
+    EXPECT_EQ(test_support::mapped_files_under(manager_.shadow_folder()), 2u);
+
+    held.endpoint.reset();  // the request returns
+    EXPECT_EQ(manager_.unload_drained(), 0u);
+    EXPECT_TRUE(manager_.status()[0].draining.empty());
+    EXPECT_EQ(test_support::mapped_files_under(manager_.shadow_folder()), 1u);
+    EXPECT_TRUE(log_.contains("host.plugins: Unloaded plugin 'swap' generation 1"));
+}
+
+TEST_F(PluginManagerTest, UnchangedContentIsNotReloaded) {
+    const auto file = published_ / "swap.so";
+    publish_by_rename(test_paths::kSwapV1Plugin, file);
+    manager_.load_all({plugin("swap", file)});
+
+    EXPECT_TRUE(reload_changed().unchanged.empty());  // nothing changed: not even looked at
+    publish_by_rename(test_paths::kSwapV1Plugin, file);  // a new inode with the same bytes
+    const ReloadReport report = reload_changed();
+    EXPECT_EQ(report.unchanged, std::vector<std::string>{"swap"});
+    EXPECT_TRUE(report.loaded.empty());
+    EXPECT_EQ(manager_.status()[0].generation, 1u);
+}
+
+TEST_F(PluginManagerTest, RefusedVersionKeepsTheOldOneServingAndIsNotRetriedUntilItChanges) {
+    const auto file = published_ / "swap.so";
+    publish_by_rename(test_paths::kSwapV1Plugin, file);
+    manager_.load_all({plugin("swap", file)});
+
+    publish_by_rename(test_paths::kContractV99Plugin, file);
+    ReloadReport report = reload_changed();
+    ASSERT_EQ(report.refused.size(), 1u);
+    EXPECT_NE(report.refused[0].second.find("contract version 99"), std::string::npos);
+    EXPECT_EQ(swap_answer(), R"({"version":"v1"})");
+    const auto status = manager_.status();
+    ASSERT_TRUE(status[0].last_refusal);
+    EXPECT_NE(status[0].last_refusal->reason.find("contract version 99"), std::string::npos);
+    EXPECT_TRUE(log_.contains_text("; generation 1 keeps serving"));
+
+    report = reload_changed();  // the same broken file: not tried again
+    EXPECT_TRUE(report.refused.empty());
+
+    publish_by_rename(test_paths::kSwapV2Plugin, file);
+    EXPECT_EQ(reload_changed().loaded, std::vector<std::string>{"swap"});
+    EXPECT_EQ(swap_answer(), R"({"version":"v2"})");
+}
+
+TEST_F(PluginManagerTest, NewVersionClaimingAnotherPluginsPathIsRefused) {
+    const auto file = published_ / "swap.so";
+    publish_by_rename(test_paths::kSwapV1Plugin, file);
+    manager_.load_all({plugin("first", test_paths::kFirstPlugin), plugin("swap", file)});
+
+    publish_by_rename(test_paths::kClaimsFirstPlugin, file);
+    const ReloadReport report = reload_changed();
+    ASSERT_EQ(report.refused.size(), 1u);
+    EXPECT_NE(report.refused[0].second.find("POST /first is claimed by both plugin 'first' and plugin 'swap'"),
+              std::string::npos);
+    EXPECT_EQ(swap_answer(), R"({"version":"v1"})");
+    EXPECT_EQ(router_.find("POST", "/first").endpoint->plugin_name, "first");
+}
+
+TEST_F(PluginManagerTest, FileStillSettlingIsLeftForLater) {
+    const auto file = published_ / "swap.so";
+    publish_by_rename(test_paths::kSwapV1Plugin, file);
+    manager_.load_all({plugin("swap", file)});
+    publish_by_rename(test_paths::kSwapV2Plugin, file);
+
+    std::optional<std::chrono::system_clock::time_point> recheck_at;
+    const ReloadReport report = manager_.reload_changed_files(60s, "test", recheck_at);
+    EXPECT_TRUE(report.loaded.empty());
+    ASSERT_TRUE(recheck_at);
+    EXPECT_GT(*recheck_at, std::chrono::system_clock::now() + 50s);
+    EXPECT_EQ(swap_answer(), R"({"version":"v1"})");
+}
+
+TEST_F(PluginManagerTest, ApplyAddsRemovesAndReconfiguresPlugins) {
+    manager_.load_all({plugin("first", test_paths::kFirstPlugin), plugin("second", test_paths::kSecondPlugin)});
+
+    const ReloadReport report = manager_.apply({plugin("first", test_paths::kFirstPlugin, {{"route", "/one"}}),
+                                                plugin("third", test_paths::kThirdPlugin)});
+    EXPECT_EQ(report.removed, std::vector<std::string>{"second"});
+    EXPECT_EQ(report.loaded, (std::vector<std::string>{"first", "third"}));
+    EXPECT_TRUE(report.ok());
+    EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::not_found);
+    EXPECT_EQ(router_.find("POST", "/one").outcome, Router::Outcome::found);
+    EXPECT_EQ(router_.find("POST", "/second").outcome, Router::Outcome::not_found);
+    EXPECT_EQ(router_.find("POST", "/third").outcome, Router::Outcome::found);
+
+    const auto status = manager_.status();
+    ASSERT_EQ(status.size(), 3u);
+    EXPECT_EQ(status[0].name, "first");
+    EXPECT_EQ(status[0].generation, 2u);
+    EXPECT_EQ(status[1].name, "third");
+    EXPECT_EQ(status[2].name, "second");  // removed, draining until unloaded
+    EXPECT_FALSE(status[2].configured);
+    EXPECT_EQ(status[2].draining.size(), 1u);
+
+    EXPECT_EQ(manager_.unload_drained(), 0u);
+    EXPECT_EQ(manager_.status().size(), 2u);
+    const ReloadReport again = manager_.apply({plugin("first", test_paths::kFirstPlugin, {{"route", "/one"}}),
+                                               plugin("third", test_paths::kThirdPlugin)});
+    EXPECT_EQ(again.unchanged, (std::vector<std::string>{"first", "third"}));
+}
+
+TEST_F(PluginManagerTest, ApplyWithARefusedNewPluginKeepsTheOthersServing) {
+    manager_.load_all({plugin("first", test_paths::kFirstPlugin)});
+    const ReloadReport report = manager_.apply(
+        {plugin("first", test_paths::kFirstPlugin), plugin("broken", test_paths::kFailingRegistrationPlugin)});
+    EXPECT_FALSE(report.ok());
+    ASSERT_EQ(report.refused.size(), 1u);
+    EXPECT_EQ(report.refused[0].first, "broken");
+    EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::found);
+    const auto status = manager_.status();
+    ASSERT_EQ(status.size(), 2u);
+    EXPECT_FALSE(status[1].loaded);
+    EXPECT_TRUE(status[1].last_refusal);
+}
+
+TEST_F(PluginManagerTest, DestructionClearsTheRoutesAndTheShadowFolder) {
+    std::filesystem::path shadow;
     {
-        PluginManager manager(router_, repository_, Poco::Logger::get("host.plugins"));
+        PluginManager manager(router_, repository_, shadow_.path(), Poco::Logger::get("host.plugins"));
         manager.load_all({plugin("first", test_paths::kFirstPlugin)});
+        shadow = manager.shadow_folder();
         EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::found);
     }
     EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::not_found);
+    EXPECT_FALSE(std::filesystem::exists(shadow));
+    EXPECT_EQ(test_support::mapped_files_under(shadow), 0u);
 }
 
 }  // namespace

@@ -19,6 +19,9 @@ protected:
         dispatcher_.add_host_endpoint("GET", "/healthz", [](const HttpRequest&) {
             return HttpResponse{200, "{\"status\":\"ok\"}", {}, false};
         });
+        dispatcher_.add_host_endpoint(
+            "POST", "/admin/reload", [](const HttpRequest&) { return HttpResponse{200, "{}", {}, false}; },
+            RequestDispatcher::Access::loopback_only);
     }
 
     HttpResponse dispatch(std::string method, std::string path,
@@ -65,6 +68,15 @@ TEST_F(RequestDispatcherTest, WrongMethodOnHostPathIs405WithAllow) {
     const HttpResponse response = dispatch("POST", "/healthz");
     EXPECT_EQ(response.status, 405);
     EXPECT_EQ(header(response, "Allow"), "GET");
+}
+
+TEST_F(RequestDispatcherTest, LoopbackOnlyEndpointRefusesOtherClientsWith403) {
+    HttpRequest request{"POST", "/admin/reload", "application/json", "", false};
+    const HttpResponse remote = dispatcher_.dispatch(request);
+    EXPECT_EQ(remote.status, 403);
+    EXPECT_EQ(remote.body, R"({"error":"/admin/reload answers loopback clients only"})");
+    request.from_loopback = true;
+    EXPECT_EQ(dispatcher_.dispatch(request).status, 200);
 }
 
 TEST_F(RequestDispatcherTest, UnknownPathIs404) {
