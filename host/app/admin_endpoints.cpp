@@ -1,6 +1,7 @@
 #include "app/admin_endpoints.hpp"
 
 #include "http/json_text.hpp"
+#include "routing/request_dispatcher.hpp"
 
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
@@ -48,7 +49,7 @@ HttpResponse plugins_response(const std::vector<PluginStatus>& plugins) {
                 });
         return json + "}";
     }) + "}";
-    return {200, body, {}, false};
+    return json_response(200, body);
 }
 
 HttpResponse reload_response(const ReloadReport& report) {
@@ -60,7 +61,7 @@ HttpResponse reload_response(const ReloadReport& report) {
                            return "{\"plugin\":" + json_quoted(refused.first) + ",\"reason\":" + json_quoted(refused.second) + "}";
                        }) +
                        ",\"config_error\":" + (report.config_error.empty() ? "null" : json_quoted(report.config_error)) + "}";
-    return {report.ok() ? 200 : 409, std::move(body), {}, false};
+    return json_response(report.ok() ? 200 : 409, std::move(body));
 }
 
 HttpResponse health_response(const std::vector<PluginStatus>& plugins) {
@@ -69,10 +70,9 @@ HttpResponse health_response(const std::vector<PluginStatus>& plugins) {
     for (const PluginStatus& plugin : plugins) {
         if (plugin.configured) (plugin.loaded ? loaded : missing).push_back(plugin.name);
     }
-    if (missing.empty()) return {200, "{\"status\":\"ok\",\"plugins\":" + array(loaded, json_quoted) + "}", {}, false};
-    return {503,
-            "{\"status\":\"degraded\",\"plugins\":" + array(loaded, json_quoted) + ",\"missing\":" + array(missing, json_quoted) + "}",
-            {}, false};
+    if (missing.empty()) return json_response(200, "{\"status\":\"ok\",\"plugins\":" + array(loaded, json_quoted) + "}");
+    return json_response(503, "{\"status\":\"degraded\",\"plugins\":" + array(loaded, json_quoted) +
+                                  ",\"missing\":" + array(missing, json_quoted) + "}");
 }
 
 }  // namespace plugin_host

@@ -6,6 +6,9 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include <algorithm>
+#include <limits>
+
 namespace plugin_host {
 namespace {
 
@@ -28,11 +31,18 @@ Host::Host(HostConfig config)
       watcher_(plugins_,
                {config_.plugin_loading.watch, config_.plugin_loading.poll_interval, config_.plugin_loading.settle},
                Poco::Logger::get("host.plugins")),
-      dispatcher_(router_, execution_),
+      dispatcher_(router_, execution_, metrics_),
       socket_(listen_on(config_.server)) {
     dispatcher_.add_host_endpoint("GET", "/healthz",
                                   [this](const HttpRequest&) { return health_response(plugins_.status()); });
     if (config_.admin.enabled) add_admin_endpoints();
+    if (config_.metrics.enabled) {
+        dispatcher_.add_host_endpoint("GET", "/metrics", [this](const HttpRequest&) {
+            HttpResponse response = json_response(200, metrics_text());
+            response.content_type = "text/plain; version=0.0.4";
+            return response;
+        });
+    }
     plugins_.load_all(config_.plugins);
 }
 
@@ -77,8 +87,12 @@ void Host::start() {
     watcher_.start();
 
     const ServerConfig& server = config_.server;
-    const int min_threads = server.prestart_threads ? server.max_connections : 1;
-    pool_ = std::make_unique<Poco::ThreadPool>(min_threads, server.max_connections, 60,
+    // Room for the warmer's tasks beside max_connections connection threads; idle threads
+    // are never reclaimed, so a warmed pool stays warm.
+    constexpr int kInitialThreads = 16;
+    constexpr int kNeverReclaim = std::numeric_limits<int>::max();
+    pool_ = std::make_unique<Poco::ThreadPool>(std::min(kInitialThreads, server.max_connections),
+                                               2 * server.max_connections, kNeverReclaim,
                                                server.thread_stack_kib * 1024);
 
     Poco::AutoPtr<Poco::Net::HTTPServerParams> params(new Poco::Net::HTTPServerParams);
@@ -90,16 +104,23 @@ void Host::start() {
     params->setTimeout(to_timespan(server.receive_timeout));
 
     server_ = std::make_unique<Poco::Net::HTTPServer>(
-        new RequestHandlerFactory(dispatcher_, server.max_body_bytes), *pool_, socket_, params);
+        new RequestHandlerFactory(dispatcher_, metrics_, server.max_body_bytes), *pool_, socket_, params);
     server_->start();
-    Poco::Logger::get("host").information(
-        "Listening on " + socket_.address().toString() + " with " +
-        std::to_string(server.max_connections) + " connection threads");
+    Poco::Logger::get("host").information("Listening on " + socket_.address().toString() + " for up to " +
+                                          std::to_string(server.max_connections) + " connections");
+    if (server.prestart_threads) {
+        warmer_ = std::make_unique<ThreadPoolWarmer>(*pool_, server.max_connections, Poco::Logger::get("host"));
+    }
+}
+
+void Host::wait_until_warm() {
+    if (warmer_) warmer_->wait();
 }
 
 void Host::stop() {
     if (!server_) return;
     watcher_.stop();
+    warmer_.reset();
     server_->stopAll(false);
     socket_.close();
     pool_->joinAll();
@@ -108,5 +129,34 @@ void Host::stop() {
 }
 
 std::uint16_t Host::port() const { return socket_.address().port(); }
+
+std::string Host::metrics_text() const {
+    std::string out = metrics_.render();
+    if (server_) {
+        append_metric(out, "plugin_host_connections_current", "gauge", "Connections being served by a thread.",
+                      server_->currentConnections());
+        append_metric(out, "plugin_host_connections_queued", "gauge", "Accepted connections waiting for a thread.",
+                      server_->queuedConnections());
+        append_metric(out, "plugin_host_connections_refused_total", "counter",
+                      "Connections closed at once because the queue was full.", server_->refusedConnections());
+        append_metric(out, "plugin_host_connections_accepted_total", "counter", "Connections served since start.",
+                      server_->totalConnections());
+        append_metric(out, "plugin_host_pool_threads_busy", "gauge", "Pool threads serving a connection.",
+                      pool_->used());
+        append_metric(out, "plugin_host_pool_threads", "gauge", "Pool threads started.", pool_->allocated());
+        append_metric(out, "plugin_host_connections_max", "gauge", "Connections served at once ([server] max_connections).",
+                      config_.server.max_connections);
+    }
+    out += "# HELP plugin_host_plugin_generation The generation of each plugin serving now (0: none).\n"
+           "# TYPE plugin_host_plugin_generation gauge\n";
+    std::string draining = "# HELP plugin_host_plugin_versions_draining Old versions of each plugin still in use.\n"
+                           "# TYPE plugin_host_plugin_versions_draining gauge\n";
+    for (const PluginStatus& plugin : plugins_.status()) {
+        const std::string label = "{plugin=\"" + plugin.name + "\"} ";
+        if (plugin.configured) out += "plugin_host_plugin_generation" + label + std::to_string(plugin.generation) + "\n";
+        draining += "plugin_host_plugin_versions_draining" + label + std::to_string(plugin.draining.size()) + "\n";
+    }
+    return out + draining;
+}
 
 }  // namespace plugin_host

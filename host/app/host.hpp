@@ -2,7 +2,9 @@
 
 #include "config/host_config.hpp"
 #include "plugins/plugin_manager.hpp"
+#include "app/thread_pool_warmer.hpp"
 #include "plugins/plugin_watcher.hpp"
+#include "http/request_metrics.hpp"
 #include "routing/request_dispatcher.hpp"
 #include "routing/router.hpp"
 #include "services/execution_service.hpp"
@@ -35,8 +37,12 @@ public:
     Host(const Host&) = delete;
     Host& operator=(const Host&) = delete;
 
-    /// Starts watching the plugin files and accepting connections.
+    /// Starts watching the plugin files and accepting connections. With prestart_threads,
+    /// the pool's threads are created in the background right after.
     void start();
+
+    /// Waits until the background creation of the pool's threads has finished.
+    void wait_until_warm();
 
     /// Stops watching, stops accepting, lets requests in flight finish and closes idle
     /// keep-alive connections; returns when every request has been answered.
@@ -55,6 +61,9 @@ public:
     /// The configuration file reload() reads.
     const std::filesystem::path& config_file() const { return config_.file; }
 
+    /// Everything GET /metrics shows, in Prometheus text format.
+    std::string metrics_text() const;
+
 private:
     void add_admin_endpoints();
 
@@ -65,10 +74,12 @@ private:
     Router router_;
     PluginManager plugins_;
     PluginWatcher watcher_;
+    RequestMetrics metrics_;
     RequestDispatcher dispatcher_;
     Poco::Net::ServerSocket socket_;
     std::unique_ptr<Poco::ThreadPool> pool_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::unique_ptr<ThreadPoolWarmer> warmer_;
 };
 
 }  // namespace plugin_host

@@ -1,5 +1,6 @@
 #include "app/host_application.hpp"
 
+#include "app/descriptor_limit.hpp"
 #include "app/host.hpp"
 #include "plugins/plugin_loader.hpp"
 
@@ -95,6 +96,7 @@ int HostApplication::main(const std::vector<std::string>&) {
     }
 
     Poco::Logger& logger = Poco::Logger::get("host");
+    raise_descriptor_limit(config_->server, logger);
     std::optional<Host> host;
     try {
         host.emplace(std::move(*config_));

@@ -125,6 +125,14 @@ AdminConfig read_admin(const IniFile& ini) {
     return config;
 }
 
+MetricsConfig read_metrics(const IniFile& ini) {
+    SectionReader metrics(ini, "metrics");
+    MetricsConfig config;
+    config.enabled = metrics.boolean("enabled", true);
+    metrics.reject_unread_keys();
+    return config;
+}
+
 PluginConfig read_plugin(const IniFile& ini, const std::string& section) {
     PluginConfig plugin;
     plugin.name = section.substr(kPluginSectionPrefix.size());
@@ -153,15 +161,16 @@ HostConfig read_host_config(const IniFile& ini) {
     config.repository_delay = read_repository_delay(ini);
     config.plugin_loading = read_plugin_loading(ini);
     config.admin = read_admin(ini);
+    config.metrics = read_metrics(ini);
 
     for (const IniFile::Section& section : ini.sections()) {
         if (section.name.starts_with(kPluginSectionPrefix)) {
             config.plugins.push_back(read_plugin(ini, section.name));
         } else if (section.name != "server" && section.name != "repository" && section.name != "plugins" &&
-                   section.name != "admin" && !section.name.starts_with(kLoggingSectionPrefix)) {
+                   section.name != "admin" && section.name != "metrics" && !section.name.starts_with(kLoggingSectionPrefix)) {
             throw ConfigError(ini.path().string() + ":" + std::to_string(section.line) + ": unknown section [" +
                               section.name +
-                              "] (known: [server], [repository], [plugins], [admin], [plugin.<name>], [logging.*])");
+                              "] (known: [server], [repository], [plugins], [admin], [metrics], [plugin.<name>], [logging.*])");
         }
     }
     if (config.plugins.empty()) {

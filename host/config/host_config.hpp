@@ -46,6 +46,12 @@ struct AdminConfig {
     bool allow_remote = false;  ///< false: loopback clients only
 };
 
+/// [metrics]: the Prometheus endpoint.
+struct MetricsConfig {
+    bool operator==(const MetricsConfig&) const = default;
+    bool enabled = false;  ///< serve GET /metrics
+};
+
 /// [plugin.<name>]: one endpoint plugin.
 struct PluginConfig {
     std::string name;
@@ -61,6 +67,7 @@ struct HostConfig {
     std::chrono::milliseconds repository_delay{};
     PluginsConfig plugin_loading;
     AdminConfig admin;
+    MetricsConfig metrics;
     std::vector<PluginConfig> plugins;
 };
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "http/request_metrics.hpp"
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,12 +17,15 @@ struct HttpRequest {
     bool from_loopback = false;  ///< the client connected from 127.0.0.0/8 or ::1
 };
 
-/// The answer to one request. The body is JSON.
+/// The answer to one request.
 struct HttpResponse {
     int status = 200;
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  ///< beyond Content-Type/Length
     bool close_connection = false;
+    std::string content_type = "application/json";
+    /// The endpoint the request is counted under; nullptr: it reached none.
+    RequestMetrics::Endpoint* counted_as = nullptr;
 };
 
 }  // namespace plugin_host

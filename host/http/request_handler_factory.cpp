@@ -11,6 +11,7 @@
 #include <Poco/Timestamp.h>
 
 #include <array>
+#include <chrono>
 #include <istream>
 #include <optional>
 #include <ostream>
@@ -90,11 +91,13 @@ void drain_before_close(Poco::Net::HTTPServerRequest& request) {
 
 class DispatchingHandler final : public Poco::Net::HTTPRequestHandler {
 public:
-    DispatchingHandler(const RequestDispatcher& dispatcher, std::size_t max_body_bytes)
-        : dispatcher_(dispatcher), max_body_bytes_(max_body_bytes) {}
+    DispatchingHandler(const RequestDispatcher& dispatcher, RequestMetrics& metrics, std::size_t max_body_bytes)
+        : dispatcher_(dispatcher), metrics_(metrics), max_body_bytes_(max_body_bytes) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
+        const auto started = std::chrono::steady_clock::now();
+        metrics_.started();
         HttpRequest exchange;
         exchange.method = request.getMethod();
         const std::string& uri = request.getURI();
@@ -104,9 +107,11 @@ public:
 
         std::optional<HttpResponse> failed = read_body(request, max_body_bytes_, exchange.body);
         const HttpResponse reply = failed ? std::move(*failed) : dispatcher_.dispatch(exchange);
+        metrics_.finished(reply.counted_as ? *reply.counted_as : metrics_.unmatched(), reply.status,
+                          std::chrono::steady_clock::now() - started);
 
         response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-        response.setContentType("application/json");
+        response.setContentType(reply.content_type);
         for (const auto& [name, value] : reply.headers) response.set(name, value);
         if (reply.close_connection) response.setKeepAlive(false);
         response.setContentLength64(static_cast<Poco::Int64>(reply.body.size()));
@@ -118,18 +123,19 @@ public:
 
 private:
     const RequestDispatcher& dispatcher_;
+    RequestMetrics& metrics_;
     const std::size_t max_body_bytes_;
 };
 
 }  // namespace
 
-RequestHandlerFactory::RequestHandlerFactory(const RequestDispatcher& dispatcher,
+RequestHandlerFactory::RequestHandlerFactory(const RequestDispatcher& dispatcher, RequestMetrics& metrics,
                                              std::size_t max_body_bytes)
-    : dispatcher_(dispatcher), max_body_bytes_(max_body_bytes) {}
+    : dispatcher_(dispatcher), metrics_(metrics), max_body_bytes_(max_body_bytes) {}
 
 Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
     const Poco::Net::HTTPServerRequest&) {
-    return new DispatchingHandler(dispatcher_, max_body_bytes_);
+    return new DispatchingHandler(dispatcher_, metrics_, max_body_bytes_);
 }
 
 }  // namespace plugin_host

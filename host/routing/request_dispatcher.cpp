@@ -26,16 +26,23 @@ HttpResponse method_not_allowed(std::string_view method, std::string_view path, 
 
 }  // namespace
 
-HttpResponse error_response(int status, std::string_view message) {
-    return {status, json_error(message), {}, false};
+HttpResponse json_response(int status, std::string body) {
+    HttpResponse response;
+    response.status = status;
+    response.body = std::move(body);
+    return response;
 }
 
-RequestDispatcher::RequestDispatcher(const Router& router, const ExecutionService& execution)
-    : router_(router), execution_(execution) {}
+HttpResponse error_response(int status, std::string_view message) { return json_response(status, json_error(message)); }
+
+RequestDispatcher::RequestDispatcher(const Router& router, const ExecutionService& execution,
+                                     RequestMetrics& metrics)
+    : router_(router), execution_(execution), metrics_(metrics) {}
 
 void RequestDispatcher::add_host_endpoint(std::string method, std::string path, HostHandler handler,
                                           Access access) {
-    host_endpoints_.push_back({std::move(method), std::move(path), std::move(handler), access});
+    RequestMetrics::Endpoint* counters = &metrics_.endpoint(method, path);
+    host_endpoints_.push_back({std::move(method), std::move(path), std::move(handler), access, counters});
 }
 
 HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request, bool& matched) const {
@@ -48,10 +55,11 @@ HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request, boo
             allow += endpoint.method;
             continue;
         }
-        if (endpoint.access == Access::loopback_only && !request.from_loopback) {
-            return error_response(403, request.path + " answers loopback clients only");
-        }
-        return endpoint.handler(request);
+        HttpResponse response = endpoint.access == Access::loopback_only && !request.from_loopback
+                                    ? error_response(403, request.path + " answers loopback clients only")
+                                    : endpoint.handler(request);
+        response.counted_as = endpoint.metrics;
+        return response;
     }
     if (!matched) return {};
     return method_not_allowed(request.method, request.path, std::move(allow));
@@ -72,12 +80,18 @@ HttpResponse RequestDispatcher::dispatch(const HttpRequest& request) const {
         case Router::Outcome::found:
             break;
         }
+        HttpResponse response;
+        response.counted_as = &metrics_.endpoint(match.endpoint->method, match.endpoint->path);
         if (!is_json_content_type(request.content_type)) {
-            return error_response(415, "Content-Type must be application/json");
+            HttpResponse refused = error_response(415, "Content-Type must be application/json");
+            refused.counted_as = response.counted_as;
+            return refused;
         }
-        const plugin_api::Reply reply =
+        plugin_api::Reply reply =
             execution_.execute(match.endpoint->plugin_name, request.body, match.endpoint->callback);
-        return {reply.status, reply.body, {}, false};
+        response.status = reply.status;
+        response.body = std::move(reply.body);
+        return response;
     } catch (...) {
         return error_response(500, "internal error");
     }

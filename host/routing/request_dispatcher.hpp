@@ -21,13 +21,14 @@ public:
     /// Who may call a host endpoint; others get 403.
     enum class Access { anyone, loopback_only };
 
-    RequestDispatcher(const Router& router, const ExecutionService& execution);
+    RequestDispatcher(const Router& router, const ExecutionService& execution, RequestMetrics& metrics);
 
     /// Adds an endpoint served by the host itself. Only before the server starts.
     void add_host_endpoint(std::string method, std::string path, HostHandler handler,
                            Access access = Access::anyone);
 
-    /// Called on request threads, concurrently. Never throws.
+    /// Called on request threads, concurrently. Never throws. The response says which
+    /// endpoint's metrics the request counts under.
     HttpResponse dispatch(const HttpRequest& request) const;
 
 private:
@@ -36,14 +37,19 @@ private:
         std::string path;
         HostHandler handler;
         Access access;
+        RequestMetrics::Endpoint* metrics;
     };
 
     HttpResponse dispatch_to_host(const HttpRequest& request, bool& matched) const;
 
     const Router& router_;
     const ExecutionService& execution_;
+    RequestMetrics& metrics_;
     std::vector<HostEndpoint> host_endpoints_;
 };
+
+/// A response with a JSON body.
+HttpResponse json_response(int status, std::string body);
 
 /// An error response with the body {"error": message}.
 HttpResponse error_response(int status, std::string_view message);

@@ -15,6 +15,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <sstream>
 #include <future>
 #include <thread>
 
@@ -156,6 +157,73 @@ TEST(HostApplication, SigtermLetsTheRequestInFlightFinishThenExitsZero) {
     EXPECT_EQ(response.status, 200);
     EXPECT_EQ(response.body, R"({"result":"first_first,first_second Executed"})");
     EXPECT_EQ(host.wait(), 0);
+}
+
+/// The soft and hard open-file limits of process `pid`.
+std::pair<std::string, std::string> open_file_limits(int pid) {
+    std::ifstream limits("/proc/" + std::to_string(pid) + "/limits");
+    for (std::string line; std::getline(limits, line);) {
+        if (!line.starts_with("Max open files")) continue;
+        std::istringstream fields(line.substr(std::string("Max open files").size()));
+        std::string soft;
+        std::string hard;
+        fields >> soft >> hard;
+        return {soft, hard};
+    }
+    return {};
+}
+
+TEST(HostApplication, RaisesTheSoftOpenFileLimitToTheHardOne) {
+    test_support::TempDir dir;
+    const std::uint16_t port = free_port();
+    const auto config = write_config(dir, "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port) +
+                                              "\nmax_connections = 16\n" + test_support::seed_plugins_ini());
+    Poco::ProcessHandle process = Poco::Process::launch(
+        "/bin/sh", {"-c", "ulimit -Sn 256 && exec \"$0\" --config \"$1\"", test_paths::kHostExecutable, config.string()});
+    bool healthy = false;
+    for (int attempt = 0; attempt < 100 && !healthy; ++attempt) {
+        try {
+            healthy = test_support::send_request(port, "GET", "/healthz").status == 200;
+        } catch (const Poco::Exception&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    ASSERT_TRUE(healthy);
+    const auto [soft, hard] = open_file_limits(process.id());
+    EXPECT_NE(soft, "256");
+    EXPECT_EQ(soft, hard);
+    ::kill(process.id(), SIGTERM);
+    EXPECT_EQ(process.wait(), 0);
+}
+
+TEST(HostApplication, WarnsWhenTheConnectionCapacityCannotFitTheOpenFileLimit) {
+    test_support::TempDir dir;
+    const std::uint16_t port = free_port();
+    const auto config = write_config(dir, "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port) +
+                                              "\nmax_connections = 2000\nprestart_threads = false\n" +
+                                              test_support::seed_plugins_ini());
+    Poco::Pipe out;
+    Poco::ProcessHandle process = Poco::Process::launch(
+        "/bin/sh", {"-c", "ulimit -n 1000 && exec \"$0\" --config \"$1\"", test_paths::kHostExecutable, config.string()},
+        nullptr, &out, &out);
+    bool healthy = false;
+    for (int attempt = 0; attempt < 100 && !healthy; ++attempt) {
+        try {
+            healthy = test_support::send_request(port, "GET", "/healthz").status == 200;
+        } catch (const Poco::Exception&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    ::kill(process.id(), SIGTERM);
+    Poco::PipeInputStream stream(out);
+    std::string log;
+    Poco::StreamCopier::copyToString(stream, log);
+    EXPECT_EQ(process.wait(), 0);
+    EXPECT_TRUE(healthy);
+    EXPECT_NE(log.find("[server] max_connections = 2000 needs about 4320 open files (two per idle keep-alive "
+                       "connection), but the limit is 1000"),
+              std::string::npos)
+        << log;
 }
 
 TEST(HostApplication, SigintStopsCleanly) {

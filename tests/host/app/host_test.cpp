@@ -57,6 +57,35 @@ TEST_F(HostTest, HealthzListsTheLoadedPlugins) {
     EXPECT_EQ(response.body, R"({"status":"ok","plugins":["first","second","third","throwing"]})");
 }
 
+TEST_F(HostTest, MetricsCountRequestsAndShowThePoolAndPlugins) {
+    post_json(server_.port(), "/first", seed_body("first"));
+    post_json(server_.port(), "/first", "{");
+    post_json(server_.port(), "/nowhere", "{}");
+    const auto response = send_request(server_.port(), "GET", "/metrics");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.headers.get("Content-Type"), "text/plain; version=0.0.4");
+    for (const std::string line :
+         {"plugin_host_requests_total{endpoint=\"POST /first\",status=\"200\"} 1\n",
+          "plugin_host_requests_total{endpoint=\"POST /first\",status=\"400\"} 1\n",
+          "plugin_host_requests_total{endpoint=\"unmatched\",status=\"404\"} 1\n",
+          "plugin_host_request_duration_seconds_count{endpoint=\"POST /first\"} 2\n",
+          "plugin_host_requests_in_flight 1\n",  // the /metrics request itself
+          "plugin_host_connections_max 96\n", "plugin_host_plugin_generation{plugin=\"second\"} 1\n",
+          "plugin_host_plugin_versions_draining{plugin=\"first\"} 0\n"}) {
+        EXPECT_NE(response.body.find(line), std::string::npos) << line << "\n" << response.body;
+    }
+    EXPECT_NE(response.body.find("plugin_host_connections_current "), std::string::npos);
+    EXPECT_NE(response.body.find("plugin_host_pool_threads_busy "), std::string::npos);
+}
+
+TEST_F(HostTest, EveryConnectionThreadIsStartedInTheBackground) {
+    server_.host().wait_until_warm();
+    const std::string metrics = send_request(server_.port(), "GET", "/metrics").body;
+    const auto at = metrics.find("\nplugin_host_pool_threads ");
+    ASSERT_NE(at, std::string::npos) << metrics;
+    EXPECT_GE(std::stoi(metrics.substr(at + 26)), 96);
+}
+
 TEST_F(HostTest, MalformedJsonIs400) {
     const auto response = post_json(server_.port(), "/first", "{\"info\": ");
     EXPECT_EQ(response.status, 400);

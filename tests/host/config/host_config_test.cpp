@@ -131,7 +131,7 @@ TEST(HostConfig, UnknownKeyIsReportedNotIgnored) {
 TEST(HostConfig, UnknownSectionIsReported) {
     EXPECT_EQ(error_of(std::string(kOnePlugin) + "[sever]\nport = 1\n"),
               "/etc/ph/server.ini:3: unknown section [sever] (known: [server], [repository], [plugins], "
-              "[admin], [plugin.<name>], [logging.*])");
+              "[admin], [metrics], [plugin.<name>], [logging.*])");
 }
 
 TEST(HostConfig, PluginWithoutLibraryNamesItsSection) {

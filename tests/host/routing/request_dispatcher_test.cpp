@@ -17,10 +17,10 @@ protected:
                     return plugin_api::Reply{201, "{\"echo\":\"" + std::string(payload.sequence) + "\"}"};
                 }})}));
         dispatcher_.add_host_endpoint("GET", "/healthz", [](const HttpRequest&) {
-            return HttpResponse{200, "{\"status\":\"ok\"}", {}, false};
+            return json_response(200, "{\"status\":\"ok\"}");
         });
         dispatcher_.add_host_endpoint(
-            "POST", "/admin/reload", [](const HttpRequest&) { return HttpResponse{200, "{}", {}, false}; },
+            "POST", "/admin/reload", [](const HttpRequest&) { return json_response(200, "{}"); },
             RequestDispatcher::Access::loopback_only);
     }
 
@@ -40,7 +40,8 @@ protected:
 
     Router router_;
     ExecutionService execution_{Poco::Logger::get("test.execution")};
-    RequestDispatcher dispatcher_{router_, execution_};
+    RequestMetrics metrics_;
+    RequestDispatcher dispatcher_{router_, execution_, metrics_};
     std::string last_sequence_;
 };
 
@@ -49,6 +50,14 @@ TEST_F(RequestDispatcherTest, PluginEndpointRunsThroughTheExecutionService) {
     EXPECT_EQ(response.status, 201);
     EXPECT_EQ(response.body, R"({"echo":"s"})");
     EXPECT_EQ(last_sequence_, "s");
+}
+
+TEST_F(RequestDispatcherTest, ResponsesSayWhichEndpointTheyCountUnder) {
+    EXPECT_EQ(dispatch("POST", "/echo").counted_as, &metrics_.endpoint("POST", "/echo"));
+    EXPECT_EQ(dispatch("POST", "/echo", "{", "application/json").counted_as, &metrics_.endpoint("POST", "/echo"));
+    EXPECT_EQ(dispatch("GET", "/healthz", "").counted_as, &metrics_.endpoint("GET", "/healthz"));
+    EXPECT_EQ(dispatch("POST", "/nowhere").counted_as, nullptr);
+    EXPECT_EQ(dispatch("GET", "/echo", "").counted_as, nullptr);
 }
 
 TEST_F(RequestDispatcherTest, HostEndpointIsServedBeforePluginRoutes) {

@@ -1,0 +1,59 @@
+#include "app/thread_pool_warmer.hpp"
+
+#include <chrono>
+
+namespace plugin_host {
+
+ThreadPoolWarmer::ThreadPoolWarmer(Poco::ThreadPool& pool, int count, Poco::Logger& logger)
+    : pool_(pool), logger_(logger), thread_([this, count] { warm(count); }) {}
+
+ThreadPoolWarmer::~ThreadPoolWarmer() {
+    {
+        std::lock_guard lock(mutex_);
+        released_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+}
+
+void ThreadPoolWarmer::wait() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return done_; });
+}
+
+void ThreadPoolWarmer::warm(int count) {
+    const auto started = std::chrono::steady_clock::now();
+    int holding = 0;
+    for (; holding < count; ++holding) {
+        {
+            std::lock_guard lock(mutex_);
+            if (released_) break;
+        }
+        try {
+            pool_.start(*this);
+        } catch (const Poco::NoThreadAvailableException&) {
+            break;
+        }
+    }
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, std::chrono::seconds(30), [this, holding] { return released_ || waiting_ == holding; });
+    released_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return waiting_ == 0; });
+    done_ = true;
+    changed_.notify_all();
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    logger_.information(std::to_string(pool_.allocated()) + " connection threads ready after " +
+                        std::to_string(took.count()) + " ms");
+}
+
+void ThreadPoolWarmer::run() {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return released_; });
+    --waiting_;
+    changed_.notify_all();
+}
+
+}  // namespace plugin_host

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <Poco/Logger.h>
+#include <Poco/Runnable.h>
+#include <Poco/ThreadPool.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace plugin_host {
+
+/// Creates a pool's threads in the background, so that the server answers at once and a
+/// first burst of connections still finds a thread ready for each. Poco's ThreadPool only
+/// creates a thread when none is idle, so the warmer occupies `count` threads at once with
+/// tasks that wait, then lets them all go idle. The pool must have room for those tasks
+/// beside the server's own (the Host gives it twice the connection capacity), so the
+/// server never waits for the warmer.
+///
+/// Owned by the Host; its destructor releases the waiting tasks and joins its thread.
+class ThreadPoolWarmer final : private Poco::Runnable {
+public:
+    ThreadPoolWarmer(Poco::ThreadPool& pool, int count, Poco::Logger& logger);
+    ~ThreadPoolWarmer();
+
+    ThreadPoolWarmer(const ThreadPoolWarmer&) = delete;
+    ThreadPoolWarmer& operator=(const ThreadPoolWarmer&) = delete;
+
+    /// Blocks until the threads exist and are idle again.
+    void wait();
+
+private:
+    void warm(int count);
+    void run() override;  // on a pool thread: wait until released
+
+    Poco::ThreadPool& pool_;
+    Poco::Logger& logger_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int waiting_ = 0;
+    bool released_ = false;
+    bool done_ = false;
+    std::thread thread_;
+};
+
+}  // namespace plugin_host
