@@ -23,11 +23,9 @@
 -- done() adds them up over the threads and prints one line, "BENCH_RESULT {json}",
 -- for bench/run.py.
 --
--- Connections that never opened: a connection whose connect() never completes (the
--- server's listen queue is full, so the kernel drops its SYN) never calls request(), so
--- its request is not in `sent`. wrk calls delay() once when a connection opens and once
--- after every answer, so each thread also counts delay() calls: opened connections =
--- delays - answered, and the rest of the -c connections never got to send anything.
+-- A connection whose connect() never completes (the server's listen queue is full, so
+-- the kernel drops its SYN) never gets to request(), so its request is not in `sent`:
+-- bench/run.py counts those connections from the kernel's socket table instead.
 
 local ffi = require("ffi")
 ffi.cdef [[
@@ -78,13 +76,12 @@ function init(args)
     end
     next_path = (thread_index or 0) % #prepared + 1
 
-    sent, answered, answered_2xx, delays = 0, 0, 0, 0
+    sent, answered, answered_2xx = 0, 0, 0
     stop_sending_at = now_s() + window_s
 end
 
 function delay()
     running = true
-    delays = delays + 1
     if now_s() + pause_ms / 1000 > stop_sending_at then
         return PARKED_MS
     end
@@ -111,7 +108,7 @@ end
 -- ---- main Lua state, after the run ----
 
 function done(summary, latency, requests)
-    local total = { sent = 0, answered = 0, answered_2xx = 0, delays = 0 }
+    local total = { sent = 0, answered = 0, answered_2xx = 0 }
     for _, thread in ipairs(threads) do
         for key, _ in pairs(total) do
             total[key] = total[key] + (tonumber(thread:get(key)) or 0)
@@ -123,7 +120,6 @@ function done(summary, latency, requests)
         string.format('"sent": %d', total.sent),
         string.format('"answered": %d', total.answered),
         string.format('"answered_2xx": %d', total.answered_2xx),
-        string.format('"delays": %d', total.delays),
         string.format('"wrk_requests": %d', summary.requests),
         string.format('"wrk_duration_us": %d', summary.duration),
         string.format('"errors_connect": %d', e.connect),
