@@ -178,6 +178,11 @@ def measured_row(server, scenario, run, result, never_connected, peak_rss,
     unanswered = max(0, sent - answered)
     if unanswered:
         notes.append(f"{unanswered:,} requests sent, never answered")
+    if late:
+        notes.append(f"{late:,} answered after the {scenario.timeout_s} s timeout")
+    non_2xx = answered - result["answered_2xx"]
+    if non_2xx:
+        notes.append(f"{non_2xx:,} answered non-2xx")
     return {
         "server": server.name,
         "label": server.label,
@@ -189,7 +194,7 @@ def measured_row(server, scenario, run, result, never_connected, peak_rss,
         "pct_ceiling": 100.0 * completed / scenario.ceiling_requests
         if scenario.ceiling_requests else 0.0,
         "failed": attempted - completed,
-        "non_2xx": answered - result["answered_2xx"],
+        "non_2xx": non_2xx,
         "unanswered": unanswered,
         "never_connected": never_connected,
         "late": late,
