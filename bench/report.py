@@ -1,6 +1,7 @@
 """Writes a benchmark's results: results.csv, results.md and results.png."""
 
 import csv
+import json
 import os
 import statistics
 
@@ -24,6 +25,26 @@ MEDIAN_COLUMNS = (
 )
 
 
+def failure_note(row):
+    """Why a measured row's requests failed, from its counts."""
+    def count(column):
+        value = row.get(column)
+        return value if isinstance(value, (int, float)) else 0
+
+    notes = []
+    if count("never_connected"):
+        notes.append(f"{count('never_connected'):,.0f} of {count('connections'):,} "
+                     "connections still connecting when the window closed")
+    if count("unanswered"):
+        notes.append(f"{count('unanswered'):,.0f} requests sent, never answered")
+    if count("late"):
+        notes.append(f"{count('late'):,.0f} answered after the {row.get('timeout_s')} s "
+                     "timeout")
+    if count("non_2xx"):
+        notes.append(f"{count('non_2xx'):,.0f} answered non-2xx")
+    return notes
+
+
 def summarize(rows):
     """One row per server: the median of each figure over that server's runs."""
     by_server = {}
@@ -31,16 +52,70 @@ def summarize(rows):
         by_server.setdefault(row["server"], []).append(row)
     summary = []
     for server, runs in by_server.items():
+        if len(runs) == 1:
+            summary.append(runs[0])
+            continue
         merged = dict(runs[0])
-        merged["run"] = "median" if len(runs) > 1 else runs[0]["run"]
+        merged["run"] = "median"
         merged["runs"] = len(runs)
         for column in MEDIAN_COLUMNS:
             values = [r[column] for r in runs if isinstance(r.get(column), (int, float))]
             if values:
                 merged[column] = statistics.median(values)
-        merged["note"] = "; ".join(sorted({r["note"] for r in runs if r.get("note")}))
+        if merged["source"] == "measured":
+            notes = failure_note(merged)
+            completed = [r["completed"] for r in runs if "completed" in r]
+            if completed and min(completed) != max(completed):
+                notes.append("completed per run: "
+                             + ", ".join(f"{c:,}" for c in completed))
+            merged["note"] = "; ".join(notes)
         summary.append(merged)
     return summary
+
+
+def header_lines(meta):
+    """The description of a run above its table in results.md."""
+    sc = meta["scenario"]
+    repeat = meta.get("repeat", 1)
+    return [
+        f"# plugin-host and the seed's servers: N={sc['vus']}, {sc['duration_s']} s",
+        "",
+        f"- Date: {meta['date']}; commit {meta.get('commit') or 'unknown'}; "
+        f"plugin-host build: {meta.get('build_type') or 'n/a'}",
+        f"- Machine: {meta['machine']}",
+        f"- Load: wrk, {sc['connections']:,} keep-alive connections "
+        f"({sc['connections_per_vu']} per virtual user) over POST "
+        + ", ".join("/" + p for p in sc["paths"])
+        + f"; a {sc['pause_ms']} ms pause before each request; repository delay "
+        f"{sc['delay_ms']} ms; {sc['duration_s']} s window, then {sc['grace_s']} s for "
+        f"answers in flight; timeout {sc['timeout_s']} s"
+        + (f"; {repeat} runs per server, each figure the median" if repeat > 1 else ""),
+        f"- Ceiling: {sc['ceiling_requests']:,} requests "
+        f"({sc['requests_per_connection']} per connection), {sc['ceiling_rps']:,.1f} req/s "
+        f"over the window (steady state: {sc['steady_rps']:,.0f} req/s)",
+        "- completed: answered 2xx within the timeout; failed: every other request "
+        "(non-2xx, answered late, sent and never answered, or never sent because its "
+        "connection was still being opened when the window closed); latency: of the "
+        "answers within the timeout",
+    ]
+
+
+def write_all(out_dir, meta, rows):
+    """Writes results.csv, .md, .png and .json; returns (header lines, summary, paths)."""
+    summary = summarize(rows)
+    paths = outputs(out_dir)
+    header = header_lines(meta)
+    sc = meta["scenario"]
+    write_csv(paths["results.csv"], rows)
+    write_markdown(paths["results.md"], summary, header)
+    write_chart(paths["results.png"], summary,
+                f"Seed workload, N={sc['vus']}, {sc['duration_s']} s, {meta['date'][:10]}, "
+                f"{meta['machine'].split(' (')[0]}; ceiling {sc['ceiling_requests']:,} "
+                "requests" + (f"; medians of {meta['repeat']} runs"
+                              if meta.get("repeat", 1) > 1 else ""))
+    with open(paths["results.json"], "w") as f:
+        json.dump(dict(meta, rows=rows), f, indent=2, default=str)
+    return header, summary, paths
 
 
 def write_csv(path, rows):

@@ -169,21 +169,9 @@ def measured_row(server, scenario, run, result, never_connected, peak_rss,
     late = result["errors_timeout"]
     completed = max(0, result["answered_2xx"] - late)
     attempted = sent + never_connected
-    notes = []
-    if answered != result["wrk_requests"]:
-        notes.append(f"wrk counted {result['wrk_requests']} answers, the script {answered}")
-    if never_connected:
-        notes.append(f"{never_connected:,} of {scenario.connections:,} connections "
-                     "still connecting when the window closed")
     unanswered = max(0, sent - answered)
-    if unanswered:
-        notes.append(f"{unanswered:,} requests sent, never answered")
-    if late:
-        notes.append(f"{late:,} answered after the {scenario.timeout_s} s timeout")
     non_2xx = answered - result["answered_2xx"]
-    if non_2xx:
-        notes.append(f"{non_2xx:,} answered non-2xx")
-    return {
+    row = {
         "server": server.name,
         "label": server.label,
         "source": "measured",
@@ -208,8 +196,14 @@ def measured_row(server, scenario, run, result, never_connected, peak_rss,
         "peak_rss_mib": peak_rss / 2**20,
         "peak_processes": peak_processes,
         "cpu_s": cpu_s,
-        "note": "; ".join(notes),
+        "connections": scenario.connections,
+        "timeout_s": scenario.timeout_s,
     }
+    notes = report.failure_note(row)
+    if answered != result["wrk_requests"]:
+        notes.append(f"wrk counted {result['wrk_requests']} answers, the script {answered}")
+    row["note"] = "; ".join(notes)
+    return row
 
 
 def published_row(server):
@@ -366,6 +360,8 @@ def parse_args(argv):
     parser.add_argument("--no-build", action="store_true",
                         help="use the build folder as it is")
     parser.add_argument("--list", action="store_true", help="list servers and exit")
+    parser.add_argument("--rerender", metavar="DIR", help="rewrite DIR's CSV, Markdown "
+                        "and chart from its results.json, without running anything")
     args = parser.parse_args(argv)
 
     scenario = SCENARIOS[args.scenario].with_overrides(
@@ -409,6 +405,28 @@ def git_commit():
         return ""
 
 
+def scenario_description(scenario):
+    return {
+        "name": scenario.name, "vus": scenario.vus, "connections": scenario.connections,
+        "connections_per_vu": scenario.connections_per_vu, "paths": list(scenario.paths),
+        "pause_ms": scenario.pause_ms, "delay_ms": scenario.delay_ms,
+        "duration_s": scenario.duration_s, "timeout_s": scenario.timeout_s,
+        "grace_s": scenario.grace_s, "ceiling_requests": scenario.ceiling_requests,
+        "requests_per_connection": scenario.requests_per_connection,
+        "ceiling_rps": scenario.ceiling_rps, "steady_rps": scenario.steady_rps,
+    }
+
+
+def rerender(out_dir):
+    """Rewrites a results folder's CSV, Markdown and chart from its results.json."""
+    with open(os.path.join(out_dir, "results.json")) as f:
+        meta = json.load(f)
+    rows = meta.pop("rows")
+    header, summary, _ = report.write_all(out_dir, meta, rows)
+    print("\n".join(header[2:]) + "\n\n" + report.markdown_table(summary))
+    return 0
+
+
 def planned_seconds(scenario, measured_count, repeat):
     per_server = 6 + SETTLE_S + scenario.duration_s + scenario.grace_s + 3
     return per_server * measured_count * repeat
@@ -416,6 +434,8 @@ def planned_seconds(scenario, measured_count, repeat):
 
 def main(argv=None):
     args, scenario = parse_args(argv if argv is not None else sys.argv[1:])
+    if args.rerender:
+        return rerender(args.rerender)
     if args.list:
         for name in ALL_SERVERS:
             print(f"{name:10} {server_defs.SERVERS[name].label}")
@@ -482,48 +502,16 @@ def main(argv=None):
         if server not in to_measure:
             rows.append(published_row(server))
 
-    summary = report.summarize(rows)
-    paths = report.outputs(out_dir)
-    header = [
-        f"# plugin-host and the seed's servers: N={scenario.vus}, "
-        f"{scenario.duration_s} s",
-        "",
-        f"- Date: {started_at:%Y-%m-%d %H:%M %Z}; commit {git_commit() or 'unknown'}; "
-        f"plugin-host build: {build_type or 'n/a'}",
-        f"- Machine: {machine_description()}",
-        f"- Load: wrk, {scenario.connections} keep-alive connections "
-        f"({scenario.connections_per_vu} per virtual user) over POST "
-        + ", ".join("/" + p for p in scenario.paths)
-        + f"; a {scenario.pause_ms} ms pause before each request; repository delay "
-        f"{scenario.delay_ms} ms; {scenario.duration_s} s window, then "
-        f"{scenario.grace_s} s for answers in flight; timeout {scenario.timeout_s} s"
-        + (f"; {args.repeat} runs per server, medians" if args.repeat > 1 else ""),
-        f"- Ceiling: {scenario.ceiling_requests:,} requests "
-        f"({scenario.requests_per_connection} per connection), "
-        f"{scenario.ceiling_rps:,.1f} req/s over the window "
-        f"(steady state: {scenario.steady_rps:,.0f} req/s)",
-        "- completed: answered 2xx within the timeout; failed: every other request "
-        "(non-2xx, answered late, sent and never answered, or never sent because its "
-        "connection was still being opened when the window closed); latency: of the answers within the timeout",
-    ]
-    report.write_csv(paths["results.csv"], rows)
-    report.write_markdown(paths["results.md"], summary, header)
-    report.write_chart(paths["results.png"], summary,
-                       f"Seed workload, N={scenario.vus}, {scenario.duration_s} s, "
-                       f"{started_at:%Y-%m-%d} ({os.cpu_count()} cores); ceiling "
-                       f"{scenario.ceiling_requests:,} requests")
-    with open(paths["results.json"], "w") as f:
-        json.dump({
-            "date": started_at.isoformat(timespec="seconds"),
-            "commit": git_commit(),
-            "machine": machine_description(),
-            "build_type": build_type,
-            "scenario": {k: getattr(scenario, k) for k in (
-                "name", "vus", "connections", "pause_ms", "delay_ms", "duration_s",
-                "timeout_s", "grace_s", "ceiling_requests", "ceiling_rps")},
-            "versions": server_defs.describe_versions(),
-            "rows": rows,
-        }, f, indent=2, default=str)
+    meta = {
+        "date": f"{started_at:%Y-%m-%d %H:%M %Z}",
+        "commit": git_commit(),
+        "machine": machine_description(),
+        "build_type": build_type,
+        "repeat": args.repeat,
+        "scenario": scenario_description(scenario),
+        "versions": server_defs.describe_versions(),
+    }
+    header, summary, paths = report.write_all(out_dir, meta, rows)
 
     print()
     print("\n".join(header[2:]))
