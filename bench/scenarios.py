@@ -10,7 +10,7 @@ field. New modes (overload, raw overhead, more users) are new entries here.
 from dataclasses import dataclass, replace
 import math
 
-# The servers bench/run.py knows, in the order the seed's table lists them after ours.
+# The servers bench/run.py knows: plugin-host first, then the seed's servers.
 ALL_SERVERS = ("host", "flask-dev", "gunicorn", "waitress", "uvicorn", "dotnet")
 
 
