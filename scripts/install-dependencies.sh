@@ -4,10 +4,14 @@
 #   scripts/install-dependencies.sh [GROUP...]
 #
 # Groups: build (default) — compiler, CMake, Poco, Boost, GoogleTest.
+#         bench — wrk and the seed's Python servers for bench/run.py, and matplotlib.
+#         k6check — node and npm for k6/check.sh (skipped when node is already there).
 set -euo pipefail
 
 declare -A packages=(
     [build]="g++ cmake ninja-build make libpoco-dev libboost-dev libgtest-dev curl ca-certificates"
+    [bench]="wrk python3 python3-flask gunicorn python3-waitress python3-fastapi uvicorn python3-matplotlib"
+    [k6check]="nodejs npm"
 )
 
 groups=("$@")
@@ -18,6 +22,10 @@ for group in "${groups[@]}"; do
     if [ -z "${packages[$group]+set}" ]; then
         echo "install-dependencies: unknown group '$group' (known: ${!packages[*]})" >&2
         exit 2
+    fi
+    if [ "$group" = k6check ] && command -v node >/dev/null && command -v npm >/dev/null; then
+        echo "install-dependencies: k6check: node $(node --version) and npm $(npm --version) are there"
+        continue
     fi
     read -r -a list <<<"${packages[$group]}"
     wanted+=("${list[@]}")

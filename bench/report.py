@@ -1,0 +1,232 @@
+"""Writes a benchmark's results: results.csv, results.md and results.png."""
+
+import csv
+import json
+import os
+import statistics
+
+# Every column of results.csv, in order. One row per server and run.
+CSV_COLUMNS = (
+    "server", "label", "source", "run", "vus", "connections", "duration_s", "pause_ms",
+    "delay_ms", "timeout_s", "ceiling_requests", "ceiling_rps",
+    "sent", "completed", "rps", "pct_ceiling",
+    "failed", "non_2xx", "unanswered", "never_connected", "late",
+    "errors_connect", "errors_read", "errors_write",
+    "latency_mean_s", "latency_p50_s", "latency_p99_s", "latency_max_s",
+    "peak_rss_mib", "peak_processes", "cpu_s", "note",
+)
+
+# The figures a summary row takes the median of, over a server's runs.
+MEDIAN_COLUMNS = (
+    "sent", "completed", "rps", "pct_ceiling", "failed", "non_2xx", "unanswered",
+    "never_connected", "late",
+    "errors_connect", "errors_read", "errors_write", "latency_mean_s", "latency_p50_s",
+    "latency_p99_s", "latency_max_s", "peak_rss_mib", "peak_processes", "cpu_s",
+)
+
+
+def failure_note(row):
+    """Why a measured row's requests failed, from its counts."""
+    def count(column):
+        value = row.get(column)
+        return value if isinstance(value, (int, float)) else 0
+
+    notes = []
+    if count("never_connected"):
+        notes.append(f"{count('never_connected'):,.0f} of {count('connections'):,} "
+                     "connections still connecting when the window closed")
+    if count("unanswered"):
+        notes.append(f"{count('unanswered'):,.0f} requests sent, never answered")
+    if count("late"):
+        notes.append(f"{count('late'):,.0f} answered after the {row.get('timeout_s')} s "
+                     "timeout")
+    if count("non_2xx"):
+        notes.append(f"{count('non_2xx'):,.0f} answered non-2xx")
+    return notes
+
+
+def summarize(rows):
+    """One row per server: the median of each figure over that server's runs."""
+    by_server = {}
+    for row in rows:
+        by_server.setdefault(row["server"], []).append(row)
+    summary = []
+    for server, runs in by_server.items():
+        if len(runs) == 1:
+            summary.append(runs[0])
+            continue
+        merged = dict(runs[0])
+        merged["run"] = "median"
+        merged["runs"] = len(runs)
+        for column in MEDIAN_COLUMNS:
+            values = [r[column] for r in runs if isinstance(r.get(column), (int, float))]
+            if values:
+                merged[column] = statistics.median(values)
+        if merged["source"] == "measured":
+            notes = failure_note(merged)
+            completed = [r["completed"] for r in runs if "completed" in r]
+            if completed and min(completed) != max(completed):
+                notes.append("completed per run: "
+                             + ", ".join(f"{c:,}" for c in completed))
+            merged["note"] = "; ".join(notes)
+        summary.append(merged)
+    return summary
+
+
+def header_lines(meta):
+    """The description of a run above its table in results.md."""
+    sc = meta["scenario"]
+    repeat = meta.get("repeat", 1)
+    return [
+        f"# plugin-host and the seed's servers: N={sc['vus']}, {sc['duration_s']} s",
+        "",
+        f"- Date: {meta['date']}; commit {meta.get('commit') or 'unknown'}; "
+        f"plugin-host build: {meta.get('build_type') or 'n/a'}",
+        f"- Machine: {meta['machine']}",
+        f"- Load: wrk, {sc['connections']:,} keep-alive connections "
+        f"({sc['connections_per_vu']} per virtual user) over POST "
+        + ", ".join("/" + p for p in sc["paths"])
+        + f"; a {sc['pause_ms']} ms pause before each request; repository delay "
+        f"{sc['delay_ms']} ms; {sc['duration_s']} s window, then {sc['grace_s']} s for "
+        f"answers in flight; timeout {sc['timeout_s']} s"
+        + (f"; {repeat} runs per server, each figure the median" if repeat > 1 else ""),
+        f"- Ceiling: {sc['ceiling_requests']:,} requests "
+        f"({sc['requests_per_connection']} per connection), {sc['ceiling_rps']:,.1f} req/s "
+        f"over the window (steady state: {sc['steady_rps']:,.0f} req/s)",
+        "- completed: answered 2xx within the timeout; failed: every other request "
+        "(non-2xx, answered late, sent and never answered, or never sent because its "
+        "connection was still being opened when the window closed); latency: of the "
+        "answers within the timeout",
+    ]
+
+
+def write_all(out_dir, meta, rows):
+    """Writes results.csv, .md, .png and .json; returns (header lines, summary, paths)."""
+    summary = summarize(rows)
+    paths = outputs(out_dir)
+    header = header_lines(meta)
+    sc = meta["scenario"]
+    write_csv(paths["results.csv"], rows)
+    write_markdown(paths["results.md"], summary, header)
+    write_chart(paths["results.png"], summary,
+                f"Seed workload, N={sc['vus']}, {sc['duration_s']} s, {meta['date'][:10]}, "
+                f"{meta['machine'].split(' (')[0]}; ceiling {sc['ceiling_requests']:,} "
+                "requests" + (f"; medians of {meta['repeat']} runs"
+                              if meta.get("repeat", 1) > 1 else ""))
+    with open(paths["results.json"], "w") as f:
+        json.dump(dict(meta, rows=rows), f, indent=2, default=str)
+    return header, summary, paths
+
+
+def write_csv(path, rows):
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _csv_value(row.get(k)) for k in CSV_COLUMNS})
+
+
+def _csv_value(value):
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return "" if value is None else value
+
+
+def _count(value):
+    return f"{value:,.0f}" if isinstance(value, (int, float)) else "–"
+
+
+def _seconds(value):
+    return f"{value:.3f}" if isinstance(value, (int, float)) else "–"
+
+
+def _fixed(value, digits=1):
+    return f"{value:,.{digits}f}" if isinstance(value, (int, float)) else "–"
+
+
+def markdown_table(summary):
+    lines = [
+        "| server | completed | req/s | % of ceiling | failed | mean s | p50 s | p99 s "
+        "| peak memory MiB | CPU s | note |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+    ]
+    for row in summary:
+        label = row["label"]
+        if row["source"] == "published":
+            label += " *(published by the seed, not measured here)*"
+        lines.append("| " + " | ".join((
+            label,
+            _count(row.get("completed")),
+            _fixed(row.get("rps")),
+            _fixed(row.get("pct_ceiling")),
+            _count(row.get("failed")),
+            _seconds(row.get("latency_mean_s")),
+            _seconds(row.get("latency_p50_s")),
+            _seconds(row.get("latency_p99_s")),
+            _fixed(row.get("peak_rss_mib")),
+            _fixed(row.get("cpu_s")),
+            row.get("note") or "",
+        )) + " |")
+    return "\n".join(lines)
+
+
+def write_markdown(path, summary, header_lines):
+    with open(path, "w") as f:
+        f.write("\n".join(header_lines) + "\n\n")
+        f.write(markdown_table(summary) + "\n")
+
+
+def write_chart(path, summary, title):
+    """Per server: % of the ceiling (req/s written beside), and peak memory."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def number(value):
+        return value if isinstance(value, (int, float)) else 0
+
+    labels = [row["label"] + ("\n(published by the seed, not measured here)"
+                              if row["source"] == "published" else "") for row in summary]
+    published = [row["source"] == "published" for row in summary]
+    percent = [number(row.get("pct_ceiling")) for row in summary]
+    rps = [number(row.get("rps")) for row in summary]
+    memory = [number(row.get("peak_rss_mib")) for row in summary]
+    positions = list(range(len(summary)))[::-1]
+
+    figure, (left, right) = plt.subplots(
+        1, 2, figsize=(12, 1.2 + 0.7 * len(summary)), sharey=True,
+        gridspec_kw={"width_ratios": [3, 2]})
+
+    def bars(axis, values, colour):
+        drawn = axis.barh(positions, values, edgecolor="black", linewidth=0.5,
+                          color=["#bdbdbd" if p else colour for p in published])
+        for bar, is_published in zip(drawn, published):
+            if is_published:
+                bar.set_hatch("//")
+
+    bars(left, percent, "#1f77b4")
+    left.axvline(100, color="#d62728", linestyle="--", linewidth=1)
+    for y, pct, rate, row in zip(positions, percent, rps, summary):
+        text = f" {pct:.1f} % ({rate:,.1f} req/s)" if row.get("rps") is not None else " not run"
+        left.text(pct, y, text, va="center", fontsize=8)
+    left.set_yticks(positions)
+    left.set_yticklabels(labels, fontsize=8)
+    left.set_xlim(0, max(percent + [100]) * 1.35)
+    left.set_xlabel("completed requests, % of the ceiling (dashed: the ceiling)")
+
+    bars(right, memory, "#ff7f0e")
+    for y, value in zip(positions, memory):
+        right.text(value, y, f" {value:,.0f} MiB" if value else " –", va="center",
+                   fontsize=8)
+    right.set_xlim(0, max(memory + [1]) * 1.35)
+    right.set_xlabel("peak memory (summed RSS), MiB")
+
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def outputs(out_dir):
+    return {name: os.path.join(out_dir, name)
+            for name in ("results.csv", "results.md", "results.png", "results.json")}

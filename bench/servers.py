@@ -1,0 +1,203 @@
+"""The servers a benchmark runs against, and how each one is started.
+
+plugin-host runs its release build with the default configuration (config/server.ini),
+changed only where a benchmark must: listen on 127.0.0.1 and the benchmark's port, the
+repository delay, and absolute plugin paths. The seed's Python apps (bench/peers/) are
+served the way the seed served them, from Debian's packages, with Debian's
+/usr/bin/python3. The seed's ASP.NET Core app needs `dotnet`; where there is none, its
+row shows the figures the seed published.
+"""
+
+from dataclasses import dataclass, field
+import os
+import re
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_DIR = os.path.dirname(BENCH_DIR)
+PEERS_DIR = os.path.join(BENCH_DIR, "peers")
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+@dataclass(frozen=True)
+class Published:
+    """A row of the seed's published table (500 VUs, 5 minutes, an i7-1165G7 laptop)."""
+    requests: int
+    rps: float
+    pct_ceiling: float
+    checks_passed_pct: float
+    latency_mean_s: float
+    note: str
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    label: str
+    kind: str                      # "host", "python" or "dotnet"
+    argv: tuple = ()               # for "python": arguments after the interpreter
+    path_prefix: str = ""
+    published: Published = None
+    debian_packages: tuple = field(default=())
+
+
+SERVERS = {s.name: s for s in (
+    Server("host", "plugin-host (this project)", "host"),
+    Server("flask-dev", "Flask dev server (threaded)", "python",
+           ("-m", "flask", "--app", "flask_app", "run",
+            "--host", "127.0.0.1", "--port", "{port}", "--with-threads"),
+           published=Published(82_506, 269.7, 54, 89.3, 3.54, "connection refused errors"),
+           debian_packages=("python3-flask",)),
+    Server("gunicorn", "Flask + Gunicorn (8 workers x 12 threads)", "python",
+           ("-m", "gunicorn", "--workers", "8", "--threads", "12",
+            "--bind", "127.0.0.1:{port}", "flask_app:app"),
+           published=Published(10_565, 32.0, 6, 99.99, 23.95, "EOF errors"),
+           debian_packages=("python3-flask", "gunicorn")),
+    Server("waitress", "Flask + Waitress (128 threads)", "python",
+           ("-m", "waitress", "--threads=128", "--host=127.0.0.1", "--port={port}",
+            "flask_app:app"),
+           published=Published(6_881, 2.1, 0.4, 58.9, 2.01, "many timeouts"),
+           debian_packages=("python3-flask", "python3-waitress")),
+    Server("uvicorn", "FastAPI + Uvicorn (4 workers)", "python",
+           ("-m", "uvicorn", "--workers", "4", "--host", "127.0.0.1", "--port", "{port}",
+            "fastapi_app:app"),
+           published=Published(26_409, 82.5, 17, 94.5, 6.05, "timeouts"),
+           debian_packages=("python3-fastapi", "uvicorn")),
+    Server("dotnet", "ASP.NET Core / Kestrel", "dotnet", path_prefix="/performance-test",
+           published=Published(150_000, 495.2, 99, 100.0, 2.00, "almost 500 MB of RAM")),
+)}
+
+
+@dataclass
+class Launch:
+    argv: list
+    cwd: str
+    env: dict
+    ready_method: str          # "GET" or "POST"
+    ready_path: str
+    ready_body: bytes = None
+
+
+def dotnet_available():
+    return shutil.which("dotnet") is not None
+
+
+def package_version(package):
+    """The installed version of a Debian package, or ''."""
+    try:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+# ---- plugin-host ----
+
+def host_build_type(build_dir):
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith("CMAKE_BUILD_TYPE:"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def build_host(build_dir, log):
+    """Configures a Release build if build_dir has none, then builds the server and the
+    seed plugins (not the tests). Returns the build type used."""
+    if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
+        log(f"configuring a Release build in {build_dir}")
+        subprocess.run(["cmake", "-S", REPO_DIR, "-B", build_dir, "-G", "Ninja",
+                        "-DCMAKE_BUILD_TYPE=Release"], check=True,
+                       stdout=subprocess.DEVNULL)
+    log(f"building plugin-host and the seed plugins in {build_dir}")
+    subprocess.run(["cmake", "--build", build_dir, "--target",
+                    "plugin-host", "first", "second", "third"], check=True,
+                   stdout=subprocess.DEVNULL)
+    return host_build_type(build_dir)
+
+
+def write_host_config(template_path, out_path, build_dir, port, delay_ms):
+    """The default configuration with the benchmark's address, port and delay, and the
+    plugin libraries of build_dir by absolute path. Every other key stays as it is."""
+    section = ""
+    lines = []
+    with open(template_path) as f:
+        for line in f:
+            stripped = line.strip()
+            header = re.match(r"^\[([^\]]+)\]$", stripped)
+            if header:
+                section = header.group(1)
+            key = stripped.split("=", 1)[0].strip() if "=" in stripped else None
+            if section == "server" and key == "address":
+                line = "address = 127.0.0.1\n"
+            elif section == "server" and key == "port":
+                line = f"port = {port}\n"
+            elif section == "repository" and key == "delay_ms":
+                line = f"delay_ms = {delay_ms}\n"
+            elif section.startswith("plugin.") and key == "library":
+                library = os.path.basename(stripped.split("=", 1)[1].strip())
+                line = f"library = {os.path.join(build_dir, 'plugins', library)}\n"
+            lines.append(line)
+    with open(out_path, "w") as f:
+        f.writelines(lines)
+
+
+def launch_for(server, *, port, delay_ms, build_dir, work_dir):
+    """How to start `server` on 127.0.0.1:port with the repository waiting delay_ms."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env["REPOSITORY_DELAY_MS"] = str(delay_ms)
+    body = b'{"info": {"sequence": "first"}}'
+
+    if server.kind == "host":
+        config = os.path.join(work_dir, "host.ini")
+        write_host_config(os.path.join(REPO_DIR, "config", "server.ini"), config,
+                          build_dir, port, delay_ms)
+        return Launch([os.path.join(build_dir, "bin", "plugin-host"), "--config", config],
+                      REPO_DIR, env, "GET", "/healthz")
+
+    if server.kind == "python":
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["PYTHONUNBUFFERED"] = "1"
+        argv = [SYSTEM_PYTHON] + [a.replace("{port}", str(port)) for a in server.argv]
+        return Launch(argv, PEERS_DIR, env, "POST", "/first", body)
+
+    if server.kind == "dotnet":
+        # The seed's app, rewritten in bench/peers/dotnet; built into the work folder.
+        out = os.path.join(work_dir, "dotnet")
+        subprocess.run(["dotnet", "publish", os.path.join(PEERS_DIR, "dotnet"),
+                        "-c", "Release", "-o", out], check=True, stdout=subprocess.DEVNULL)
+        env["ASPNETCORE_URLS"] = f"http://127.0.0.1:{port}"
+        env["Logging__LogLevel__Default"] = "Information"
+        return Launch(["dotnet", os.path.join(out, "SeedApi.dll")], out, env,
+                      "POST", server.path_prefix + "/first", body)
+
+    raise ValueError(f"unknown server kind {server.kind}")
+
+
+def is_ready(launch, port, timeout_s):
+    """True once the server answers its readiness request with 200."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{launch.ready_path}", data=launch.ready_body,
+        method=launch.ready_method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+            response.read()
+            return response.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def describe_versions():
+    """Versions of what the benchmark runs, for the results' header."""
+    versions = {}
+    for package in ("wrk", "libpoco-dev", "python3-flask", "gunicorn", "python3-waitress",
+                    "python3-fastapi", "uvicorn", "python3-werkzeug"):
+        versions[package] = package_version(package)
+    return versions
