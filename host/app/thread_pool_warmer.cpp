@@ -10,15 +10,16 @@ ThreadPoolWarmer::ThreadPoolWarmer(Poco::ThreadPool& pool, int count, Poco::Logg
 ThreadPoolWarmer::~ThreadPoolWarmer() {
     {
         std::lock_guard lock(mutex_);
-        released_ = true;
+        release_ = true;
     }
-    changed_.notify_all();
+    counted_.notify_all();
+    released_.notify_all();
     thread_.join();
 }
 
 void ThreadPoolWarmer::wait() {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return done_; });
+    counted_.wait(lock, [this] { return done_; });
 }
 
 void ThreadPoolWarmer::warm(int count) {
@@ -27,7 +28,7 @@ void ThreadPoolWarmer::warm(int count) {
     for (; holding < count; ++holding) {
         {
             std::lock_guard lock(mutex_);
-            if (released_) break;
+            if (release_) break;
         }
         try {
             pool_.start(*this);
@@ -36,12 +37,12 @@ void ThreadPoolWarmer::warm(int count) {
         }
     }
     std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, std::chrono::seconds(30), [this, holding] { return released_ || waiting_ == holding; });
-    released_ = true;
-    changed_.notify_all();
-    changed_.wait(lock, [this] { return waiting_ == 0; });
+    counted_.wait_for(lock, std::chrono::seconds(30), [this, holding] { return release_ || waiting_ == holding; });
+    release_ = true;
+    released_.notify_all();
+    counted_.wait(lock, [this] { return waiting_ == 0; });
     done_ = true;
-    changed_.notify_all();
+    counted_.notify_all();
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
     logger_.information(std::to_string(pool_.allocated()) + " connection threads ready after " +
                         std::to_string(took.count()) + " ms");
@@ -50,10 +51,9 @@ void ThreadPoolWarmer::warm(int count) {
 void ThreadPoolWarmer::run() {
     std::unique_lock lock(mutex_);
     ++waiting_;
-    changed_.notify_all();
-    changed_.wait(lock, [this] { return released_; });
-    --waiting_;
-    changed_.notify_all();
+    counted_.notify_all();  // only the warmer thread (and wait()) listen here
+    released_.wait(lock, [this] { return release_; });
+    if (--waiting_ == 0) counted_.notify_all();
 }
 
 }  // namespace plugin_host

@@ -36,9 +36,10 @@ private:
     Poco::ThreadPool& pool_;
     Poco::Logger& logger_;
     std::mutex mutex_;
-    std::condition_variable changed_;
+    std::condition_variable counted_;   ///< the warmer thread waits on it for the count
+    std::condition_variable released_;  ///< the held tasks wait on it, woken once
     int waiting_ = 0;
-    bool released_ = false;
+    bool release_ = false;
     bool done_ = false;
     std::thread thread_;
 };
