@@ -10,10 +10,12 @@
 #include <Poco/Timespan.h>
 #include <Poco/Timestamp.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <istream>
 #include <optional>
+#include <vector>
 #include <ostream>
 
 namespace plugin_host {
@@ -43,12 +45,24 @@ std::optional<HttpResponse> read_body(Poco::Net::HTTPServerRequest& request, std
     std::istream& in = request.stream();
     in.exceptions(std::ios::badbit);  // rethrow the stream's own exception (timeout, bad chunk)
     try {
-        std::array<char, 4096> buffer{};
-        while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
-            body.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
-            if (body.size() > limit) {
-                return fail(413, "request body exceeds " + std::to_string(limit) + " bytes");
+        // Straight into the string, sized to the body: the string lives while the request
+        // waits, so spare capacity (or a buffer on the stack) would be paid per connection.
+        if (!chunked) {
+            body.resize(static_cast<std::size_t>(request.getContentLength64()));
+            in.read(body.data(), static_cast<std::streamsize>(body.size()));
+            body.resize(static_cast<std::size_t>(in.gcount()));
+        } else {
+            constexpr std::size_t kChunk = 1024;
+            while (in) {
+                const std::size_t old_size = body.size();
+                body.resize(old_size + kChunk);
+                in.read(body.data() + old_size, static_cast<std::streamsize>(kChunk));
+                body.resize(old_size + static_cast<std::size_t>(in.gcount()));
+                if (body.size() > limit) {
+                    return fail(413, "request body exceeds " + std::to_string(limit) + " bytes");
+                }
             }
+            body.shrink_to_fit();
         }
     } catch (const Poco::TimeoutException&) {
         return fail(408, "the request body did not arrive in time");
@@ -77,7 +91,7 @@ void drain_before_close(Poco::Net::HTTPServerRequest& request) {
         socket.shutdownSend();
         socket.setReceiveTimeout(Poco::Timespan(0, 200000));
         const Poco::Timestamp started;
-        std::array<char, 16384> buffer{};
+        std::vector<char> buffer(16384);
         std::size_t drained = 0;
         while (drained < kMaxDrainBytes && !started.isElapsed(kMaxDrainTime.totalMicroseconds())) {
             const int received = socket.receiveBytes(buffer.data(), static_cast<int>(buffer.size()));
