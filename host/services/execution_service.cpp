@@ -1,26 +1,14 @@
 #include "services/execution_service.hpp"
 
 #include "http/json_text.hpp"
+#include "services/sequence_finder.hpp"
 
 #include <Poco/Exception.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
 #include <optional>
 
 namespace plugin_host {
 namespace {
-
-/// info.sequence of `document`, or nothing if the document lacks it or it is not a string.
-std::optional<std::string> find_sequence(const Poco::Dynamic::Var& document) {
-    if (document.type() != typeid(Poco::JSON::Object::Ptr)) return std::nullopt;
-    const auto root = document.extract<Poco::JSON::Object::Ptr>();
-    const Poco::JSON::Object::Ptr info = root->getObject("info");
-    if (!info) return std::nullopt;
-    const Poco::Dynamic::Var sequence = info->get("sequence");
-    if (!sequence.isString()) return std::nullopt;
-    return sequence.extract<std::string>();
-}
 
 plugin_api::Reply error_reply(int status, std::string_view message) {
     return {status, json_error(message)};
@@ -36,9 +24,7 @@ plugin_api::Reply ExecutionService::execute(std::string_view action, std::string
 
     std::optional<std::string> sequence;
     try {
-        Poco::JSON::Parser parser;
-        parser.setDepth(kMaxJsonDepth);
-        sequence = find_sequence(parser.parse(std::string(body)));
+        sequence = find_sequence(body, kMaxJsonDepth);
     } catch (const Poco::Exception& error) {
         return error_reply(400, "request body is not valid JSON: " + error.message());
     }

@@ -1,0 +1,50 @@
+#include "services/sequence_finder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <Poco/Exception.h>
+
+namespace plugin_host {
+namespace {
+
+std::optional<std::string> find(std::string_view json) { return find_sequence(json, 32); }
+
+TEST(SequenceFinder, FindsTheSeedsSequence) {
+    EXPECT_EQ(find(R"({"info": {"sequence": "first"}})"), "first");
+    EXPECT_EQ(find(R"({"a": [1, {"info": 2}], "info": {"x": {"sequence": "no"}, "sequence": "yes"}, "z": null})"),
+              "yes");
+    EXPECT_EQ(find(R"({"info": {"sequence": "caf\u00e9 \"q\""}})"), "café \"q\"");
+}
+
+TEST(SequenceFinder, NothingWhenThePathIsMissingOrNotAString) {
+    for (const std::string_view json :
+         {R"({})", R"([])", R"({"info": 1})", R"({"info": {}})", R"({"info": {"sequence": 5}})",
+          R"({"info": {"sequence": null}})", R"({"info": {"sequence": ["a"]}})", R"({"info": {"sequence": {}}})",
+          R"({"sequence": "first"})", R"({"x": {"info": {"sequence": "deep"}}})", R"([{"info": {"sequence": "a"}}])",
+          R"({"info": [{"sequence": "a"}]})"}) {
+        EXPECT_EQ(find(json), std::nullopt) << json;
+    }
+}
+
+TEST(SequenceFinder, TheLastDuplicateKeyCountsAsInAParsedDocument) {
+    EXPECT_EQ(find(R"({"info": {"sequence": "a", "sequence": "b"}})"), "b");
+    EXPECT_EQ(find(R"({"info": {"sequence": "a", "sequence": 1}})"), std::nullopt);
+    EXPECT_EQ(find(R"({"info": {"sequence": "a"}, "info": {}})"), std::nullopt);
+    EXPECT_EQ(find(R"({"info": {"sequence": "a"}, "info": 7})"), std::nullopt);
+    EXPECT_EQ(find(R"({"info": 7, "info": {"sequence": "a"}})"), "a");
+}
+
+TEST(SequenceFinder, InvalidJsonThrows) {
+    for (const std::string_view json : {"", "{", R"({"info": })", "nul", R"({"info":{"sequence":"a"}} x)", "{'a': 1}"}) {
+        EXPECT_THROW(find(json), Poco::Exception) << json;
+    }
+}
+
+TEST(SequenceFinder, NestingBeyondTheLimitThrowsWithoutExhaustingTheStack) {
+    EXPECT_THROW(find(std::string(100000, '[') + std::string(100000, ']')), Poco::Exception);
+    EXPECT_NO_THROW(find_sequence(std::string(30, '[') + std::string(30, ']'), 32));
+    EXPECT_THROW(find_sequence(std::string(40, '[') + std::string(40, ']'), 32), Poco::Exception);
+}
+
+}  // namespace
+}  // namespace plugin_host
