@@ -2,6 +2,7 @@
 
 #include "app/descriptor_limit.hpp"
 #include "app/host.hpp"
+#include "logging/buffered_async_channel.hpp"
 #include "plugins/plugin_loader.hpp"
 
 #include <Poco/Util/HelpFormatter.h>
@@ -77,6 +78,7 @@ void HostApplication::initialize(Poco::Util::Application& self) {
         startup_error_ = error.what();
     }
     try {
+        register_buffered_async_channel();
         ServerApplication::initialize(self);  // configures logging from [logging.*]
     } catch (const Poco::Exception& error) {
         if (startup_error_.empty()) {

@@ -1,0 +1,129 @@
+#include "logging/buffered_async_channel.hpp"
+
+#include <Poco/Exception.h>
+#include <Poco/Instantiator.h>
+#include <Poco/LoggingFactory.h>
+#include <Poco/LoggingRegistry.h>
+#include <Poco/NumberParser.h>
+
+#include <utility>
+
+#include <iostream>
+
+namespace plugin_host {
+
+BufferedAsyncChannel::BufferedAsyncChannel() = default;
+
+BufferedAsyncChannel::~BufferedAsyncChannel() {
+    try {
+        close();
+    } catch (...) {
+    }
+}
+
+void BufferedAsyncChannel::setProperty(const std::string& name, const std::string& value) {
+    if (name == "channel") {
+        setChannel(Poco::LoggingRegistry::defaultRegistry().channelForName(value));
+    } else if (name == "interval_ms") {
+        const int interval = Poco::NumberParser::parse(value);
+        if (interval < 1 || interval > 10000) throw Poco::InvalidArgumentException("interval_ms must be 1 to 10000", value);
+        std::lock_guard lock(mutex_);
+        interval_ = std::chrono::milliseconds(interval);
+    } else if (name == "capacity") {
+        const int capacity = Poco::NumberParser::parse(value);
+        if (capacity < 16) throw Poco::InvalidArgumentException("capacity must be at least 16", value);
+        std::lock_guard lock(mutex_);
+        capacity_ = static_cast<std::size_t>(capacity);
+    } else {
+        Channel::setProperty(name, value);
+    }
+}
+
+std::string BufferedAsyncChannel::getProperty(const std::string& name) const {
+    if (name == "interval_ms") return std::to_string(interval_.count());
+    if (name == "capacity") return std::to_string(capacity_);
+    return Channel::getProperty(name);
+}
+
+void BufferedAsyncChannel::setChannel(Poco::Channel::Ptr target) {
+    std::lock_guard lock(mutex_);
+    target_ = std::move(target);
+}
+
+void BufferedAsyncChannel::log(const Poco::Message& message) {
+    std::unique_lock lock(mutex_);
+    start_if_needed();
+    if (pending_.size() >= capacity_) {
+        ++dropped_;
+        return;
+    }
+    pending_.push_back(message);
+    if (pending_.size() == capacity_ / 2) {
+        lock.unlock();
+        wake_.notify_one();
+    }
+}
+
+void BufferedAsyncChannel::close() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void BufferedAsyncChannel::start_if_needed() {
+    if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { run(); });
+}
+
+void BufferedAsyncChannel::run() {
+    std::vector<Poco::Message> batch;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        wake_.wait_for(lock, interval_, [this] { return stopping_ || pending_.size() >= capacity_ / 2; });
+        batch.swap(pending_);
+        const std::size_t dropped = std::exchange(dropped_, 0);
+        Poco::Channel::Ptr target = target_;
+        const bool last = stopping_;
+        lock.unlock();
+
+        if (target) {
+            if (dropped > 0) {
+                batch.insert(batch.begin(), Poco::Message("host.logging",
+                                                          std::to_string(dropped) +
+                                                              " log messages dropped: logging fell behind",
+                                                          Poco::Message::PRIO_WARNING));
+            }
+            deliver(*target, batch);
+        }
+        batch.clear();
+        if (last) return;
+        lock.lock();
+    }
+}
+
+void BufferedAsyncChannel::deliver(Poco::Channel& target, const std::vector<Poco::Message>& batch) {
+    std::size_t failed = 0;
+    std::string reason;
+    for (const Poco::Message& message : batch) {
+        try {
+            target.log(message);
+        } catch (const Poco::Exception& error) {
+            if (failed++ == 0) reason = error.displayText();
+        } catch (const std::exception& error) {
+            if (failed++ == 0) reason = error.what();
+        }
+    }
+    if (failed > 0) {
+        // The log itself is broken: say so where an operator can still see it.
+        std::cerr << "plugin-host: " << failed << " log messages could not be written: " << reason << std::endl;
+    }
+}
+
+void register_buffered_async_channel() {
+    Poco::LoggingFactory::defaultFactory().registerChannelClass(
+        "BufferedAsyncChannel", new Poco::Instantiator<BufferedAsyncChannel, Poco::Channel>);
+}
+
+}  // namespace plugin_host
