@@ -119,13 +119,13 @@ scratch_mounts() {
     awk -v prefix="$scratch/" 'index($2, prefix) == 1 { print $2 }' /proc/mounts | sort -r
 }
 
-# Network state that a container network (rather than --network=host) would leave.
+# Network state that a container network (rather than --network=host) would leave: the
+# forwarding switch, the interfaces, and the number of container-network iptables rules
+# (0 also while iptables is not installed yet: podman's packages bring it).
 network_state() {
     cat /proc/sys/net/ipv4/ip_forward
     ls /sys/class/net
-    if command -v iptables-save >/dev/null; then
-        iptables-save 2>/dev/null | grep -ciE 'cni|netavark|podman' || true
-    fi
+    { iptables-save 2>/dev/null || true; } | grep -ciE 'cni|netavark|podman' || true
 }
 network_before=$(network_state)
 
