@@ -5,6 +5,11 @@
 #include <Poco/LoggingFactory.h>
 #include <Poco/LoggingRegistry.h>
 #include <Poco/NumberParser.h>
+#include <Poco/PatternFormatter.h>
+
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <utility>
 
@@ -12,7 +17,13 @@
 
 namespace plugin_host {
 
-BufferedAsyncChannel::BufferedAsyncChannel() = default;
+namespace {
+
+constexpr const char* kDefaultFormat = "%Y-%m-%d %H:%M:%S.%i [%p] %s: %t";
+
+}  // namespace
+
+BufferedAsyncChannel::BufferedAsyncChannel() : formatter_(new Poco::PatternFormatter(kDefaultFormat)) {}
 
 BufferedAsyncChannel::~BufferedAsyncChannel() {
     try {
@@ -24,6 +35,17 @@ BufferedAsyncChannel::~BufferedAsyncChannel() {
 void BufferedAsyncChannel::setProperty(const std::string& name, const std::string& value) {
     if (name == "channel") {
         setChannel(Poco::LoggingRegistry::defaultRegistry().channelForName(value));
+    } else if (name == "stream") {
+        if (value != "stdout" && value != "stderr") {
+            throw Poco::InvalidArgumentException("stream must be stdout or stderr", value);
+        }
+        std::lock_guard lock(mutex_);
+        stream_fd_ = value == "stdout" ? STDOUT_FILENO : STDERR_FILENO;
+        target_.reset();
+    } else if (name == "format") {
+        Poco::AutoPtr<Poco::Formatter> formatter(new Poco::PatternFormatter(value));
+        std::lock_guard lock(mutex_);
+        formatter_ = formatter;
     } else if (name == "interval_ms") {
         const int interval = Poco::NumberParser::parse(value);
         if (interval < 1 || interval > 10000) throw Poco::InvalidArgumentException("interval_ms must be 1 to 10000", value);
@@ -40,6 +62,7 @@ void BufferedAsyncChannel::setProperty(const std::string& name, const std::strin
 }
 
 std::string BufferedAsyncChannel::getProperty(const std::string& name) const {
+    if (name == "stream") return stream_fd_ == STDOUT_FILENO ? "stdout" : stream_fd_ == STDERR_FILENO ? "stderr" : "";
     if (name == "interval_ms") return std::to_string(interval_.count());
     if (name == "capacity") return std::to_string(capacity_);
     return Channel::getProperty(name);
@@ -48,6 +71,7 @@ std::string BufferedAsyncChannel::getProperty(const std::string& name) const {
 void BufferedAsyncChannel::setChannel(Poco::Channel::Ptr target) {
     std::lock_guard lock(mutex_);
     target_ = std::move(target);
+    stream_fd_ = -1;
 }
 
 void BufferedAsyncChannel::log(const Poco::Message& message) {
@@ -85,17 +109,20 @@ void BufferedAsyncChannel::run() {
         batch.swap(pending_);
         const std::size_t dropped = std::exchange(dropped_, 0);
         Poco::Channel::Ptr target = target_;
+        const int fd = stream_fd_;
+        Poco::AutoPtr<Poco::Formatter> formatter = formatter_;
         const bool last = stopping_;
         lock.unlock();
 
+        if (dropped > 0) {
+            batch.insert(batch.begin(),
+                         Poco::Message("host.logging", std::to_string(dropped) + " log messages dropped: logging fell behind",
+                                       Poco::Message::PRIO_WARNING));
+        }
         if (target) {
-            if (dropped > 0) {
-                batch.insert(batch.begin(), Poco::Message("host.logging",
-                                                          std::to_string(dropped) +
-                                                              " log messages dropped: logging fell behind",
-                                                          Poco::Message::PRIO_WARNING));
-            }
             deliver(*target, batch);
+        } else if (fd >= 0) {
+            write(fd, *formatter, batch);
         }
         batch.clear();
         if (last) return;
@@ -118,6 +145,24 @@ void BufferedAsyncChannel::deliver(Poco::Channel& target, const std::vector<Poco
     if (failed > 0) {
         // The log itself is broken: say so where an operator can still see it.
         std::cerr << "plugin-host: " << failed << " log messages could not be written: " << reason << std::endl;
+    }
+}
+
+void BufferedAsyncChannel::write(int fd, Poco::Formatter& formatter, const std::vector<Poco::Message>& batch) {
+    batch_text_.clear();
+    std::string line;
+    for (const Poco::Message& message : batch) {
+        line.clear();
+        formatter.format(message, line);
+        batch_text_ += line;
+        batch_text_ += '\n';
+    }
+    std::size_t written = 0;
+    while (written < batch_text_.size()) {
+        const ssize_t result = ::write(fd, batch_text_.data() + written, batch_text_.size() - written);
+        if (result < 0 && errno == EINTR) continue;
+        if (result <= 0) return;  // nowhere to write to: the messages are lost, requests go on
+        written += static_cast<std::size_t>(result);
     }
 }
 

@@ -226,6 +226,40 @@ TEST(HostApplication, WarnsWhenTheConnectionCapacityCannotFitTheOpenFileLimit) {
         << log;
 }
 
+TEST(HostApplication, ShippedLoggingWritesTheSeedLinesToStandardOutput) {
+    std::ifstream shipped(test_paths::kDefaultConfig);
+    const std::string text((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
+    const std::string logging = text.substr(text.find("[logging.loggers.root]"));
+    test_support::TempDir dir;
+    const std::uint16_t port = free_port();
+    const auto config = write_config(dir, "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port) +
+                                              "\nmax_connections = 16\n[repository]\ndelay_ms = 0\n" +
+                                              test_support::seed_plugins_ini() + logging);
+    Poco::Pipe out;
+    Poco::ProcessHandle process =
+        Poco::Process::launch(test_paths::kHostExecutable, {"--config", config.string()}, nullptr, &out, nullptr);
+    bool answered = false;
+    for (int attempt = 0; attempt < 100 && !answered; ++attempt) {
+        try {
+            answered = post_json(port, "/second", seed_body("second")).status == 200;
+        } catch (const Poco::Exception&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    ::kill(process.id(), SIGTERM);
+    Poco::PipeInputStream stream(out);
+    std::string log;
+    Poco::StreamCopier::copyToString(stream, log);
+    EXPECT_EQ(process.wait(), 0);
+    ASSERT_TRUE(answered);
+    for (const std::string line : {"[Information] host.execution: Starting second\n",
+                                   "[Information] host.repository: Executing second_first,second_second with data: second\n",
+                                   "[Information] host.repository: Executed second_first,second_second\n",
+                                   "[Information] host.execution: Finished second\n", "[Information] host: Stopped\n"}) {
+        EXPECT_NE(log.find(line), std::string::npos) << line << "\n" << log;
+    }
+}
+
 TEST(HostApplication, SigintStopsCleanly) {
     HostProcess host(0);
     ASSERT_TRUE(host.wait_until_healthy());
