@@ -1,13 +1,13 @@
 // Tests of the plugin-host executable itself: options, start-up errors, signals.
 #include <gtest/gtest.h>
 
+#include "support/host_process.hpp"
 #include "support/http_client.hpp"
 #include "support/plugin_files.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_host.hpp"
 #include "test_paths.hpp"
 
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/Pipe.h>
 #include <Poco/PipeStream.h>
 #include <Poco/Process.h>
@@ -20,6 +20,7 @@
 
 namespace {
 
+using test_support::HostProcess;
 using test_support::post_json;
 using test_support::seed_body;
 
@@ -48,59 +49,10 @@ Finished run_host(const std::vector<std::string>& args) {
     return finished;
 }
 
-std::uint16_t free_port() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    return socket.address().port();
-}
-
 std::filesystem::path write_config(const test_support::TempDir& dir, const std::string& text) {
     std::ofstream(dir / "server.ini") << text;
     return dir / "server.ini";
 }
-
-/// A plugin-host process serving the seed plugins on a free loopback port.
-class HostProcess {
-public:
-    explicit HostProcess(int delay_ms, const std::string& extra_ini = test_support::seed_plugins_ini())
-        : port_(free_port()),
-          config_(write_config(dir_, config_text(delay_ms, extra_ini))),
-          process_(Poco::Process::launch(test_paths::kHostExecutable, {"--config", config_.string()})) {}
-
-    /// Replaces the process's server.ini (read again on SIGHUP).
-    void rewrite_config(int delay_ms, const std::string& extra_ini) const {
-        write_config(dir_, config_text(delay_ms, extra_ini));
-    }
-
-    ~HostProcess() {
-        if (Poco::Process::isRunning(process_)) Poco::Process::kill(process_);
-    }
-
-    bool wait_until_healthy() const {
-        for (int attempt = 0; attempt < 100; ++attempt) {
-            try {
-                if (test_support::send_request(port_, "GET", "/healthz").status == 200) return true;
-            } catch (const Poco::Exception&) {
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        return false;
-    }
-
-    void signal(int number) const { ::kill(process_.id(), number); }
-    int wait() const { return process_.wait(); }
-    std::uint16_t port() const { return port_; }
-
-private:
-    std::string config_text(int delay_ms, const std::string& extra_ini) const {
-        return "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port_) +
-               "\nmax_connections = 32\n[repository]\ndelay_ms = " + std::to_string(delay_ms) + "\n" + extra_ini;
-    }
-
-    test_support::TempDir dir_;
-    std::uint16_t port_;
-    std::filesystem::path config_;
-    Poco::ProcessHandle process_;
-};
 
 TEST(HostApplication, HelpDescribesTheOptionsAndExitsZero) {
     const Finished finished = run_host({"--help"});
