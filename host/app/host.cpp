@@ -89,8 +89,12 @@ void Host::start() {
     params->setMaxKeepAliveRequests(server.max_keep_alive_requests);
     params->setTimeout(to_timespan(server.receive_timeout));
 
+    gate_ = new ConnectionGate({server.keep_alive_timeout, server.header_timeout, server.body_timeout,
+                                server.receive_timeout},
+                               Poco::Logger::get("host"));
     server_ = std::make_unique<Poco::Net::HTTPServer>(
-        new RequestHandlerFactory(dispatcher_, server.max_body_bytes), *pool_, socket_, params);
+        new RequestHandlerFactory(dispatcher_, server.max_body_bytes, gate_.get()), *pool_, socket_, params);
+    server_->setConnectionFilter(gate_);
     server_->start();
     Poco::Logger::get("host").information(
         "Listening on " + socket_.address().toString() + " with " +
@@ -105,6 +109,8 @@ void Host::stop() {
     pool_->joinAll();
     server_.reset();
     pool_.reset();
+    gate_->stop();
+    gate_.reset();
 }
 
 std::uint16_t Host::port() const { return socket_.address().port(); }

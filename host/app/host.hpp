@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/host_config.hpp"
+#include "http/connection_gate.hpp"
 #include "plugins/plugin_manager.hpp"
 #include "plugins/plugin_watcher.hpp"
 #include "routing/request_dispatcher.hpp"
@@ -67,6 +68,7 @@ private:
     PluginWatcher watcher_;
     RequestDispatcher dispatcher_;
     Poco::Net::ServerSocket socket_;
+    ConnectionGate::Ptr gate_;
     std::unique_ptr<Poco::ThreadPool> pool_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
 };

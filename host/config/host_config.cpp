@@ -92,6 +92,8 @@ ServerConfig read_server(const IniFile& ini) {
     config.receive_timeout = server.milliseconds("receive_timeout_ms", 60000, 1, 3600000);
     config.max_body_bytes =
         static_cast<std::size_t>(server.integer("max_body_bytes", 65536, 1, 1024 * 1024 * 1024));
+    config.header_timeout = server.milliseconds("header_timeout_ms", 10000, 1, 3600000);
+    config.body_timeout = server.milliseconds("body_timeout_ms", 30000, 1, 3600000);
     server.reject_unread_keys();
     return config;
 }

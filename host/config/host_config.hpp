@@ -28,6 +28,9 @@ struct ServerConfig {
     int max_keep_alive_requests = 0;  ///< 0: unlimited
     std::chrono::milliseconds receive_timeout{};
     std::size_t max_body_bytes = 0;
+    std::chrono::milliseconds header_timeout{};  ///< a request header must be complete this long
+                                                 ///< after the keep-alive wait
+    std::chrono::milliseconds body_timeout{};    ///< a body must be complete this long after its header
 };
 
 /// [plugins]: how plugin files are watched and loaded.

@@ -66,6 +66,18 @@ TEST(HostConfig, DefaultsCarryTheSeedScenario) {
     EXPECT_EQ(config.server.max_body_bytes, 65536u);
 }
 
+TEST(HostConfig, ReadsTheRequestDeadlines) {
+    const HostConfig config =
+        read("[server]\nheader_timeout_ms = 1500\nbody_timeout_ms = 2500\n" + std::string(kOnePlugin));
+    EXPECT_EQ(config.server.header_timeout, std::chrono::milliseconds(1500));
+    EXPECT_EQ(config.server.body_timeout, std::chrono::milliseconds(2500));
+    const HostConfig defaults = read(kOnePlugin);
+    EXPECT_EQ(defaults.server.header_timeout, std::chrono::milliseconds(10000));
+    EXPECT_EQ(defaults.server.body_timeout, std::chrono::milliseconds(30000));
+    EXPECT_EQ(error_of("[server]\nheader_timeout_ms = 0\n" + std::string(kOnePlugin)),
+              "/etc/ph/server.ini:2: [server] header_timeout_ms: \"0\" is not a whole number from 1 to 3600000");
+}
+
 TEST(HostConfig, ShippedConfigCarriesTheSeedScenario) {
     const HostConfig config = load_host_config(test_paths::kDefaultConfig);
     EXPECT_EQ(config.server.port, 8991);
