@@ -6,6 +6,8 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SocketAddress.h>
 
+#include <thread>
+
 namespace plugin_host {
 namespace {
 
@@ -17,6 +19,19 @@ Poco::Net::ServerSocket listen_on(const ServerConfig& server) {
 Poco::Timespan to_timespan(std::chrono::milliseconds duration) {
     return Poco::Timespan(duration.count() * 1000);
 }
+
+/// Polls `done` until it holds or `deadline` passes; returns its last answer.
+template <typename Condition>
+bool wait_until(std::chrono::steady_clock::time_point deadline, Condition done) {
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= deadline) return done();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+/// After the drain timeout, connections are shut down; their threads get this long to return.
+constexpr std::chrono::seconds kAbortGrace{1};
 
 }  // namespace
 
@@ -36,7 +51,9 @@ Host::Host(HostConfig config)
     plugins_.load_all(config_.plugins);
 }
 
-Host::~Host() { stop(); }
+Host::~Host() {
+    if (!stop()) release_server();  // waits for request threads still inside plugin code
+}
 
 void Host::add_admin_endpoints() {
     const auto access = config_.admin.allow_remote ? RequestDispatcher::Access::anyone
@@ -101,11 +118,35 @@ void Host::start() {
         std::to_string(server.max_connections) + " connection threads");
 }
 
-void Host::stop() {
-    if (!server_) return;
-    watcher_.stop();
-    server_->stopAll(false);
-    socket_.close();
+bool Host::stop() {
+    if (!server_) return true;
+    if (!draining_) {
+        draining_ = true;
+        watcher_.stop();
+        drain();
+    }
+    if (gate_->open_connections() > 0) return false;
+    release_server();
+    return true;
+}
+
+void Host::drain() {
+    Poco::Logger& logger = Poco::Logger::get("host");
+    const auto deadline = std::chrono::steady_clock::now() + config_.server.drain_timeout;
+    gate_->begin_drain();  // from here on, new connections are refused
+    wait_until(deadline, [this] { return server_->queuedConnections() == 0; });
+    server_->stop();   // joins the acceptor thread
+    socket_.close();   // clients now get "connection refused" instead of waiting in the backlog
+    logger.information("Stopped accepting; waiting up to " + std::to_string(config_.server.drain_timeout.count()) +
+                       " ms for " + std::to_string(gate_->open_connections()) + " open connections");
+    if (wait_until(deadline, [this] { return gate_->open_connections() == 0; })) return;
+    const std::size_t cut = gate_->abort_all();
+    logger.warning("Drain timeout: closed " + std::to_string(cut) +
+                   " connections that were still open, with any request in flight on them");
+    wait_until(std::chrono::steady_clock::now() + kAbortGrace, [this] { return gate_->open_connections() == 0; });
+}
+
+void Host::release_server() {
     pool_->joinAll();
     server_.reset();
     pool_.reset();

@@ -30,7 +30,8 @@ public:
     /// that cannot be loaded, Poco::Exception if the socket cannot be bound.
     explicit Host(HostConfig config);
 
-    /// Stops the server if it is still running.
+    /// Stops the server if it is still running; waits for every request thread, even one
+    /// that stop() gave up on.
     ~Host();
 
     Host(const Host&) = delete;
@@ -39,9 +40,13 @@ public:
     /// Starts watching the plugin files and accepting connections.
     void start();
 
-    /// Stops watching, stops accepting, lets requests in flight finish and closes idle
-    /// keep-alive connections; returns when every request has been answered.
-    void stop();
+    /// Stops watching and accepting (the listening socket closes: new clients are refused),
+    /// closes idle keep-alive connections and lets the requests in flight finish, each
+    /// answered with `Connection: close`. After [server] drain_timeout_ms, the connections
+    /// still open are shut down, and their threads get one more second to return.
+    /// Returns true when every connection is finished; false if a request thread is still
+    /// busy (inside a plugin's callback): destroying the Host then waits for it.
+    bool stop();
 
     /// Re-reads the configuration file and applies its plugin sections (SIGHUP,
     /// POST /admin/reload): plugins added, removed or changed, and changed plugin files.
@@ -58,6 +63,8 @@ public:
 
 private:
     void add_admin_endpoints();
+    void drain();
+    void release_server();
 
     HostConfig config_;
     std::mutex reload_mutex_;
@@ -69,6 +76,7 @@ private:
     RequestDispatcher dispatcher_;
     Poco::Net::ServerSocket socket_;
     ConnectionGate::Ptr gate_;
+    bool draining_ = false;
     std::unique_ptr<Poco::ThreadPool> pool_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
 };

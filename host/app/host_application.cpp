@@ -3,11 +3,13 @@
 #include "app/host.hpp"
 #include "plugins/plugin_loader.hpp"
 
+#include <Poco/AsyncChannel.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <pthread.h>
 
@@ -31,6 +33,17 @@ int wait_for_stop_signal(Host& host, Poco::Logger& logger) {
         logger.information("SIGHUP received: reloading the configuration and changed plugins");
         host.reload();
     }
+}
+
+/// Writes out what asynchronous log channels still hold.
+void flush_logging() {
+    std::vector<std::string> names;
+    Poco::Logger::names(names);
+    for (const std::string& name : names) {
+        if (auto* async = dynamic_cast<Poco::AsyncChannel*>(Poco::Logger::get(name).getChannel().get())) async->close();
+    }
+    std::cout.flush();
+    std::cerr.flush();
 }
 
 }  // namespace
@@ -111,7 +124,13 @@ int HostApplication::main(const std::vector<std::string>&) {
     const int signal = wait_for_stop_signal(*host, logger);
     logger.information(std::string("Received ") + strsignal(signal) +
                        ": finishing requests in flight, then stopping");
-    host->stop();
+    if (!host->stop()) {
+        // Destroying the Host would wait for that thread, and unloading its plugin under it
+        // is not safe: leave without either.
+        logger.warning("A request is still running inside a plugin after the drain timeout; exiting without it");
+        flush_logging();
+        std::_Exit(EXIT_OK);
+    }
     logger.information("Stopped");
     return EXIT_OK;
 }

@@ -94,6 +94,7 @@ ServerConfig read_server(const IniFile& ini) {
         static_cast<std::size_t>(server.integer("max_body_bytes", 65536, 1, 1024 * 1024 * 1024));
     config.header_timeout = server.milliseconds("header_timeout_ms", 10000, 1, 3600000);
     config.body_timeout = server.milliseconds("body_timeout_ms", 30000, 1, 3600000);
+    config.drain_timeout = server.milliseconds("drain_timeout_ms", 30000, 0, 3600000);
     server.reject_unread_keys();
     return config;
 }

@@ -31,6 +31,7 @@ struct ServerConfig {
     std::chrono::milliseconds header_timeout{};  ///< a request header must be complete this long
                                                  ///< after the keep-alive wait
     std::chrono::milliseconds body_timeout{};    ///< a body must be complete this long after its header
+    std::chrono::milliseconds drain_timeout{};   ///< how long stopping waits for requests in flight
 };
 
 /// [plugins]: how plugin files are watched and loaded.

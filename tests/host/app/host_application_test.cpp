@@ -3,7 +3,9 @@
 
 #include "support/host_process.hpp"
 #include "support/http_client.hpp"
+#include "support/keep_alive_load.hpp"
 #include "support/plugin_files.hpp"
+#include "support/raw_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_host.hpp"
 #include "test_paths.hpp"
@@ -108,6 +110,61 @@ TEST(HostApplication, SigtermLetsTheRequestInFlightFinishThenExitsZero) {
     EXPECT_EQ(response.status, 200);
     EXPECT_EQ(response.body, R"({"result":"first_first,first_second Executed"})");
     EXPECT_EQ(host.wait(), 0);
+}
+
+TEST(HostApplication, SigtermUnderLoadAnswersEveryRequestSentBeforeItClosesIdleConnectionsAndExitsZero) {
+    // Idle keep-alive connections would hold the process for a minute if the drain did not
+    // close them.
+    HostProcess host(500, test_support::seed_plugins_ini(), "keep_alive_timeout_ms = 60000\ndrain_timeout_ms = 10000\n");
+    ASSERT_TRUE(host.wait_until_healthy());
+    std::vector<std::unique_ptr<test_support::KeepAliveLoad>> loads;
+    for (const char* path : {"/first", "/second", "/third"}) {
+        loads.push_back(std::make_unique<test_support::KeepAliveLoad>(host.port(), path, 6, std::chrono::seconds(30)));
+    }
+    test_support::RawClient idle(host.port());
+    ASSERT_TRUE(idle.send("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n"));
+    ASSERT_EQ(test_support::parse_responses(idle.read_responses(1, std::chrono::seconds(2)).bytes).size(), 1u);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(1700));  // requests in flight now
+    const auto signalled = std::chrono::steady_clock::now();
+    host.signal(SIGTERM);
+    const std::optional<int> exit_code = host.wait_for(std::chrono::seconds(8));
+    const auto exited_after = std::chrono::steady_clock::now() - signalled;
+    for (auto& load : loads) load->stop();
+
+    ASSERT_TRUE(exit_code.has_value()) << "still running 8 s after SIGTERM";
+    EXPECT_EQ(*exit_code, 0) << host.output();
+    EXPECT_LT(exited_after, std::chrono::seconds(3));
+    std::uint64_t completed = 0;
+    for (const auto& load : loads) {
+        EXPECT_EQ(load->failed_sent_before(signalled), 0u) << ::testing::PrintToString(load->failures());
+        completed += load->completed();
+    }
+    EXPECT_GE(completed, 18u * 3);  // three rounds of 18 clients before the signal
+    EXPECT_TRUE(idle.read_until_closed(std::chrono::seconds(1)).closed);
+}
+
+TEST(HostApplication, SigtermCutsARequestThatOutlivesTheDrainTimeoutAndStillExitsZero) {
+    HostProcess host(5000, test_support::seed_plugins_ini(), "drain_timeout_ms = 500\n");
+    ASSERT_TRUE(host.wait_until_healthy());
+    auto too_slow = std::async(std::launch::async, [port = host.port()] {
+        try {
+            return post_json(port, "/first", seed_body("first")).status;
+        } catch (const Poco::Exception&) {
+            return 0;  // cut
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const auto signalled = std::chrono::steady_clock::now();
+    host.signal(SIGTERM);
+    const std::optional<int> exit_code = host.wait_for(std::chrono::seconds(4));
+    const auto exited_after = std::chrono::steady_clock::now() - signalled;
+
+    ASSERT_TRUE(exit_code.has_value()) << "still running 4 s after SIGTERM";
+    EXPECT_EQ(*exit_code, 0) << host.output();
+    EXPECT_LT(exited_after, std::chrono::milliseconds(500 + 1000 + 800));  // drain + grace + margin
+    EXPECT_NE(too_slow.get(), 200);
+    EXPECT_NE(host.output().find("Drain timeout: closed 1 connections"), std::string::npos) << host.output();
 }
 
 TEST(HostApplication, SigintStopsCleanly) {

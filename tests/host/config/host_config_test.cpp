@@ -74,6 +74,9 @@ TEST(HostConfig, ReadsTheRequestDeadlines) {
     const HostConfig defaults = read(kOnePlugin);
     EXPECT_EQ(defaults.server.header_timeout, std::chrono::milliseconds(10000));
     EXPECT_EQ(defaults.server.body_timeout, std::chrono::milliseconds(30000));
+    EXPECT_EQ(defaults.server.drain_timeout, std::chrono::milliseconds(30000));
+    EXPECT_EQ(read("[server]\ndrain_timeout_ms = 0\n" + std::string(kOnePlugin)).server.drain_timeout,
+              std::chrono::milliseconds(0));
     EXPECT_EQ(error_of("[server]\nheader_timeout_ms = 0\n" + std::string(kOnePlugin)),
               "/etc/ph/server.ini:2: [server] header_timeout_ms: \"0\" is not a whole number from 1 to 3600000");
 }
