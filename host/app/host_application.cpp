@@ -1,5 +1,6 @@
 #include "app/host_application.hpp"
 
+#include "app/guarded_file_channel.hpp"
 #include "app/host.hpp"
 #include "plugins/plugin_loader.hpp"
 
@@ -84,7 +85,9 @@ void HostApplication::initialize(Poco::Util::Application& self) {
     try {
         const IniFile ini = IniFile::load(config_path_);
         config_ = read_host_config(ini);
-        config().add(ini.to_configuration(), PRIO_APPLICATION);
+        Poco::AutoPtr<Poco::Util::MapConfiguration> configuration = ini.to_configuration();
+        guard_log_files(*configuration);  // a log file that cannot be written must not fail requests
+        config().add(configuration, PRIO_APPLICATION);
     } catch (const ConfigError& error) {
         startup_error_ = error.what();
     }
