@@ -140,6 +140,7 @@ PluginConfig read_plugin(const IniFile& ini, const std::string& section) {
     std::filesystem::path library = reader.required_text("library");
     if (library.is_relative()) library = std::filesystem::absolute(ini.path()).parent_path() / library;
     plugin.library = library.lexically_normal();
+    plugin.optional = reader.boolean("optional", false);
 
     for (const std::string& key : ini.keys_of(section)) {
         plugin.settings.emplace(key, ini.find(section + "." + key)->value);

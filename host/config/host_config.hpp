@@ -56,6 +56,7 @@ struct PluginConfig {
     std::filesystem::path library;  ///< absolute, resolved against the config file's folder
     std::map<std::string, std::string, std::less<>> settings;  ///< the whole section
     std::string origin;  ///< "<file>:<line>" of the section, for messages
+    bool optional = false;  ///< if it cannot be loaded at start-up, the host starts without it
 };
 
 /// Everything server.ini says, validated. Read once on the main thread at start-up.

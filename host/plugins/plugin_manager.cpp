@@ -60,7 +60,9 @@ void PluginManager::load_all(const std::vector<PluginConfig>& plugins) {
             order_.push_back(config.name);
         }
         std::string refusal;
-        if (replace(*slot, config, true, "start-up", refusal) == Outcome::refused) throw PluginRefused(refusal);
+        if (replace(*slot, config, true, "start-up", refusal) != Outcome::refused) continue;
+        if (!config.optional) throw PluginRefused(refusal);
+        logger_.warning("Starting without the optional plugin '" + config.name + "'; /healthz reports it missing");
     }
 }
 

@@ -83,8 +83,9 @@ public:
     PluginManager& operator=(const PluginManager&) = delete;
 
     /// Start-up: loads every configured plugin and publishes their endpoints. Throws
-    /// PluginRefused or RouteConflict for the first plugin that cannot be loaded; nothing is
-    /// published then.
+    /// PluginRefused for the first plugin that cannot be loaded, unless it is optional: then
+    /// it is logged, left unloaded (status() and /healthz report it missing) and loaded once
+    /// its file changes.
     void load_all(const std::vector<PluginConfig>& plugins);
 
     /// A re-read configuration: unloads plugins no longer listed, loads new ones, reloads

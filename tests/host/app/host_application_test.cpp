@@ -88,6 +88,37 @@ TEST(HostApplication, UnloadablePluginStopsStartUpNamingPluginAndFile) {
         << finished.err;
 }
 
+TEST(HostApplication, PluginThatIsNotASharedObjectStopsStartUpNamingPluginFileAndReason) {
+    test_support::TempDir dir;
+    std::ofstream(dir / "broken.so") << "not a shared object\n";
+    const auto config = write_config(dir, "[server]\nport = 0\n" + test_support::seed_plugins_ini() +
+                                              "[plugin.broken]\nlibrary = broken.so\n");
+    const Finished finished = run_host({"--config", config.string()});
+    EXPECT_EQ(finished.exit_code, 78);
+    EXPECT_NE(finished.err.find("plugin 'broken' (" + (dir / "broken.so").string() + "): is not an ELF file"),
+              std::string::npos)
+        << finished.err;
+}
+
+TEST(HostApplication, OptionalPluginThatCannotBeLoadedLeavesTheRestServingAndHealthzDegraded) {
+    test_support::TempDir plugins;
+    const std::filesystem::path ghost = plugins / "ghost.so";
+    HostProcess host(0, test_support::seed_plugins_ini() + "[plugins]\nwatch = true\nsettle_ms = 50\n" +
+                            "[plugin.ghost]\nlibrary = " + ghost.string() + "\noptional = true\n");
+    ASSERT_EQ(host.wait_until_listening(), 503) << host.output();
+    const auto health = test_support::send_request(host.port(), "GET", "/healthz");
+    EXPECT_EQ(health.status, 503);
+    EXPECT_EQ(health.body, R"({"status":"degraded","plugins":["first","second","third"],"missing":["ghost"]})");
+    EXPECT_EQ(post_json(host.port(), "/first", seed_body("first")).status, 200);
+    EXPECT_NE(host.output().find("plugin 'ghost' (" + ghost.string() + "): no such file"), std::string::npos)
+        << host.output();
+
+    test_support::publish_by_rename(test_paths::kSwapV1Plugin, ghost);  // the watcher loads it
+    EXPECT_TRUE(host.wait_until_healthy()) << host.output();
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait_for(std::chrono::seconds(5)), std::optional<int>(0));
+}
+
 TEST(HostApplication, InvalidLoggingConfigurationIsReported) {
     test_support::TempDir dir;
     const auto config = write_config(dir, "[server]\nport = 0\n" + test_support::seed_plugins_ini() +

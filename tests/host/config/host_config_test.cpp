@@ -81,6 +81,15 @@ TEST(HostConfig, ReadsTheRequestDeadlines) {
               "/etc/ph/server.ini:2: [server] header_timeout_ms: \"0\" is not a whole number from 1 to 3600000");
 }
 
+TEST(HostConfig, PluginMayBeOptionalAndStillSeesTheKey) {
+    const HostConfig config = read("[plugin.first]\nlibrary = first.so\noptional = yes\n[plugin.second]\nlibrary = second.so\n");
+    EXPECT_TRUE(config.plugins[0].optional);
+    EXPECT_EQ(config.plugins[0].settings.at("optional"), "yes");  // every key is handed to the plugin
+    EXPECT_FALSE(config.plugins[1].optional);
+    EXPECT_EQ(error_of("[plugin.first]\nlibrary = first.so\noptional = maybe\n"),
+              "/etc/ph/server.ini:3: [plugin.first] optional: \"maybe\" is not one of true/false, yes/no, on/off, 1/0");
+}
+
 TEST(HostConfig, ShippedConfigCarriesTheSeedScenario) {
     const HostConfig config = load_host_config(test_paths::kDefaultConfig);
     EXPECT_EQ(config.server.port, 8991);
