@@ -117,10 +117,16 @@ int HostApplication::main(const std::vector<std::string>&) {
     } catch (const PluginRefused& error) {
         std::cerr << "plugin-host: " << error.what() << std::endl;
         return EXIT_CONFIG;
+    } catch (const ConfigError& error) {
+        std::cerr << "plugin-host: " << config_path_ << ": " << error.what() << std::endl;
+        return EXIT_CONFIG;
     } catch (const Poco::Exception& error) {
         std::cerr << "plugin-host: cannot listen: " << error.displayText() << std::endl;
         logger.fatal("Cannot listen: " + error.displayText());
         return EXIT_UNAVAILABLE;
+    } catch (const std::exception& error) {
+        std::cerr << "plugin-host: cannot start: " << error.what() << std::endl;
+        return EXIT_SOFTWARE;
     }
     host->start();
 

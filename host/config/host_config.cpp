@@ -9,6 +9,12 @@ namespace {
 constexpr std::string_view kPluginSectionPrefix = "plugin.";
 constexpr std::string_view kLoggingSectionPrefix = "logging.";
 
+std::string_view trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
 /// Reads typed values from one section and remembers which keys it read, so that a key
 /// nobody reads (a typo) is reported instead of silently ignored.
 class SectionReader {
@@ -55,6 +61,26 @@ public:
         if (yes.contains(entry->value)) return true;
         if (no.contains(entry->value)) return false;
         ini_.fail(section_, key, "\"" + entry->value + "\" is not one of true/false, yes/no, on/off, 1/0");
+    }
+
+    /// A comma-separated list of paths; relative ones are resolved against the folder of the
+    /// configuration file. Empty if the key is missing.
+    std::vector<std::filesystem::path> path_list(std::string_view key) {
+        const IniFile::Entry* entry = lookup(key);
+        std::vector<std::filesystem::path> paths;
+        if (!entry) return paths;
+        std::string_view rest = entry->value;
+        for (;;) {
+            const auto comma = rest.find(',');
+            const std::string_view item = trim(rest.substr(0, comma));
+            if (item.empty()) ini_.fail(section_, key, "\"" + entry->value + "\" has an empty item");
+            std::filesystem::path path(item);
+            if (path.is_relative()) path = std::filesystem::absolute(ini_.path()).parent_path() / path;
+            paths.push_back(path.lexically_normal());
+            if (comma == std::string_view::npos) break;
+            rest.remove_prefix(comma + 1);
+        }
+        return paths;
     }
 
     /// Fails on the first key of the section that was never read.
@@ -115,6 +141,8 @@ PluginsConfig read_plugin_loading(const IniFile& ini) {
     std::filesystem::path shadow = plugins.text("shadow_dir", std::filesystem::temp_directory_path().string());
     if (shadow.is_relative()) shadow = std::filesystem::absolute(ini.path()).parent_path() / shadow;
     config.shadow_parent = shadow.lexically_normal();
+    config.folders = plugins.path_list("folders");
+    config.allow_untrusted_files = plugins.boolean("allow_untrusted_files", false);
     plugins.reject_unread_keys();
     return config;
 }

@@ -41,6 +41,12 @@ struct PluginsConfig {
     std::chrono::milliseconds poll_interval{};  ///< periodic check; 0: none
     std::chrono::milliseconds settle{};         ///< a changed file must be quiet this long
     std::filesystem::path shadow_parent;        ///< where private copies of plugin files go
+    /// The only folders plugin files may be loaded from (after resolving symbolic links);
+    /// empty: the folder each configured `library` path names.
+    std::vector<std::filesystem::path> folders;
+    /// Load plugin files even if they (or a folder above them) are writable by group or
+    /// others, or owned by a user other than root and the server's own.
+    bool allow_untrusted_files = false;
 };
 
 /// [admin]: the administration endpoints (/admin/plugins, /admin/reload).

@@ -100,6 +100,38 @@ TEST(HostApplication, PluginThatIsNotASharedObjectStopsStartUpNamingPluginFileAn
         << finished.err;
 }
 
+TEST(HostApplication, PluginFileOthersCouldHaveWrittenStopsStartUpUnlessExplicitlyAllowed) {
+    test_support::TempDir dir;
+    std::filesystem::create_directory(dir / "plugins");
+    std::filesystem::copy_file(test_paths::kFirstPlugin, dir / "plugins" / "first.so");
+    std::filesystem::permissions(dir / "plugins" / "first.so", std::filesystem::perms(0666));
+    const std::string plugin = "[plugin.first]\nlibrary = plugins/first.so\n";
+
+    const Finished refused = run_host({"--config", write_config(dir, "[server]\nport = 0\n" + plugin).string()});
+    EXPECT_EQ(refused.exit_code, 78);
+    EXPECT_NE(refused.err.find("plugin 'first' (" + (dir / "plugins" / "first.so").string() +
+                               "): not trusted: the file is writable by its group and others (mode 0666)"),
+              std::string::npos)
+        << refused.err;
+
+    HostProcess allowed(0, "[plugins]\nallow_untrusted_files = true\n[plugin.first]\nlibrary = " +
+                               (dir / "plugins" / "first.so").string() + "\n");
+    EXPECT_TRUE(allowed.wait_until_healthy()) << allowed.output();
+}
+
+TEST(HostApplication, PluginOutsideTheConfiguredFoldersStopsStartUp) {
+    test_support::TempDir dir;
+    const Finished refused = run_host(
+        {"--config", write_config(dir, "[server]\nport = 0\n[plugins]\nfolders = plugins\n" +
+                                           test_support::seed_plugins_ini())
+                         .string()});
+    EXPECT_EQ(refused.exit_code, 78);
+    EXPECT_NE(refused.err.find("plugin 'first' (" + std::string(test_paths::kFirstPlugin) +
+                               "): it is outside the plugin folders (" + (dir / "plugins").string() + ")"),
+              std::string::npos)
+        << refused.err;
+}
+
 TEST(HostApplication, OptionalPluginThatCannotBeLoadedLeavesTheRestServingAndHealthzDegraded) {
     test_support::TempDir plugins;
     const std::filesystem::path ghost = plugins / "ghost.so";

@@ -90,6 +90,19 @@ TEST(HostConfig, PluginMayBeOptionalAndStillSeesTheKey) {
               "/etc/ph/server.ini:3: [plugin.first] optional: \"maybe\" is not one of true/false, yes/no, on/off, 1/0");
 }
 
+TEST(HostConfig, ReadsThePluginFoldersAndTrust) {
+    const HostConfig config =
+        read("[plugins]\nfolders = plugins, /opt/ph/plugins ,../more\nallow_untrusted_files = true\n" + std::string(kOnePlugin));
+    EXPECT_EQ(config.plugin_loading.folders,
+              (std::vector<std::filesystem::path>{"/etc/ph/plugins", "/opt/ph/plugins", "/etc/more"}));
+    EXPECT_TRUE(config.plugin_loading.allow_untrusted_files);
+    const HostConfig defaults = read(kOnePlugin);
+    EXPECT_TRUE(defaults.plugin_loading.folders.empty());
+    EXPECT_FALSE(defaults.plugin_loading.allow_untrusted_files);
+    EXPECT_EQ(error_of("[plugins]\nfolders = a,,b\n" + std::string(kOnePlugin)),
+              "/etc/ph/server.ini:2: [plugins] folders: \"a,,b\" has an empty item");
+}
+
 TEST(HostConfig, ShippedConfigCarriesTheSeedScenario) {
     const HostConfig config = load_host_config(test_paths::kDefaultConfig);
     EXPECT_EQ(config.server.port, 8991);
