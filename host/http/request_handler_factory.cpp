@@ -116,7 +116,15 @@ RequestHandlerFactory::RequestHandlerFactory(const RequestDispatcher& dispatcher
     : dispatcher_(dispatcher), max_body_bytes_(max_body_bytes), gate_(gate) {}
 
 Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
-    const Poco::Net::HTTPServerRequest&) {
+    const Poco::Net::HTTPServerRequest& request) {
+    // Poco answers "Expect: 100-continue" right after this returns, unless the response's
+    // status is no longer 200: do not invite a body that the handler will refuse unread.
+    if (request.getExpectContinue() &&
+        (check_framing(request) || (!request.getChunkedTransferEncoding() && request.hasContentLength() &&
+                                    request.getContentLength64() > static_cast<Poco::Int64>(max_body_bytes_)))) {
+        static_cast<const Poco::Net::HTTPServerRequestImpl&>(request).response().setStatus(
+            Poco::Net::HTTPResponse::HTTP_EXPECTATION_FAILED);
+    }
     return new DispatchingHandler(dispatcher_, max_body_bytes_, gate_);
 }
 

@@ -110,10 +110,10 @@ std::optional<int> HostProcess::wait_for(std::chrono::milliseconds limit) {
     return exit_code_;
 }
 
-std::size_t HostProcess::resident_kib() const {
+std::size_t HostProcess::status_kib(const std::string& field) const {
     std::ifstream status("/proc/" + std::to_string(process_.id()) + "/status");
     for (std::string line; std::getline(status, line);) {
-        if (line.starts_with("VmRSS:")) return std::stoul(line.substr(6));
+        if (line.starts_with(field)) return std::stoul(line.substr(field.size()));
     }
     return 0;
 }

@@ -50,12 +50,16 @@ public:
     const std::filesystem::path& folder() const { return dir_.path(); }
 
     /// The process's resident memory (VmRSS) in KiB; 0 once it has exited.
-    std::size_t resident_kib() const;
+    std::size_t resident_kib() const { return status_kib("VmRSS:"); }
+
+    /// The most resident memory the process has had so far (VmHWM) in KiB.
+    std::size_t peak_resident_kib() const { return status_kib("VmHWM:"); }
 
     /// Everything it wrote to standard output and error so far.
     std::string output() const;
 
 private:
+    std::size_t status_kib(const std::string& field) const;
     std::string config_text(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys) const;
 
     TempDir dir_;

@@ -28,6 +28,10 @@ std::size_t take_response(std::string_view bytes, std::size_t at, RawResponse& r
     const std::size_t space = response.head.find(' ');
     if (space != std::string::npos) response.status = std::atoi(response.head.c_str() + space + 1);
     const std::size_t body_at = head_end + 4;
+    if (response.status < 200 || response.status == 204 || response.status == 304) {  // never a body
+        response.body.clear();
+        return body_at;
+    }
     std::size_t length = std::string_view::npos;
     const std::string lower = Poco::toLower(response.head);
     const std::size_t field = lower.find("\r\ncontent-length:");

@@ -144,6 +144,18 @@ TEST_F(RequestBodyTest, Http10NeedsNoHost) {
     EXPECT_EQ(result.responses[0].status, 200);
 }
 
+TEST_F(RequestBodyTest, ExpectContinueIsAnsweredOnlyForABodyThatWillBeRead) {
+    RawClient accepted(server_.port());
+    accepted.send(echo_head("Content-Length: 2\r\nExpect: 100-continue\r\n"));
+    EXPECT_EQ(parse_responses(accepted.read_responses(1, 2s).bytes)[0].status, 100);
+
+    RawClient refused(server_.port());
+    refused.send(echo_head("Content-Length: 5000\r\nExpect: 100-continue\r\n"));
+    const auto responses = parse_responses(refused.read_until_closed(3s).bytes);
+    ASSERT_EQ(responses.size(), 1u);  // no 100 Continue first
+    EXPECT_EQ(responses[0].status, 413);
+}
+
 TEST_F(RequestBodyTest, PostWithoutLengthIs411) {
     EXPECT_EQ(only_response(echo_head("")).status, 411);
 }
