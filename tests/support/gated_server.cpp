@@ -17,7 +17,8 @@ GatedServer::GatedServer(Settings settings)
     : execution_(Poco::Logger::get("host.execution")),
       dispatcher_(router_, execution_),
       gate_(new plugin_host::ConnectionGate(
-          {settings.keep_alive_timeout, settings.header_timeout, settings.body_timeout, settings.receive_timeout},
+          {settings.keep_alive_timeout, settings.header_timeout, settings.body_timeout, settings.receive_timeout,
+           settings.tick},
           Poco::Logger::get("host"))),
       pool_(2, 32),
       socket_(Poco::Net::SocketAddress("127.0.0.1", 0)) {

@@ -31,6 +31,7 @@ public:
         std::size_t max_body_bytes = 1024;
         int slow_ms = 500;
         int max_threads = 32;  ///< connections served at once; more wait in Poco's queue
+        std::chrono::milliseconds tick{20};  ///< how often the gate's watchdog looks
     };
 
     GatedServer() : GatedServer(Settings{}) {}
