@@ -7,7 +7,9 @@
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/SocketImpl.h>
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -17,12 +19,15 @@ namespace plugin_host {
 enum class ConnectionGate::Phase : int { awaiting_request, reading_body, handling, expired };
 
 struct ConnectionGate::Tracked {
-    Tracked(const Poco::Net::StreamSocket& tracked_socket, Clock::time_point first_deadline)
-        : socket(tracked_socket), deadline(first_deadline.time_since_epoch().count()) {}
+    Tracked(const Poco::Net::StreamSocket& tracked_socket, int own_descriptor, Clock::time_point first_deadline)
+        : socket(tracked_socket), descriptor(own_descriptor), deadline(first_deadline.time_since_epoch().count()) {}
+    ~Tracked() { ::close(descriptor); }
 
-    int descriptor() const { return socket.impl()->sockfd(); }
+    Tracked(const Tracked&) = delete;
+    Tracked& operator=(const Tracked&) = delete;
 
-    const Poco::Net::StreamSocket socket;  ///< the gate's copy: keeps the descriptor from reuse
+    const Poco::Net::StreamSocket socket;  ///< a copy of Poco's: its reference count tells when Poco is done
+    const int descriptor;                  ///< the gate's own, for shutdown() and send()
     std::atomic<Phase> phase{Phase::awaiting_request};
     /// When the current phase must end (Clock ticks). Written before `phase` changes, so the
     /// watchdog never pairs a new phase with an old deadline.
@@ -45,11 +50,14 @@ const std::string& header_timeout_response() {
     return response;
 }
 
-std::string peer_of(const Poco::Net::StreamSocket& socket) {
+std::string peer_of(int descriptor) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    if (::getpeername(descriptor, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "a client that left";
     try {
-        return socket.peerAddress().toString();
+        return Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&address), length).toString();
     } catch (const Poco::Exception&) {
-        return "a client that left";
+        return "an unknown address";
     }
 }
 
@@ -79,7 +87,9 @@ bool ConnectionGate::accept(const Poco::Net::StreamSocket& socket) {
     } catch (const Poco::Exception&) {
         return false;  // the client is already gone
     }
-    auto connection = std::make_shared<Tracked>(copy, next_request_deadline(Clock::now()));
+    const int own_descriptor = ::fcntl(copy.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
+    if (own_descriptor < 0) return false;  // out of descriptors: better refused than unwatched
+    auto connection = std::make_shared<Tracked>(copy, own_descriptor, next_request_deadline(Clock::now()));
     std::lock_guard lock(mutex_);
     tracked_.emplace(copy.impl(), std::move(connection));
     return true;
@@ -130,7 +140,7 @@ std::size_t ConnectionGate::open_connections() const {
 
 std::size_t ConnectionGate::abort_all() {
     std::lock_guard lock(mutex_);
-    for (const auto& [impl, connection] : tracked_) ::shutdown(connection->descriptor(), SHUT_RDWR);
+    for (const auto& [impl, connection] : tracked_) ::shutdown(connection->descriptor, SHUT_RDWR);
     return tracked_.size();
 }
 
@@ -151,7 +161,7 @@ void ConnectionGate::watch() {
 
 void ConnectionGate::look(Clock::time_point now) {
     const bool drain = draining();
-    std::vector<Ticket> finished;  // released after the lock: that closes their sockets
+    std::vector<Ticket> finished;  // released after the lock: that closes the gate's descriptors
     std::lock_guard lock(mutex_);
     for (auto entry = tracked_.begin(); entry != tracked_.end();) {
         Tracked& connection = *entry->second;
@@ -171,7 +181,7 @@ void ConnectionGate::look(Clock::time_point now) {
             // once. What the client sent before is still read (the kernel keeps it) and
             // answered; the answer can still be written.
             connection.read_side_closed = true;
-            ::shutdown(connection.descriptor(), SHUT_RD);
+            ::shutdown(connection.descriptor, SHUT_RD);
         } else if (phase == Phase::reading_body && now >= deadline) {
             Phase expected = Phase::reading_body;
             if (connection.phase.compare_exchange_strong(expected, Phase::expired)) expire_body(connection);
@@ -182,10 +192,10 @@ void ConnectionGate::look(Clock::time_point now) {
 void ConnectionGate::expire_waiting(const Tracked& connection) {
     // Nobody else writes to the connection while it waits for a request. The answer is best
     // effort: a client that does not read gets the close without it.
-    const std::string peer = logger_.information() ? peer_of(connection.socket) : std::string();
+    const std::string peer = logger_.information() ? peer_of(connection.descriptor) : std::string();
     const std::string& response = header_timeout_response();
-    ::send(connection.descriptor(), response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    ::shutdown(connection.descriptor(), SHUT_RDWR);
+    ::send(connection.descriptor, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::shutdown(connection.descriptor, SHUT_RDWR);
     if (logger_.information()) {
         logger_.information("Closed the connection from " + peer + ": no complete request header within " +
                             std::to_string((settings_.idle_wait + settings_.header_timeout).count()) + " ms");
@@ -193,9 +203,9 @@ void ConnectionGate::expire_waiting(const Tracked& connection) {
 }
 
 void ConnectionGate::expire_body(const Tracked& connection) {
-    ::shutdown(connection.descriptor(), SHUT_RD);  // ends the handler's read; it answers 408
+    ::shutdown(connection.descriptor, SHUT_RD);  // ends the handler's read; it answers 408
     if (logger_.information()) {
-        logger_.information("Gave up reading a request body from " + peer_of(connection.socket) + " after " +
+        logger_.information("Gave up reading a request body from " + peer_of(connection.descriptor) + " after " +
                             std::to_string(settings_.body_timeout.count()) + " ms");
     }
 }

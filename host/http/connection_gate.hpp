@@ -34,9 +34,12 @@ namespace plugin_host {
 ///   handler answers 408). It also forgets connections Poco is done with.
 /// - The thread stopping the host calls begin_drain(), open_connections() and abort_all().
 ///
-/// The gate holds a copy of each tracked socket, so its descriptor cannot be closed and
-/// reused while the watchdog might still act on it; once that copy is the last reference
-/// (Poco has finished with the connection), the watchdog drops it, which closes the socket.
+/// The gate acts on a descriptor of its own for each connection (a dup), so what the
+/// watchdog does can only ever reach that connection: Poco closes its descriptor when the
+/// connection ends, and the number may at once be reused for another. The gate also keeps a
+/// copy of Poco's socket; once that copy holds the last reference, Poco has finished with
+/// the connection, and the watchdog forgets it and closes its own descriptor. Until then the
+/// connection stays open, so a handler that ends a connection shuts its sending side itself.
 ///
 /// Owned through AutoPtr by the Host and by the HTTPServer (Poco's filters are reference
 /// counted).
