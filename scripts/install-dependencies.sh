@@ -3,11 +3,14 @@
 #
 #   scripts/install-dependencies.sh [GROUP...]
 #
-# Groups: build (default) — compiler, CMake, Poco, Boost, GoogleTest.
+# Groups: build (default) — compiler, CMake, Poco, Boost, GoogleTest (GCC's sanitizer
+#         runtimes come with g++);
+#         fuzz — clang with libFuzzer and its sanitizer runtimes, llvm-symbolizer.
 set -euo pipefail
 
 declare -A packages=(
     [build]="g++ cmake ninja-build make libpoco-dev libboost-dev libgtest-dev curl ca-certificates"
+    [fuzz]="clang libclang-rt-14-dev llvm"
 )
 
 groups=("$@")
