@@ -7,7 +7,6 @@
 #include <Poco/Net/HTTPServerSession.h>
 #include <Poco/String.h>
 
-#include <array>
 #include <cstdint>
 #include <istream>
 #include <limits>
@@ -126,7 +125,6 @@ std::optional<HttpResponse> read_chunked(Poco::Net::HTTPSession& session, std::s
     const auto malformed = [](std::string_view what) { return closing(400, "malformed chunked body: " + std::string(what)); };
     const auto too_large = [limit] { return closing(413, "request body exceeds " + std::to_string(limit) + " bytes"); };
     std::string line;
-    std::array<char, 4096> buffer{};
     for (;;) {
         if (!read_framing_line(session, kMaxChunkLine, line)) return malformed("a chunk size line is cut off or invalid");
         std::uint64_t size = 0;
@@ -141,12 +139,15 @@ std::optional<HttpResponse> read_chunked(Poco::Net::HTTPSession& session, std::s
         if (size == 0) break;
         if (size > limit - body.size()) return too_large();
 
-        for (auto left = static_cast<std::size_t>(size); left > 0;) {
-            const int got = SessionBytes::read_bytes(session, buffer.data(),
-                                               static_cast<std::streamsize>(std::min(left, buffer.size())));
+        // Straight into the body (at most `limit` bytes): a buffer on the stack would stay
+        // resident in every connection thread's stack.
+        std::size_t filled = body.size();
+        body.resize(filled + static_cast<std::size_t>(size));
+        while (filled < body.size()) {
+            const int got = SessionBytes::read_bytes(session, body.data() + filled,
+                                                     static_cast<std::streamsize>(body.size() - filled));
             if (got <= 0) return malformed("the body ends inside a chunk");
-            body.append(buffer.data(), static_cast<std::size_t>(got));
-            left -= static_cast<std::size_t>(got);
+            filled += static_cast<std::size_t>(got);
         }
         if (!read_framing_line(session, 1, line) || !line.empty()) return malformed("a chunk is longer than its size");
     }
@@ -158,10 +159,9 @@ std::optional<HttpResponse> read_chunked(Poco::Net::HTTPSession& session, std::s
 }
 
 std::optional<HttpResponse> read_fixed_length(std::istream& in, std::size_t length, std::string& body) {
-    std::array<char, 4096> buffer{};
-    while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
-        body.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
-    }
+    body.resize(length);  // straight into the body, as for chunks
+    in.read(body.data(), static_cast<std::streamsize>(length));
+    body.resize(static_cast<std::size_t>(in.gcount()));
     if (body.size() != length) return closing(400, "request body is shorter than its Content-Length");
     return std::nullopt;
 }
@@ -205,7 +205,6 @@ std::optional<HttpResponse> read_body(Poco::Net::HTTPServerRequest& request, std
         }
         std::istream& in = request.stream();
         in.exceptions(std::ios::badbit);  // rethrow the stream's own exception (a timeout)
-        body.reserve(static_cast<std::size_t>(length));
         return read_fixed_length(in, static_cast<std::size_t>(length), body);
     } catch (const Poco::TimeoutException&) {
         return closing(408, "the request body did not arrive in time");
