@@ -24,13 +24,23 @@ int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 
 
 }  // namespace
 
-HostProcess::HostProcess(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys)
+HostProcess::HostProcess(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys,
+                         std::optional<unsigned> run_as_user)
     : port_(free_port()),
       config_(dir_ / "server.ini"),
       process_([&] {
           std::ofstream(config_) << config_text(delay_ms, extra_ini, extra_server_keys);
-          return Poco::Process::launch(test_paths::kHostExecutable, {"--config", config_.string()}, nullptr,
-                                       &output_pipe_, &output_pipe_);
+          std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
+          std::filesystem::permissions(config_, std::filesystem::perms(0644));
+          if (!run_as_user) {
+              return Poco::Process::launch(test_paths::kHostExecutable, {"--config", config_.string()}, nullptr,
+                                           &output_pipe_, &output_pipe_);
+          }
+          const std::string id = std::to_string(*run_as_user);
+          return Poco::Process::launch("setpriv",
+                                       {"--reuid", id, "--regid", id, "--clear-groups", test_paths::kHostExecutable,
+                                        "--config", config_.string()},
+                                       nullptr, &output_pipe_, &output_pipe_);
       }()) {
     output_pipe_.close(Poco::Pipe::CLOSE_WRITE);
     output_reader_ = std::thread([this] {

@@ -20,10 +20,13 @@ namespace test_support {
 /// [server] (address 127.0.0.1, max_connections 32, plus `extra_server_keys`),
 /// [repository] delay_ms, then `extra_ini` (by default the seed plugins). Its standard
 /// output and error are collected. Killed, if still running, on destruction.
+/// With `run_as_user` (the tests must run as root), it runs as that user and group id,
+/// started through setpriv(1).
 class HostProcess {
 public:
     explicit HostProcess(int delay_ms, const std::string& extra_ini = seed_plugins_ini(),
-                         const std::string& extra_server_keys = "");
+                         const std::string& extra_server_keys = "",
+                         std::optional<unsigned> run_as_user = std::nullopt);
     ~HostProcess();
 
     HostProcess(const HostProcess&) = delete;

@@ -15,6 +15,8 @@
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
 #include <future>
@@ -117,6 +119,31 @@ TEST(HostApplication, PluginFileOthersCouldHaveWrittenStopsStartUpUnlessExplicit
     HostProcess allowed(0, "[plugins]\nallow_untrusted_files = true\n[plugin.first]\nlibrary = " +
                                (dir / "plugins" / "first.so").string() + "\n");
     EXPECT_TRUE(allowed.wait_until_healthy()) << allowed.output();
+}
+
+TEST(HostApplication, UnprivilegedServerTrustsPluginsOwnedByRootAndRefusesAnotherUsersByDefault) {
+    // As in a container image whose server runs as a user of its own: plugin files that
+    // root installed are trusted, the private copies go to a folder of that user's in /tmp.
+    if (::geteuid() != 0) GTEST_SKIP() << "starting the server as another user needs root";
+    constexpr unsigned kServerUser = 65534;
+    HostProcess root_owned(0, test_support::seed_plugins_ini(), "", kServerUser);
+    ASSERT_TRUE(root_owned.wait_until_healthy()) << root_owned.output();
+    EXPECT_EQ(post_json(root_owned.port(), "/first", seed_body("first")).status, 200);
+    root_owned.signal(SIGTERM);
+    EXPECT_EQ(root_owned.wait_for(std::chrono::seconds(5)), std::optional<int>(0)) << root_owned.output();
+
+    test_support::TempDir dir;
+    std::filesystem::create_directory(dir / "plugins");
+    std::filesystem::copy_file(test_paths::kFirstPlugin, dir / "plugins" / "first.so");
+    ASSERT_EQ(::chown((dir / "plugins" / "first.so").c_str(), 12345, 12345), 0);  // neither root nor the server
+    std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
+    HostProcess other_user(0, "[plugin.first]\nlibrary = " + (dir / "plugins" / "first.so").string() + "\n", "",
+                           kServerUser);
+    EXPECT_EQ(other_user.wait_for(std::chrono::seconds(5)), std::optional<int>(78));
+    EXPECT_NE(other_user.output().find("not trusted: the file is owned by uid 12345, neither root nor the server's "
+                                       "user (uid 65534)"),
+              std::string::npos)
+        << other_user.output();
 }
 
 TEST(HostApplication, PluginOutsideTheConfiguredFoldersStopsStartUp) {
