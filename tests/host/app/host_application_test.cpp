@@ -247,6 +247,8 @@ TEST(HostApplication, SigtermCutsARequestThatOutlivesTheDrainTimeoutAndStillExit
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const auto signalled = std::chrono::steady_clock::now();
     host.signal(SIGTERM);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // draining now: no new client is served
+    EXPECT_THROW(post_json(host.port(), "/second", seed_body("second")), Poco::Exception);
     const std::optional<int> exit_code = host.wait_for(std::chrono::seconds(4));
     const auto exited_after = std::chrono::steady_clock::now() - signalled;
 
