@@ -49,7 +49,7 @@ void drain_before_close(Poco::Net::HTTPServerRequest& request) {
 }
 
 /// After a response that ends the connection: the client sees the end of it at once, not
-/// only when the gate releases its copy of the socket.
+/// only when the gate's watchdog closes the gate's own descriptor of the connection.
 void close_after_response(Poco::Net::HTTPServerRequest& request) {
     try {
         static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().shutdownSend();

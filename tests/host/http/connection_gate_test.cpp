@@ -100,7 +100,7 @@ TEST(ConnectionGate, ForgetsConnectionsOnceTheServerHasClosedThem) {
 
 TEST(ConnectionGate, ClientSeesTheEndOfAClosingResponseAtOnce) {
     GatedServer::Settings settings;
-    settings.tick = 3600s;  // the gate's watchdog never lets go of its copy of the socket here
+    settings.tick = 3600s;  // the gate's watchdog never closes its own descriptor here
     GatedServer server(settings);
     RawClient client(server.port());
     ASSERT_TRUE(client.send("GET /ping HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"));
