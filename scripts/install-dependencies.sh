@@ -3,15 +3,18 @@
 #
 #   scripts/install-dependencies.sh [GROUP...]
 #
-# Groups: build (default) — compiler, CMake, Poco, Boost, GoogleTest.
+# Groups: build (default) — compiler, CMake, Poco, Boost, GoogleTest (GCC's sanitizer
+#         runtimes come with g++).
 #         bench — wrk and the seed's Python servers for bench/run.py, and matplotlib.
 #         k6check — node and npm for k6/check.sh (skipped when node is already there).
+#         fuzz — clang with libFuzzer and its sanitizer runtimes, llvm-symbolizer.
 set -euo pipefail
 
 declare -A packages=(
     [build]="g++ cmake ninja-build make libpoco-dev libboost-dev libgtest-dev curl ca-certificates"
     [bench]="wrk python3 python3-flask gunicorn python3-waitress python3-fastapi uvicorn python3-matplotlib"
     [k6check]="nodejs npm"
+    [fuzz]="clang libclang-rt-14-dev llvm"
 )
 
 groups=("$@")

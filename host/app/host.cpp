@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
 
 namespace plugin_host {
 namespace {
@@ -21,13 +22,27 @@ Poco::Timespan to_timespan(std::chrono::milliseconds duration) {
     return Poco::Timespan(duration.count() * 1000);
 }
 
+/// Polls `done` until it holds or `deadline` passes; returns its last answer.
+template <typename Condition>
+bool wait_until(std::chrono::steady_clock::time_point deadline, Condition done) {
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= deadline) return done();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+/// After the drain timeout, connections are shut down; their threads get this long to return.
+constexpr std::chrono::seconds kAbortGrace{1};
+
 }  // namespace
 
 Host::Host(HostConfig config)
     : config_(std::move(config)),
       repository_(config_.repository_delay, Poco::Logger::get("host.repository")),
       execution_(Poco::Logger::get("host.execution")),
-      plugins_(router_, repository_, config_.plugin_loading.shadow_parent, Poco::Logger::get("host.plugins")),
+      plugins_(router_, repository_, config_.plugin_loading.shadow_parent, Poco::Logger::get("host.plugins"),
+               PluginTrust({config_.plugin_loading.folders, config_.plugin_loading.allow_untrusted_files})),
       watcher_(plugins_,
                {config_.plugin_loading.watch, config_.plugin_loading.poll_interval, config_.plugin_loading.settle},
                Poco::Logger::get("host.plugins")),
@@ -46,7 +61,9 @@ Host::Host(HostConfig config)
     plugins_.load_all(config_.plugins);
 }
 
-Host::~Host() { stop(); }
+Host::~Host() {
+    if (!stop()) release_server();  // waits for request threads still inside plugin code
+}
 
 void Host::add_admin_endpoints() {
     const auto access = config_.admin.allow_remote ? RequestDispatcher::Access::anyone
@@ -103,8 +120,12 @@ void Host::start() {
     params->setMaxKeepAliveRequests(server.max_keep_alive_requests);
     params->setTimeout(to_timespan(server.receive_timeout));
 
+    gate_ = new ConnectionGate({server.keep_alive_timeout, server.header_timeout, server.body_timeout,
+                                server.receive_timeout},
+                               Poco::Logger::get("host"));
     server_ = std::make_unique<Poco::Net::HTTPServer>(
-        new RequestHandlerFactory(dispatcher_, metrics_, server.max_body_bytes), *pool_, socket_, params);
+        new RequestHandlerFactory(dispatcher_, metrics_, server.max_body_bytes, gate_.get()), *pool_, socket_, params);
+    server_->setConnectionFilter(gate_);
     server_->start();
     Poco::Logger::get("host").information("Listening on " + socket_.address().toString() + " for up to " +
                                           std::to_string(server.max_connections) + " connections");
@@ -117,15 +138,41 @@ void Host::wait_until_warm() {
     if (warmer_) warmer_->wait();
 }
 
-void Host::stop() {
-    if (!server_) return;
-    watcher_.stop();
-    warmer_.reset();
-    server_->stopAll(false);
-    socket_.close();
+bool Host::stop() {
+    if (!server_) return true;
+    if (!draining_) {
+        draining_ = true;
+        watcher_.stop();
+        warmer_.reset();
+        drain();
+    }
+    if (gate_->open_connections() > 0) return false;
+    release_server();
+    return true;
+}
+
+void Host::drain() {
+    Poco::Logger& logger = Poco::Logger::get("host");
+    const auto deadline = std::chrono::steady_clock::now() + config_.server.drain_timeout;
+    gate_->begin_drain();  // from here on, new connections are refused
+    wait_until(deadline, [this] { return server_->queuedConnections() == 0; });
+    server_->stop();   // joins the acceptor thread
+    socket_.close();   // clients now get "connection refused" instead of waiting in the backlog
+    logger.information("Stopped accepting; waiting up to " + std::to_string(config_.server.drain_timeout.count()) +
+                       " ms for " + std::to_string(gate_->open_connections()) + " open connections");
+    if (wait_until(deadline, [this] { return gate_->open_connections() == 0; })) return;
+    const std::size_t cut = gate_->abort_all();
+    logger.warning("Drain timeout: closed " + std::to_string(cut) +
+                   " connections that were still open, with any request in flight on them");
+    wait_until(std::chrono::steady_clock::now() + kAbortGrace, [this] { return gate_->open_connections() == 0; });
+}
+
+void Host::release_server() {
     pool_->joinAll();
     server_.reset();
     pool_.reset();
+    gate_->stop();
+    gate_.reset();
 }
 
 std::uint16_t Host::port() const { return socket_.address().port(); }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/host_config.hpp"
+#include "http/connection_gate.hpp"
 #include "plugins/plugin_manager.hpp"
 #include "app/thread_pool_warmer.hpp"
 #include "plugins/plugin_watcher.hpp"
@@ -31,7 +32,8 @@ public:
     /// that cannot be loaded, Poco::Exception if the socket cannot be bound.
     explicit Host(HostConfig config);
 
-    /// Stops the server if it is still running.
+    /// Stops the server if it is still running; waits for every request thread, even one
+    /// that stop() gave up on.
     ~Host();
 
     Host(const Host&) = delete;
@@ -44,9 +46,13 @@ public:
     /// Waits until the background creation of the pool's threads has finished.
     void wait_until_warm();
 
-    /// Stops watching, stops accepting, lets requests in flight finish and closes idle
-    /// keep-alive connections; returns when every request has been answered.
-    void stop();
+    /// Stops watching and accepting (the listening socket closes: new clients are refused),
+    /// closes idle keep-alive connections and lets the requests in flight finish, each
+    /// answered with `Connection: close`. After [server] drain_timeout_ms, the connections
+    /// still open are shut down, and their threads get one more second to return.
+    /// Returns true when every connection is finished; false if a request thread is still
+    /// busy (inside a plugin's callback): destroying the Host then waits for it.
+    bool stop();
 
     /// Re-reads the configuration file and applies its plugin sections (SIGHUP,
     /// POST /admin/reload): plugins added, removed or changed, and changed plugin files.
@@ -66,6 +72,8 @@ public:
 
 private:
     void add_admin_endpoints();
+    void drain();
+    void release_server();
 
     HostConfig config_;
     std::mutex reload_mutex_;
@@ -77,6 +85,8 @@ private:
     RequestMetrics metrics_;
     RequestDispatcher dispatcher_;
     Poco::Net::ServerSocket socket_;
+    ConnectionGate::Ptr gate_;
+    bool draining_ = false;
     std::unique_ptr<Poco::ThreadPool> pool_;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     std::unique_ptr<ThreadPoolWarmer> warmer_;

@@ -1,15 +1,18 @@
 #include "app/host_application.hpp"
 
 #include "app/descriptor_limit.hpp"
+#include "app/guarded_file_channel.hpp"
 #include "app/host.hpp"
 #include "logging/buffered_async_channel.hpp"
 #include "plugins/plugin_loader.hpp"
 
+#include <Poco/AsyncChannel.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <pthread.h>
 
@@ -33,6 +36,17 @@ int wait_for_stop_signal(Host& host, Poco::Logger& logger) {
         logger.information("SIGHUP received: reloading the configuration and changed plugins");
         host.reload();
     }
+}
+
+/// Writes out what asynchronous log channels still hold.
+void flush_logging() {
+    std::vector<std::string> names;
+    Poco::Logger::names(names);
+    for (const std::string& name : names) {
+        if (auto* async = dynamic_cast<Poco::AsyncChannel*>(Poco::Logger::get(name).getChannel().get())) async->close();
+    }
+    std::cout.flush();
+    std::cerr.flush();
 }
 
 }  // namespace
@@ -73,7 +87,9 @@ void HostApplication::initialize(Poco::Util::Application& self) {
     try {
         const IniFile ini = IniFile::load(config_path_);
         config_ = read_host_config(ini);
-        config().add(ini.to_configuration(), PRIO_APPLICATION);
+        Poco::AutoPtr<Poco::Util::MapConfiguration> configuration = ini.to_configuration();
+        guard_log_files(*configuration);  // a log file that cannot be written must not fail requests
+        config().add(configuration, PRIO_APPLICATION);
     } catch (const ConfigError& error) {
         startup_error_ = error.what();
     }
@@ -105,17 +121,29 @@ int HostApplication::main(const std::vector<std::string>&) {
     } catch (const PluginRefused& error) {
         std::cerr << "plugin-host: " << error.what() << std::endl;
         return EXIT_CONFIG;
+    } catch (const ConfigError& error) {
+        std::cerr << "plugin-host: " << config_path_ << ": " << error.what() << std::endl;
+        return EXIT_CONFIG;
     } catch (const Poco::Exception& error) {
         std::cerr << "plugin-host: cannot listen: " << error.displayText() << std::endl;
         logger.fatal("Cannot listen: " + error.displayText());
         return EXIT_UNAVAILABLE;
+    } catch (const std::exception& error) {
+        std::cerr << "plugin-host: cannot start: " << error.what() << std::endl;
+        return EXIT_SOFTWARE;
     }
     host->start();
 
     const int signal = wait_for_stop_signal(*host, logger);
     logger.information(std::string("Received ") + strsignal(signal) +
                        ": finishing requests in flight, then stopping");
-    host->stop();
+    if (!host->stop()) {
+        // Destroying the Host would wait for that thread, and unloading its plugin under it
+        // is not safe: leave without either.
+        logger.warning("A request is still running inside a plugin after the drain timeout; exiting without it");
+        flush_logging();
+        std::_Exit(EXIT_OK);
+    }
     logger.information("Stopped");
     return EXIT_OK;
 }

@@ -9,6 +9,12 @@ namespace {
 constexpr std::string_view kPluginSectionPrefix = "plugin.";
 constexpr std::string_view kLoggingSectionPrefix = "logging.";
 
+std::string_view trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
 /// Reads typed values from one section and remembers which keys it read, so that a key
 /// nobody reads (a typo) is reported instead of silently ignored.
 class SectionReader {
@@ -57,6 +63,26 @@ public:
         ini_.fail(section_, key, "\"" + entry->value + "\" is not one of true/false, yes/no, on/off, 1/0");
     }
 
+    /// A comma-separated list of paths; relative ones are resolved against the folder of the
+    /// configuration file. Empty if the key is missing.
+    std::vector<std::filesystem::path> path_list(std::string_view key) {
+        const IniFile::Entry* entry = lookup(key);
+        std::vector<std::filesystem::path> paths;
+        if (!entry) return paths;
+        std::string_view rest = entry->value;
+        for (;;) {
+            const auto comma = rest.find(',');
+            const std::string_view item = trim(rest.substr(0, comma));
+            if (item.empty()) ini_.fail(section_, key, "\"" + entry->value + "\" has an empty item");
+            std::filesystem::path path(item);
+            if (path.is_relative()) path = std::filesystem::absolute(ini_.path()).parent_path() / path;
+            paths.push_back(path.lexically_normal());
+            if (comma == std::string_view::npos) break;
+            rest.remove_prefix(comma + 1);
+        }
+        return paths;
+    }
+
     /// Fails on the first key of the section that was never read.
     void reject_unread_keys() const {
         for (const std::string& key : ini_.keys_of(section_)) {
@@ -92,6 +118,9 @@ ServerConfig read_server(const IniFile& ini) {
     config.receive_timeout = server.milliseconds("receive_timeout_ms", 60000, 1, 3600000);
     config.max_body_bytes =
         static_cast<std::size_t>(server.integer("max_body_bytes", 65536, 1, 1024 * 1024 * 1024));
+    config.header_timeout = server.milliseconds("header_timeout_ms", 10000, 1, 3600000);
+    config.body_timeout = server.milliseconds("body_timeout_ms", 30000, 1, 3600000);
+    config.drain_timeout = server.milliseconds("drain_timeout_ms", 30000, 0, 3600000);
     server.reject_unread_keys();
     return config;
 }
@@ -112,6 +141,8 @@ PluginsConfig read_plugin_loading(const IniFile& ini) {
     std::filesystem::path shadow = plugins.text("shadow_dir", std::filesystem::temp_directory_path().string());
     if (shadow.is_relative()) shadow = std::filesystem::absolute(ini.path()).parent_path() / shadow;
     config.shadow_parent = shadow.lexically_normal();
+    config.folders = plugins.path_list("folders");
+    config.allow_untrusted_files = plugins.boolean("allow_untrusted_files", false);
     plugins.reject_unread_keys();
     return config;
 }
@@ -145,6 +176,7 @@ PluginConfig read_plugin(const IniFile& ini, const std::string& section) {
     std::filesystem::path library = reader.required_text("library");
     if (library.is_relative()) library = std::filesystem::absolute(ini.path()).parent_path() / library;
     plugin.library = library.lexically_normal();
+    plugin.optional = reader.boolean("optional", false);
 
     for (const std::string& key : ini.keys_of(section)) {
         plugin.settings.emplace(key, ini.find(section + "." + key)->value);

@@ -28,6 +28,10 @@ struct ServerConfig {
     int max_keep_alive_requests = 0;  ///< 0: unlimited
     std::chrono::milliseconds receive_timeout{};
     std::size_t max_body_bytes = 0;
+    std::chrono::milliseconds header_timeout{};  ///< a request header must be complete this long
+                                                 ///< after the keep-alive wait
+    std::chrono::milliseconds body_timeout{};    ///< a body must be complete this long after its header
+    std::chrono::milliseconds drain_timeout{};   ///< how long stopping waits for requests in flight
 };
 
 /// [plugins]: how plugin files are watched and loaded.
@@ -37,6 +41,12 @@ struct PluginsConfig {
     std::chrono::milliseconds poll_interval{};  ///< periodic check; 0: none
     std::chrono::milliseconds settle{};         ///< a changed file must be quiet this long
     std::filesystem::path shadow_parent;        ///< where private copies of plugin files go
+    /// The only folders plugin files may be loaded from (after resolving symbolic links);
+    /// empty: the folder each configured `library` path names.
+    std::vector<std::filesystem::path> folders;
+    /// Load plugin files even if they (or a folder above them) are writable by group or
+    /// others, or owned by a user other than root and the server's own.
+    bool allow_untrusted_files = false;
 };
 
 /// [admin]: the administration endpoints (/admin/plugins, /admin/reload).
@@ -58,6 +68,7 @@ struct PluginConfig {
     std::filesystem::path library;  ///< absolute, resolved against the config file's folder
     std::map<std::string, std::string, std::less<>> settings;  ///< the whole section
     std::string origin;  ///< "<file>:<line>" of the section, for messages
+    bool optional = false;  ///< if it cannot be loaded at start-up, the host starts without it
 };
 
 /// Everything server.ini says, validated. Read once on the main thread at start-up.

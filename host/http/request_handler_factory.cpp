@@ -1,5 +1,7 @@
 #include "http/request_handler_factory.hpp"
 
+#include "http/request_body.hpp"
+
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -20,60 +22,6 @@
 
 namespace plugin_host {
 namespace {
-
-/// Reads the body into `body`; returns an error response (and closes the connection) when
-/// the body is too large, malformed, or does not arrive in time.
-std::optional<HttpResponse> read_body(Poco::Net::HTTPServerRequest& request, std::size_t limit,
-                                      std::string& body) {
-    const auto fail = [](int status, std::string_view message) {
-        HttpResponse response = error_response(status, message);
-        response.close_connection = true;
-        return response;
-    };
-    const bool chunked = request.getChunkedTransferEncoding();
-    if (!chunked && !request.hasContentLength()) {
-        if (request.getMethod() == "POST" || request.getMethod() == "PUT" ||
-            request.getMethod() == "PATCH") {
-            return fail(411, "a request body needs Content-Length or chunked Transfer-Encoding");
-        }
-        return std::nullopt;
-    }
-    if (!chunked && request.getContentLength64() > static_cast<Poco::Int64>(limit)) {
-        return fail(413, "request body exceeds " + std::to_string(limit) + " bytes");
-    }
-
-    std::istream& in = request.stream();
-    in.exceptions(std::ios::badbit);  // rethrow the stream's own exception (timeout, bad chunk)
-    try {
-        // Straight into the string, sized to the body: the string lives while the request
-        // waits, so spare capacity (or a buffer on the stack) would be paid per connection.
-        if (!chunked) {
-            body.resize(static_cast<std::size_t>(request.getContentLength64()));
-            in.read(body.data(), static_cast<std::streamsize>(body.size()));
-            body.resize(static_cast<std::size_t>(in.gcount()));
-        } else {
-            constexpr std::size_t kChunk = 1024;
-            while (in) {
-                const std::size_t old_size = body.size();
-                body.resize(old_size + kChunk);
-                in.read(body.data() + old_size, static_cast<std::streamsize>(kChunk));
-                body.resize(old_size + static_cast<std::size_t>(in.gcount()));
-                if (body.size() > limit) {
-                    return fail(413, "request body exceeds " + std::to_string(limit) + " bytes");
-                }
-            }
-            body.shrink_to_fit();
-        }
-    } catch (const Poco::TimeoutException&) {
-        return fail(408, "the request body did not arrive in time");
-    } catch (const Poco::Exception& error) {
-        return fail(400, "malformed request body: " + error.message());
-    }
-    if (!chunked && body.size() != static_cast<std::size_t>(request.getContentLength64())) {
-        return fail(400, "request body is shorter than its Content-Length");
-    }
-    return std::nullopt;
-}
 
 bool is_loopback(const Poco::Net::IPAddress& address) {
     return address.isLoopback() || (address.isIPv4Mapped() && address.toString().starts_with("::ffff:127."));
@@ -103,14 +51,30 @@ void drain_before_close(Poco::Net::HTTPServerRequest& request) {
     }
 }
 
+/// After a response that ends the connection: the client sees the end of it at once, not
+/// only when the gate's watchdog closes the gate's own descriptor of the connection.
+void close_after_response(Poco::Net::HTTPServerRequest& request) {
+    try {
+        static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().shutdownSend();
+    } catch (const Poco::Exception&) {
+        // Already closed by the client.
+    }
+}
+
 class DispatchingHandler final : public Poco::Net::HTTPRequestHandler {
 public:
-    DispatchingHandler(const RequestDispatcher& dispatcher, RequestMetrics& metrics, std::size_t max_body_bytes)
-        : dispatcher_(dispatcher), metrics_(metrics), max_body_bytes_(max_body_bytes) {}
+    DispatchingHandler(const RequestDispatcher& dispatcher, RequestMetrics& metrics, std::size_t max_body_bytes,
+                       ConnectionGate* gate)
+        : dispatcher_(dispatcher), metrics_(metrics), max_body_bytes_(max_body_bytes), gate_(gate) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
         const auto started = std::chrono::steady_clock::now();
+        ConnectionGate::Ticket ticket;
+        if (gate_ && gate_->header_received(request, ticket) == ConnectionGate::Deadline::missed) {
+            response.setKeepAlive(false);  // the gate has answered 408 and closed the connection
+            return;
+        }
         metrics_.started();
         HttpRequest exchange;
         exchange.method = request.getMethod();
@@ -119,11 +83,18 @@ public:
         exchange.content_type = request.getContentType();
         exchange.from_loopback = is_loopback(request.clientAddress().host());
 
-        std::optional<HttpResponse> failed = read_body(request, max_body_bytes_, exchange.body);
-        const HttpResponse reply = failed ? std::move(*failed) : dispatcher_.dispatch(exchange);
+        std::optional<HttpResponse> failed = check_framing(request);
+        if (!failed) failed = read_body(request, max_body_bytes_, exchange.body);
+        if (gate_ && gate_->body_received(ticket) == ConnectionGate::Deadline::missed) {
+            failed = error_response(408, "the request body did not arrive in time");
+            failed->close_connection = true;
+        }
+        HttpResponse reply = failed ? std::move(*failed) : dispatcher_.dispatch(exchange);
+        if (gate_ && gate_->draining()) reply.close_connection = true;
         metrics_.finished(reply.counted_as ? *reply.counted_as : metrics_.unmatched(), reply.status,
                           std::chrono::steady_clock::now() - started);
 
+        if (failed) response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);  // the request's may be bogus
         response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
         response.setContentType(reply.content_type);
         for (const auto& [name, value] : reply.headers) response.set(name, value);
@@ -132,24 +103,38 @@ public:
         std::ostream& out = response.send();
         out.write(reply.body.data(), static_cast<std::streamsize>(reply.body.size()));
         out.flush();
-        if (failed) drain_before_close(request);
+        if (gate_) gate_->response_sent(ticket);
+        if (failed) {
+            drain_before_close(request);
+        } else if (!response.getKeepAlive()) {
+            close_after_response(request);
+        }
     }
 
 private:
     const RequestDispatcher& dispatcher_;
     RequestMetrics& metrics_;
     const std::size_t max_body_bytes_;
+    ConnectionGate* const gate_;
 };
 
 }  // namespace
 
 RequestHandlerFactory::RequestHandlerFactory(const RequestDispatcher& dispatcher, RequestMetrics& metrics,
-                                             std::size_t max_body_bytes)
-    : dispatcher_(dispatcher), metrics_(metrics), max_body_bytes_(max_body_bytes) {}
+                                             std::size_t max_body_bytes, ConnectionGate* gate)
+    : dispatcher_(dispatcher), metrics_(metrics), max_body_bytes_(max_body_bytes), gate_(gate) {}
 
 Poco::Net::HTTPRequestHandler* RequestHandlerFactory::createRequestHandler(
-    const Poco::Net::HTTPServerRequest&) {
-    return new DispatchingHandler(dispatcher_, metrics_, max_body_bytes_);
+    const Poco::Net::HTTPServerRequest& request) {
+    // Poco answers "Expect: 100-continue" right after this returns, unless the response's
+    // status is no longer 200: do not invite a body that the handler will refuse unread.
+    if (request.getExpectContinue() &&
+        (check_framing(request) || (!request.getChunkedTransferEncoding() && request.hasContentLength() &&
+                                    request.getContentLength64() > static_cast<Poco::Int64>(max_body_bytes_)))) {
+        static_cast<const Poco::Net::HTTPServerRequestImpl&>(request).response().setStatus(
+            Poco::Net::HTTPResponse::HTTP_EXPECTATION_FAILED);
+    }
+    return new DispatchingHandler(dispatcher_, metrics_, max_body_bytes_, gate_);
 }
 
 }  // namespace plugin_host

@@ -1,20 +1,33 @@
 #include "plugins/plugin_manager.hpp"
 
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <random>
+#include <cerrno>
+#include <cstring>
 #include <set>
 
 namespace plugin_host {
 namespace {
 
-std::filesystem::path make_shadow_folder(const std::filesystem::path& parent) {
-    std::random_device random;
-    std::filesystem::path folder =
-        parent / ("plugin-host-" + std::to_string(::getpid()) + "-" + std::to_string(random() % 100000));
-    std::filesystem::create_directories(folder);
-    std::filesystem::permissions(folder, std::filesystem::perms::owner_all);
+/// A new folder of the server's own (mode 0700) inside `parent`. mkdtemp() picks an
+/// unpredictable name and fails rather than reuse a folder someone else made.
+std::filesystem::path make_shadow_folder(const std::filesystem::path& parent, const PluginTrust& trust) {
+    const auto fail = [&parent](const std::string& problem) {
+        return ConfigError("[plugins] shadow_dir: cannot keep private plugin copies in " + parent.string() + ": " +
+                           problem);
+    };
+    std::error_code error;
+    std::filesystem::create_directories(parent, error);
+    if (error) throw fail(error.message());
+    std::string pattern = (parent / "plugin-host-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw fail(std::strerror(errno));
+    const std::filesystem::path folder = pattern;
+    if (const std::string problem = trust.check_private_folder(folder); !problem.empty()) {
+        std::filesystem::remove(folder, error);
+        throw fail(problem);
+    }
     return folder;
 }
 
@@ -34,8 +47,12 @@ struct ImageRemover {
 }  // namespace
 
 PluginManager::PluginManager(Router& router, plugin_api::Repository& repository,
-                             const std::filesystem::path& shadow_parent, Poco::Logger& logger)
-    : router_(router), repository_(repository), logger_(logger), shadow_folder_(make_shadow_folder(shadow_parent)) {}
+                             const std::filesystem::path& shadow_parent, Poco::Logger& logger, PluginTrust trust)
+    : router_(router),
+      repository_(repository),
+      logger_(logger),
+      trust_(std::move(trust)),
+      shadow_folder_(make_shadow_folder(shadow_parent, trust_)) {}
 
 PluginManager::~PluginManager() {
     router_.publish(std::make_shared<const RouteTable>());
@@ -60,7 +77,9 @@ void PluginManager::load_all(const std::vector<PluginConfig>& plugins) {
             order_.push_back(config.name);
         }
         std::string refusal;
-        if (replace(*slot, config, true, "start-up", refusal) == Outcome::refused) throw PluginRefused(refusal);
+        if (replace(*slot, config, true, "start-up", refusal) != Outcome::refused) continue;
+        if (!config.optional) throw PluginRefused(refusal);
+        logger_.warning("Starting without the optional plugin '" + config.name + "'; /healthz reports it missing");
     }
 }
 
@@ -148,12 +167,18 @@ PluginManager::Outcome PluginManager::replace(Slot& slot, const PluginConfig& co
     }
     if (!force && slot.plugin && *signature == slot.signature) return Outcome::unchanged;
 
+    const PluginTrust::Decision trusted = trust_.check(config.library);
+    if (!trusted.refusal.empty()) {
+        refusal = describe(config) + ": " + trusted.refusal;
+        refuse(slot, signature, refusal);
+        return Outcome::refused;
+    }
     const std::filesystem::path image_path =
         shadow_folder_ / (config.name + "." + std::to_string(++images_made_) + ".so");
     const ImageRemover remover{image_path};
     PluginImage image;
     try {
-        image = copy_plugin_image(config.library, image_path);
+        image = copy_plugin_image(trusted.file, image_path);
     } catch (const FileInMotion&) {
         refusal = describe(config) + ": changed while it was being read; it is tried again once quiet";
         logger_.warning(refusal);

@@ -3,6 +3,7 @@
 #include "config/host_config.hpp"
 #include "plugins/plugin_file.hpp"
 #include "plugins/plugin_loader.hpp"
+#include "plugins/plugin_trust.hpp"
 #include "routing/router.hpp"
 
 #include <Poco/Logger.h>
@@ -57,9 +58,10 @@ struct ReloadReport {
 /// Owns every loaded plugin, replaces plugins whose files change, and publishes their
 /// endpoints to the router.
 ///
-/// Loading: the host never maps a published plugin file. Each load copies the file to a
-/// private, uniquely named image in the shadow folder, checks it, loads it, registers it,
-/// and only then swaps the route table; any failure leaves the running version serving.
+/// Loading: the host never maps a published plugin file. Each load first asks PluginTrust
+/// whether the file may be loaded at all, then copies it to a private, uniquely named image
+/// in the shadow folder, checks it, loads it, registers it, and only then swaps the route
+/// table; any failure leaves the running version serving.
 ///
 /// Unloading: a replaced or removed version moves to the draining list. The manager keeps
 /// one reference to it; route tables, endpoints and requests hold the others. Only
@@ -71,9 +73,10 @@ struct ReloadReport {
 /// any thread at any time and does not wait for a load in progress.
 class PluginManager {
 public:
-    /// Creates a private shadow folder inside `shadow_parent`.
+    /// Creates a private shadow folder inside `shadow_parent`. Throws ConfigError if the
+    /// folder cannot be created or is not private (see PluginTrust::check_private_folder).
     PluginManager(Router& router, plugin_api::Repository& repository,
-                  const std::filesystem::path& shadow_parent, Poco::Logger& logger);
+                  const std::filesystem::path& shadow_parent, Poco::Logger& logger, PluginTrust trust = {});
 
     /// Clears the router, unloads every plugin and removes the shadow folder. Requests must
     /// have finished.
@@ -83,8 +86,9 @@ public:
     PluginManager& operator=(const PluginManager&) = delete;
 
     /// Start-up: loads every configured plugin and publishes their endpoints. Throws
-    /// PluginRefused or RouteConflict for the first plugin that cannot be loaded; nothing is
-    /// published then.
+    /// PluginRefused for the first plugin that cannot be loaded, unless it is optional: then
+    /// it is logged, left unloaded (status() and /healthz report it missing) and loaded once
+    /// its file changes.
     void load_all(const std::vector<PluginConfig>& plugins);
 
     /// A re-read configuration: unloads plugins no longer listed, loads new ones, reloads
@@ -135,6 +139,7 @@ private:
     Router& router_;
     plugin_api::Repository& repository_;
     Poco::Logger& logger_;
+    const PluginTrust trust_;
     std::filesystem::path shadow_folder_;
     std::uint64_t images_made_ = 0;
 

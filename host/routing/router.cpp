@@ -40,7 +40,7 @@ std::string RouteTable::allowed_methods(std::string_view path) const {
 Router::Router() : table_(std::make_shared<const RouteTable>()) {}
 
 Router::Match Router::find(std::string_view method, std::string_view path) const {
-    const std::shared_ptr<const RouteTable> table = table_.load();
+    const std::shared_ptr<const RouteTable> table = this->table();
     if (const RouteTable::EndpointPtr* endpoint = table->find(method, path)) {
         return {Outcome::found, *endpoint, {}};
     }
@@ -49,6 +49,14 @@ Router::Match Router::find(std::string_view method, std::string_view path) const
     return {Outcome::method_not_allowed, nullptr, std::move(allow)};
 }
 
-void Router::publish(std::shared_ptr<const RouteTable> table) { table_.store(std::move(table)); }
+void Router::publish(std::shared_ptr<const RouteTable> table) {
+    std::lock_guard lock(mutex_);
+    table_.swap(table);  // the old table is released after the lock, by `table`
+}
+
+std::shared_ptr<const RouteTable> Router::table() const {
+    std::lock_guard lock(mutex_);
+    return table_;
+}
 
 }  // namespace plugin_host

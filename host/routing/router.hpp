@@ -2,9 +2,9 @@
 
 #include "routing/endpoint.hpp"
 
-#include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -42,9 +42,9 @@ private:
     std::map<std::string, std::vector<EndpointPtr>, std::less<>> by_path_;
 };
 
-/// Routes requests to the current RouteTable. Lookups run on request threads and never
-/// block; publish() swaps in a new table atomically (requests already routed keep the
-/// endpoint they found).
+/// Routes requests to the current RouteTable. Lookups run on request threads and hold a
+/// lock only to copy the table's pointer; publish() swaps in a new table at once (requests
+/// already routed keep the endpoint they found).
 class Router {
 public:
     enum class Outcome { found, method_not_allowed, not_found };
@@ -63,10 +63,13 @@ public:
     /// Makes `table` the one every following lookup sees. Called by the plugin manager.
     void publish(std::shared_ptr<const RouteTable> table);
 
-    std::shared_ptr<const RouteTable> table() const { return table_.load(); }
+    std::shared_ptr<const RouteTable> table() const;
 
 private:
-    std::atomic<std::shared_ptr<const RouteTable>> table_;
+    // Not std::atomic<std::shared_ptr>: libstdc++ 12's load() releases its internal lock with
+    // relaxed ordering after reading the pointer, a data race with a concurrent store.
+    mutable std::mutex mutex_;
+    std::shared_ptr<const RouteTable> table_;
 };
 
 }  // namespace plugin_host

@@ -8,6 +8,9 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include <algorithm>
+#include <optional>
+
 namespace test_support {
 
 KeepAliveLoad::KeepAliveLoad(std::uint16_t port, std::string path, int threads, std::chrono::seconds limit) {
@@ -31,6 +34,12 @@ std::vector<std::string> KeepAliveLoad::failures() const {
     return failures_;
 }
 
+std::uint64_t KeepAliveLoad::failed_sent_before(std::chrono::steady_clock::time_point moment) const {
+    std::lock_guard lock(failures_mutex_);
+    return static_cast<std::uint64_t>(
+        std::count_if(failed_sent_at_.begin(), failed_sent_at_.end(), [moment](auto sent) { return sent < moment; }));
+}
+
 void KeepAliveLoad::run(std::uint16_t port, const std::string& path, std::chrono::steady_clock::time_point deadline) {
     const std::string body = seed_body("load");
     Poco::Net::HTTPClientSession session("127.0.0.1", port);
@@ -38,12 +47,16 @@ void KeepAliveLoad::run(std::uint16_t port, const std::string& path, std::chrono
     session.setTimeout(Poco::Timespan(10, 0));
     while (!stopping_ && std::chrono::steady_clock::now() < deadline) {
         std::string problem;
+        std::optional<std::chrono::steady_clock::time_point> sent_at;
         try {
             Poco::Net::HTTPRequest request("POST", path, Poco::Net::HTTPMessage::HTTP_1_1);
             request.setKeepAlive(true);
             request.setContentType("application/json");
             request.setContentLength(static_cast<std::streamsize>(body.size()));
-            session.sendRequest(request) << body;
+            std::ostream& out = session.sendRequest(request);
+            out << body;
+            out.flush();
+            if (out.good()) sent_at = std::chrono::steady_clock::now();
             Poco::Net::HTTPResponse response;
             std::string answer;
             Poco::StreamCopier::copyToString(session.receiveResponse(response), answer);
@@ -57,8 +70,12 @@ void KeepAliveLoad::run(std::uint16_t port, const std::string& path, std::chrono
             continue;
         }
         ++failed_;
-        std::lock_guard lock(failures_mutex_);
-        if (failures_.size() < 10) failures_.push_back(path + ": " + problem);
+        {
+            std::lock_guard lock(failures_mutex_);
+            if (failures_.size() < 10) failures_.push_back(path + ": " + problem);
+            if (sent_at) failed_sent_at_.push_back(*sent_at);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // e.g. refused: do not spin
     }
 }
 

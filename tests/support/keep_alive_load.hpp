@@ -12,7 +12,8 @@ namespace test_support {
 
 /// Client threads that POST the seed body to one path over keep-alive connections, one
 /// request after another, until stop() or `limit` passes. Counts every request that did not
-/// come back 200 (error status, socket error, timeout) as failed.
+/// come back 200 (error status, socket error, timeout) as failed, and remembers when each
+/// failed request had been sent (written out completely), if it had.
 class KeepAliveLoad {
 public:
     KeepAliveLoad(std::uint16_t port, std::string path, int threads,
@@ -31,6 +32,9 @@ public:
     /// The first few failures, for messages.
     std::vector<std::string> failures() const;
 
+    /// Failed requests that had been sent completely before `moment`.
+    std::uint64_t failed_sent_before(std::chrono::steady_clock::time_point moment) const;
+
 private:
     void run(std::uint16_t port, const std::string& path, std::chrono::steady_clock::time_point deadline);
 
@@ -39,6 +43,7 @@ private:
     std::atomic<std::uint64_t> failed_{0};
     mutable std::mutex failures_mutex_;
     std::vector<std::string> failures_;
+    std::vector<std::chrono::steady_clock::time_point> failed_sent_at_;
     std::vector<std::thread> threads_;
 };
 

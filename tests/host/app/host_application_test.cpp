@@ -1,8 +1,11 @@
 // Tests of the plugin-host executable itself: options, start-up errors, signals.
 #include <gtest/gtest.h>
 
+#include "support/host_process.hpp"
 #include "support/http_client.hpp"
+#include "support/keep_alive_load.hpp"
 #include "support/plugin_files.hpp"
+#include "support/raw_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_host.hpp"
 #include "test_paths.hpp"
@@ -13,6 +16,8 @@
 #include <Poco/Process.h>
 #include <Poco/StreamCopier.h>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
 #include <sstream>
@@ -21,6 +26,7 @@
 
 namespace {
 
+using test_support::HostProcess;
 using test_support::post_json;
 using test_support::seed_body;
 
@@ -59,50 +65,6 @@ std::filesystem::path write_config(const test_support::TempDir& dir, const std::
     return dir / "server.ini";
 }
 
-/// A plugin-host process serving the seed plugins on a free loopback port.
-class HostProcess {
-public:
-    explicit HostProcess(int delay_ms, const std::string& extra_ini = test_support::seed_plugins_ini())
-        : port_(free_port()),
-          config_(write_config(dir_, config_text(delay_ms, extra_ini))),
-          process_(Poco::Process::launch(test_paths::kHostExecutable, {"--config", config_.string()})) {}
-
-    /// Replaces the process's server.ini (read again on SIGHUP).
-    void rewrite_config(int delay_ms, const std::string& extra_ini) const {
-        write_config(dir_, config_text(delay_ms, extra_ini));
-    }
-
-    ~HostProcess() {
-        if (Poco::Process::isRunning(process_)) Poco::Process::kill(process_);
-    }
-
-    bool wait_until_healthy() const {
-        for (int attempt = 0; attempt < 100; ++attempt) {
-            try {
-                if (test_support::send_request(port_, "GET", "/healthz").status == 200) return true;
-            } catch (const Poco::Exception&) {
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        return false;
-    }
-
-    void signal(int number) const { ::kill(process_.id(), number); }
-    int wait() const { return process_.wait(); }
-    std::uint16_t port() const { return port_; }
-
-private:
-    std::string config_text(int delay_ms, const std::string& extra_ini) const {
-        return "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port_) +
-               "\nmax_connections = 32\n[repository]\ndelay_ms = " + std::to_string(delay_ms) + "\n" + extra_ini;
-    }
-
-    test_support::TempDir dir_;
-    std::uint16_t port_;
-    std::filesystem::path config_;
-    Poco::ProcessHandle process_;
-};
-
 TEST(HostApplication, HelpDescribesTheOptionsAndExitsZero) {
     const Finished finished = run_host({"--help"});
     EXPECT_EQ(finished.exit_code, 0);
@@ -133,6 +95,94 @@ TEST(HostApplication, UnloadablePluginStopsStartUpNamingPluginAndFile) {
     EXPECT_NE(finished.err.find("plugin 'ghost' (" + (dir / "ghost.so").string() + "): no such file"),
               std::string::npos)
         << finished.err;
+}
+
+TEST(HostApplication, PluginThatIsNotASharedObjectStopsStartUpNamingPluginFileAndReason) {
+    test_support::TempDir dir;
+    std::ofstream(dir / "broken.so") << "not a shared object\n";
+    const auto config = write_config(dir, "[server]\nport = 0\n" + test_support::seed_plugins_ini() +
+                                              "[plugin.broken]\nlibrary = broken.so\n");
+    const Finished finished = run_host({"--config", config.string()});
+    EXPECT_EQ(finished.exit_code, 78);
+    EXPECT_NE(finished.err.find("plugin 'broken' (" + (dir / "broken.so").string() + "): is not an ELF file"),
+              std::string::npos)
+        << finished.err;
+}
+
+TEST(HostApplication, PluginFileOthersCouldHaveWrittenStopsStartUpUnlessExplicitlyAllowed) {
+    test_support::TempDir dir;
+    std::filesystem::create_directory(dir / "plugins");
+    std::filesystem::copy_file(test_paths::kFirstPlugin, dir / "plugins" / "first.so");
+    std::filesystem::permissions(dir / "plugins" / "first.so", std::filesystem::perms(0666));
+    const std::string plugin = "[plugin.first]\nlibrary = plugins/first.so\n";
+
+    const Finished refused = run_host({"--config", write_config(dir, "[server]\nport = 0\n" + plugin).string()});
+    EXPECT_EQ(refused.exit_code, 78);
+    EXPECT_NE(refused.err.find("plugin 'first' (" + (dir / "plugins" / "first.so").string() +
+                               "): not trusted: the file is writable by its group and others (mode 0666)"),
+              std::string::npos)
+        << refused.err;
+
+    HostProcess allowed(0, "[plugins]\nallow_untrusted_files = true\n[plugin.first]\nlibrary = " +
+                               (dir / "plugins" / "first.so").string() + "\n");
+    EXPECT_TRUE(allowed.wait_until_healthy()) << allowed.output();
+}
+
+TEST(HostApplication, UnprivilegedServerTrustsPluginsOwnedByRootAndRefusesAnotherUsersByDefault) {
+    // As in a container image whose server runs as a user of its own: plugin files that
+    // root installed are trusted, the private copies go to a folder of that user's in /tmp.
+    if (::geteuid() != 0) GTEST_SKIP() << "starting the server as another user needs root";
+    constexpr unsigned kServerUser = 65534;
+    HostProcess root_owned(0, test_support::seed_plugins_ini(), "", kServerUser);
+    ASSERT_TRUE(root_owned.wait_until_healthy()) << root_owned.output();
+    EXPECT_EQ(post_json(root_owned.port(), "/first", seed_body("first")).status, 200);
+    root_owned.signal(SIGTERM);
+    EXPECT_EQ(root_owned.wait_for(std::chrono::seconds(5)), std::optional<int>(0)) << root_owned.output();
+
+    test_support::TempDir dir;
+    std::filesystem::create_directory(dir / "plugins");
+    std::filesystem::copy_file(test_paths::kFirstPlugin, dir / "plugins" / "first.so");
+    ASSERT_EQ(::chown((dir / "plugins" / "first.so").c_str(), 12345, 12345), 0);  // neither root nor the server
+    std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
+    HostProcess other_user(0, "[plugin.first]\nlibrary = " + (dir / "plugins" / "first.so").string() + "\n", "",
+                           kServerUser);
+    EXPECT_EQ(other_user.wait_for(std::chrono::seconds(5)), std::optional<int>(78));
+    EXPECT_NE(other_user.output().find("not trusted: the file is owned by uid 12345, neither root nor the server's "
+                                       "user (uid 65534)"),
+              std::string::npos)
+        << other_user.output();
+}
+
+TEST(HostApplication, PluginOutsideTheConfiguredFoldersStopsStartUp) {
+    test_support::TempDir dir;
+    const Finished refused = run_host(
+        {"--config", write_config(dir, "[server]\nport = 0\n[plugins]\nfolders = plugins\n" +
+                                           test_support::seed_plugins_ini())
+                         .string()});
+    EXPECT_EQ(refused.exit_code, 78);
+    EXPECT_NE(refused.err.find("plugin 'first' (" + std::string(test_paths::kFirstPlugin) +
+                               "): it is outside the plugin folders (" + (dir / "plugins").string() + ")"),
+              std::string::npos)
+        << refused.err;
+}
+
+TEST(HostApplication, OptionalPluginThatCannotBeLoadedLeavesTheRestServingAndHealthzDegraded) {
+    test_support::TempDir plugins;
+    const std::filesystem::path ghost = plugins / "ghost.so";
+    HostProcess host(0, test_support::seed_plugins_ini() + "[plugins]\nwatch = true\nsettle_ms = 50\n" +
+                            "[plugin.ghost]\nlibrary = " + ghost.string() + "\noptional = true\n");
+    ASSERT_EQ(host.wait_until_listening(), 503) << host.output();
+    const auto health = test_support::send_request(host.port(), "GET", "/healthz");
+    EXPECT_EQ(health.status, 503);
+    EXPECT_EQ(health.body, R"({"status":"degraded","plugins":["first","second","third"],"missing":["ghost"]})");
+    EXPECT_EQ(post_json(host.port(), "/first", seed_body("first")).status, 200);
+    EXPECT_NE(host.output().find("plugin 'ghost' (" + ghost.string() + "): no such file"), std::string::npos)
+        << host.output();
+
+    test_support::publish_by_rename(test_paths::kSwapV1Plugin, ghost);  // the watcher loads it
+    EXPECT_TRUE(host.wait_until_healthy()) << host.output();
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait_for(std::chrono::seconds(5)), std::optional<int>(0));
 }
 
 TEST(HostApplication, InvalidLoggingConfigurationIsReported) {
@@ -224,6 +274,112 @@ TEST(HostApplication, WarnsWhenTheConnectionCapacityCannotFitTheOpenFileLimit) {
                        "connection), but the limit is 1000"),
               std::string::npos)
         << log;
+}
+
+TEST(HostApplication, SigtermUnderLoadAnswersEveryRequestSentBeforeItClosesIdleConnectionsAndExitsZero) {
+    // Idle keep-alive connections would hold the process for a minute if the drain did not
+    // close them.
+    HostProcess host(500, test_support::seed_plugins_ini(), "keep_alive_timeout_ms = 60000\ndrain_timeout_ms = 10000\n");
+    ASSERT_TRUE(host.wait_until_healthy());
+    std::vector<std::unique_ptr<test_support::KeepAliveLoad>> loads;
+    for (const char* path : {"/first", "/second", "/third"}) {
+        loads.push_back(std::make_unique<test_support::KeepAliveLoad>(host.port(), path, 6, std::chrono::seconds(30)));
+    }
+    test_support::RawClient idle(host.port());
+    ASSERT_TRUE(idle.send("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n"));
+    ASSERT_EQ(test_support::parse_responses(idle.read_responses(1, std::chrono::seconds(2)).bytes).size(), 1u);
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(1700));  // requests in flight now
+    const auto signalled = std::chrono::steady_clock::now();
+    host.signal(SIGTERM);
+    const std::optional<int> exit_code = host.wait_for(std::chrono::seconds(8));
+    const auto exited_after = std::chrono::steady_clock::now() - signalled;
+    for (auto& load : loads) load->stop();
+
+    ASSERT_TRUE(exit_code.has_value()) << "still running 8 s after SIGTERM";
+    EXPECT_EQ(*exit_code, 0) << host.output();
+    EXPECT_LT(exited_after, std::chrono::seconds(3));
+    std::uint64_t completed = 0;
+    for (const auto& load : loads) {
+        EXPECT_EQ(load->failed_sent_before(signalled), 0u) << ::testing::PrintToString(load->failures());
+        completed += load->completed();
+    }
+    EXPECT_GE(completed, 18u * 3);  // three rounds of 18 clients before the signal
+    EXPECT_TRUE(idle.read_until_closed(std::chrono::seconds(1)).closed);
+}
+
+TEST(HostApplication, SigtermCutsARequestThatOutlivesTheDrainTimeoutAndStillExitsZero) {
+    HostProcess host(5000, test_support::seed_plugins_ini(), "drain_timeout_ms = 500\n");
+    ASSERT_TRUE(host.wait_until_healthy());
+    auto too_slow = std::async(std::launch::async, [port = host.port()] {
+        try {
+            return post_json(port, "/first", seed_body("first")).status;
+        } catch (const Poco::Exception&) {
+            return 0;  // cut
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const auto signalled = std::chrono::steady_clock::now();
+    host.signal(SIGTERM);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // draining now: no new client is served
+    EXPECT_THROW(post_json(host.port(), "/second", seed_body("second")), Poco::Exception);
+    const std::optional<int> exit_code = host.wait_for(std::chrono::seconds(4));
+    const auto exited_after = std::chrono::steady_clock::now() - signalled;
+
+    ASSERT_TRUE(exit_code.has_value()) << "still running 4 s after SIGTERM";
+    EXPECT_EQ(*exit_code, 0) << host.output();
+    EXPECT_LT(exited_after, std::chrono::milliseconds(500 + 1000 + 800));  // drain + grace + margin
+    EXPECT_NE(too_slow.get(), 200);
+    EXPECT_NE(host.output().find("Drain timeout: closed 1 connections"), std::string::npos) << host.output();
+}
+
+/// Logging sections that send every message to `path` through a Poco `file_class`, directly
+/// or through an AsyncChannel.
+std::string log_file_ini(const std::string& file_class, const std::string& path, bool asynchronous) {
+    return std::string("[logging.loggers.root]\nchannel = ") + (asynchronous ? "async" : "file") +
+           "\nlevel = information\n[logging.channels.async]\nclass = AsyncChannel\nchannel = file\n"
+           "[logging.channels.file]\nclass = " +
+           file_class + "\npath = " + path + "\n";
+}
+
+TEST(HostApplication, LogFileThatCannotBeWrittenDoesNotStopRequests) {
+    struct Case {
+        std::string file_class;
+        std::string path;
+        bool asynchronous;
+    };
+    for (const Case& log : {Case{"FileChannel", "/nonexistent-folder/plugin-host.log", false},
+                            Case{"FileChannel", "/proc/plugin-host.log", true},  // a read-only file system
+                            Case{"SimpleFileChannel", "/proc/plugin-host.log", false}}) {
+        SCOPED_TRACE(log.file_class + " " + log.path + (log.asynchronous ? " through AsyncChannel" : ""));
+        HostProcess host(0, test_support::seed_plugins_ini() + log_file_ini(log.file_class, log.path, log.asynchronous));
+        ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+        for (int i = 0; i < 3; ++i) EXPECT_EQ(post_json(host.port(), "/first", seed_body("first")).status, 200);
+        host.signal(SIGTERM);
+        EXPECT_EQ(host.wait_for(std::chrono::seconds(5)), std::optional<int>(0)) << host.output();
+        EXPECT_NE(host.output().find("plugin-host: cannot write the log file " + log.path + ": "), std::string::npos)
+            << host.output();
+    }
+}
+
+TEST(HostApplication, LoggingResumesOnceTheLogFileCanBeWritten) {
+    test_support::TempDir logs;
+    const std::filesystem::path file = logs / "later" / "plugin-host.log";
+    HostProcess host(0, test_support::seed_plugins_ini() + log_file_ini("FileChannel", file.string(), true));
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    EXPECT_EQ(post_json(host.port(), "/first", seed_body("first")).status, 200);
+    std::filesystem::create_directory(logs / "later");
+    bool written = false;
+    for (int attempt = 0; attempt < 40 && !written; ++attempt) {  // retried once a second
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        EXPECT_EQ(post_json(host.port(), "/second", seed_body("second")).status, 200);
+        written = std::filesystem::exists(file) && std::filesystem::file_size(file) > 0;
+    }
+    EXPECT_TRUE(written);
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait_for(std::chrono::seconds(5)), std::optional<int>(0));
+    EXPECT_NE(host.output().find("plugin-host: writing the log file " + file.string() + " again; "), std::string::npos)
+        << host.output();
 }
 
 TEST(HostApplication, ShippedLoggingWritesTheSeedLinesToStandardOutput) {

@@ -248,5 +248,23 @@ TEST(HostStartup, StopFinishesTheRequestInFlight) {
     EXPECT_EQ(in_flight.get(), 200);
 }
 
+TEST(HostStartup, StopGivesUpOnARequestPastTheDrainTimeout) {
+    test_support::RunningHost server(test_support::test_server_ini(2500, "drain_timeout_ms = 200\n") +
+                                     test_support::seed_plugins_ini());
+    const std::uint16_t port = server.port();
+    auto in_flight = std::async(std::launch::async, [port] {
+        try {
+            return post_json(port, "/first", seed_body("first")).status;
+        } catch (const Poco::Exception&) {
+            return 0;  // cut
+        }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    const auto started = Clock::now();
+    EXPECT_FALSE(server.host().stop());  // the thread is still inside the repository's wait
+    EXPECT_LT(Clock::now() - started, std::chrono::milliseconds(200 + 1000 + 500));
+    EXPECT_EQ(in_flight.get(), 0);
+}
+
 }  // namespace
 }  // namespace plugin_host

@@ -211,6 +211,21 @@ TEST_F(HotSwapTest, AdminPluginsShowsFileGenerationRoutesAndRefusal) {
         << response.body;
 }
 
+TEST_F(HotSwapTest, NothingInARequestCanNameAFileToLoad) {
+    start("[plugins]\nwatch = false\npoll_interval_ms = 0\n");
+    const std::string other = test_paths::kSwapV2Plugin;
+    const std::string body = R"({"plugin":"swap","library":")" + other + R"(","file":")" + other + "\"}";
+    for (const std::string& target : {std::string("/admin/reload"), "/admin/reload?library=" + other, "/admin/reload?file=" + other}) {
+        const auto response = send_request(port(), "POST", target, body, "application/json");
+        EXPECT_EQ(response.status, 200) << target;
+        EXPECT_EQ(response.body, R"({"ok":true,"loaded":[],"removed":[],"unchanged":["first","swap"],"refused":[],"config_error":null})")
+            << target;
+    }
+    EXPECT_EQ(send_request(port(), "GET", "/admin/plugins?file=" + other).body.find(other), std::string::npos);
+    EXPECT_EQ(swap_body(), R"({"version":"v1"})");
+    EXPECT_EQ(post_json(port(), other, seed_body("s")).status, 404);  // a file path is just an unknown route
+}
+
 TEST_F(HotSwapTest, AdminEndpointsAreOffByDefault) {
     start("[plugins]\nwatch = false\n", "");
     EXPECT_EQ(send_request(port(), "GET", "/admin/plugins").status, 404);

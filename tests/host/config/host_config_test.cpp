@@ -66,6 +66,43 @@ TEST(HostConfig, DefaultsCarryTheSeedScenario) {
     EXPECT_EQ(config.server.max_body_bytes, 65536u);
 }
 
+TEST(HostConfig, ReadsTheRequestDeadlines) {
+    const HostConfig config =
+        read("[server]\nheader_timeout_ms = 1500\nbody_timeout_ms = 2500\n" + std::string(kOnePlugin));
+    EXPECT_EQ(config.server.header_timeout, std::chrono::milliseconds(1500));
+    EXPECT_EQ(config.server.body_timeout, std::chrono::milliseconds(2500));
+    const HostConfig defaults = read(kOnePlugin);
+    EXPECT_EQ(defaults.server.header_timeout, std::chrono::milliseconds(10000));
+    EXPECT_EQ(defaults.server.body_timeout, std::chrono::milliseconds(30000));
+    EXPECT_EQ(defaults.server.drain_timeout, std::chrono::milliseconds(30000));
+    EXPECT_EQ(read("[server]\ndrain_timeout_ms = 0\n" + std::string(kOnePlugin)).server.drain_timeout,
+              std::chrono::milliseconds(0));
+    EXPECT_EQ(error_of("[server]\nheader_timeout_ms = 0\n" + std::string(kOnePlugin)),
+              "/etc/ph/server.ini:2: [server] header_timeout_ms: \"0\" is not a whole number from 1 to 3600000");
+}
+
+TEST(HostConfig, PluginMayBeOptionalAndStillSeesTheKey) {
+    const HostConfig config = read("[plugin.first]\nlibrary = first.so\noptional = yes\n[plugin.second]\nlibrary = second.so\n");
+    EXPECT_TRUE(config.plugins[0].optional);
+    EXPECT_EQ(config.plugins[0].settings.at("optional"), "yes");  // every key is handed to the plugin
+    EXPECT_FALSE(config.plugins[1].optional);
+    EXPECT_EQ(error_of("[plugin.first]\nlibrary = first.so\noptional = maybe\n"),
+              "/etc/ph/server.ini:3: [plugin.first] optional: \"maybe\" is not one of true/false, yes/no, on/off, 1/0");
+}
+
+TEST(HostConfig, ReadsThePluginFoldersAndTrust) {
+    const HostConfig config =
+        read("[plugins]\nfolders = plugins, /opt/ph/plugins ,../more\nallow_untrusted_files = true\n" + std::string(kOnePlugin));
+    EXPECT_EQ(config.plugin_loading.folders,
+              (std::vector<std::filesystem::path>{"/etc/ph/plugins", "/opt/ph/plugins", "/etc/more"}));
+    EXPECT_TRUE(config.plugin_loading.allow_untrusted_files);
+    const HostConfig defaults = read(kOnePlugin);
+    EXPECT_TRUE(defaults.plugin_loading.folders.empty());
+    EXPECT_FALSE(defaults.plugin_loading.allow_untrusted_files);
+    EXPECT_EQ(error_of("[plugins]\nfolders = a,,b\n" + std::string(kOnePlugin)),
+              "/etc/ph/server.ini:2: [plugins] folders: \"a,,b\" has an empty item");
+}
+
 TEST(HostConfig, ShippedConfigCarriesTheSeedScenario) {
     const HostConfig config = load_host_config(test_paths::kDefaultConfig);
     EXPECT_EQ(config.server.port, 8991);

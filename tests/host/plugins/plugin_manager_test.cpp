@@ -75,6 +75,63 @@ TEST_F(PluginManagerTest, OtherContractVersionIsRefusedAndLoggedNamingBothVersio
     EXPECT_TRUE(log_.contains_text("was built for plugin contract version 99, this host speaks version 1"));
 }
 
+TEST_F(PluginManagerTest, OptionalPluginThatCannotBeLoadedIsLeftOutUntilItsFileAppears) {
+    const std::filesystem::path file = published_ / "swap.so";
+    PluginConfig optional = plugin("swap", file);
+    optional.optional = true;
+    manager_.load_all({plugin("first", test_paths::kFirstPlugin), optional});
+
+    EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::found);
+    const std::vector<PluginStatus> status = manager_.status();
+    ASSERT_EQ(status.size(), 2u);
+    EXPECT_FALSE(status[1].loaded);
+    ASSERT_TRUE(status[1].last_refusal.has_value());
+    EXPECT_EQ(status[1].last_refusal->reason, "plugin 'swap' (" + file.string() + "): no such file");
+    EXPECT_TRUE(log_.contains("host.plugins: Starting without the optional plugin 'swap'; /healthz reports it missing"));
+
+    publish_by_rename(test_paths::kSwapV1Plugin, file);
+    EXPECT_EQ(reload_changed().loaded, std::vector<std::string>{"swap"});
+    EXPECT_EQ(swap_answer(), R"({"version":"v1"})");
+}
+
+TEST_F(PluginManagerTest, PluginThatIsNotOptionalStopsStartUp) {
+    EXPECT_THROW(manager_.load_all({plugin("first", test_paths::kFirstPlugin), plugin("swap", published_ / "swap.so")}),
+                 PluginRefused);
+}
+
+TEST_F(PluginManagerTest, NewVersionThatCannotBeTrustedIsRefusedUntilItsPermissionsAreFixed) {
+    const std::filesystem::path file = published_ / "swap.so";
+    publish_by_rename(test_paths::kSwapV1Plugin, file);
+    manager_.load_all({plugin("swap", file)});
+
+    publish_by_rename(test_paths::kSwapV2Plugin, file);
+    std::filesystem::permissions(file, std::filesystem::perms(0666));
+    const ReloadReport refused = reload_changed();
+    ASSERT_EQ(refused.refused.size(), 1u);
+    EXPECT_EQ(refused.refused[0].second, "plugin 'swap' (" + file.string() +
+                                             "): not trusted: the file is writable by its group and others (mode 0666) "
+                                             "([plugins] allow_untrusted_files = true would accept it)");
+    EXPECT_EQ(swap_answer(), R"({"version":"v1"})");
+
+    std::filesystem::permissions(file, std::filesystem::perms(0644));  // a new ctime: tried again
+    EXPECT_EQ(reload_changed().loaded, std::vector<std::string>{"swap"});
+    EXPECT_EQ(swap_answer(), R"({"version":"v2"})");
+}
+
+TEST_F(PluginManagerTest, ShadowFolderInAFolderOthersCanWriteIsRefused) {
+    const test_support::TempDir open_folder;
+    std::filesystem::permissions(open_folder.path(), std::filesystem::perms(0777));
+    try {
+        PluginManager manager(router_, repository_, open_folder.path(), Poco::Logger::get("host.plugins"));
+        FAIL() << "a shadow folder in a folder anyone can write was accepted";
+    } catch (const ConfigError& error) {
+        EXPECT_NE(std::string(error.what()).find("[plugins] shadow_dir: cannot keep private plugin copies in " +
+                                                 open_folder.path().string() + ": its folder"),
+                  std::string::npos)
+            << error.what();
+    }
+}
+
 TEST_F(PluginManagerTest, NeverMapsThePublishedFileAndLeavesNoImageOnDisk) {
     manager_.load_all({plugin("first", test_paths::kFirstPlugin)});
     EXPECT_EQ(test_support::mapped_files_under(test_paths::kFirstPlugin), 0u);

@@ -1,0 +1,199 @@
+// libFuzzer target for the request path below the socket: the input is what a client sends
+// on one connection. It goes through what a live request goes through — Poco's own
+// connection loop (HTTPServerConnection: request line, headers, keep-alive, pipelining),
+// the host's RequestHandlerFactory (framing, body, 100-continue) and ConnectionGate, the
+// RequestDispatcher, Router and ExecutionService, and endpoint callbacks — over a real
+// loopback TCP connection. The answers are read back and checked:
+// - every response is well formed and every body the host writes is a JSON object (an
+//   answer to HEAD has none);
+// - a 500 comes only from the endpoints that throw on purpose (any other 500 means the
+//   handler itself threw, which must not happen).
+// Any violation aborts, which libFuzzer reports as a crash.
+#include "http/connection_gate.hpp"
+#include "http/json_text.hpp"
+#include "http/request_handler_factory.hpp"
+#include "routing/request_dispatcher.hpp"
+#include "routing/router.hpp"
+#include "services/execution_service.hpp"
+#include "services/repository_service.hpp"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPServerConnection.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/NullChannel.h>
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace {
+
+using namespace plugin_host;
+
+[[noreturn]] void violated(const std::string& what, std::string_view answer) {
+    std::fprintf(stderr, "request_fuzzer: %s\n--- answer ---\n%.*s\n", what.c_str(), static_cast<int>(answer.size()),
+                 answer.data());
+    std::abort();
+}
+
+/// The host's request path with in-process endpoints (no shared objects to load): the seed's
+/// /first, /throws (throws std::runtime_error), /throws/other (throws an int), and the
+/// host's /healthz and a loopback-only /admin/status.
+class Harness {
+public:
+    Harness()
+        : repository_(std::chrono::milliseconds(0), quiet_logger("host.repository")),
+          execution_(quiet_logger("host.execution")),
+          dispatcher_(router_, execution_, metrics_),
+          gate_(new ConnectionGate({std::chrono::seconds(10), std::chrono::seconds(10), std::chrono::seconds(10),
+                                    std::chrono::seconds(10)},
+                                   quiet_logger("host"))),
+          params_(new Poco::Net::HTTPServerParams),
+          factory_(new RequestHandlerFactory(dispatcher_, metrics_, 4096, gate_.get())),
+          listener_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
+        const std::array<std::string, 2> names{"first_first", "first_second"};
+        router_.publish(std::make_shared<const RouteTable>(std::vector<RouteTable::EndpointPtr>{
+            endpoint("first", "/first",
+                     [this, names](const plugin_api::Payload& payload) { return repository_.call(names, payload); }),
+            endpoint("throwing", "/throws",
+                     [](const plugin_api::Payload&) -> plugin_api::Reply { throw std::runtime_error("on purpose"); }),
+            endpoint("throwing", "/throws/other", [](const plugin_api::Payload&) -> plugin_api::Reply { throw 7; }),
+        }));
+        dispatcher_.add_host_endpoint("GET", "/healthz", [](const HttpRequest&) {
+            return HttpResponse{200, R"({"status":"ok","plugins":["first"]})", {}, false};
+        });
+        dispatcher_.add_host_endpoint(
+            "GET", "/admin/status", [](const HttpRequest&) { return HttpResponse{200, "{}", {}, false}; },
+            RequestDispatcher::Access::loopback_only);
+        params_->setKeepAlive(true);
+        params_->setTimeout(Poco::Timespan(2, 0));
+        params_->setKeepAliveTimeout(Poco::Timespan(2, 0));
+    }
+
+    /// Serves `input` as one connection's bytes; returns everything the server answered.
+    std::string serve(std::string_view input) {
+        Poco::Net::StreamSocket client(listener_.address());
+        Poco::Net::StreamSocket server = listener_.acceptConnection();
+        server.setNoDelay(true);  // as Poco's TCPServer does for every connection it accepts
+        client.setNoDelay(true);
+        // Poco closes its descriptor when the connection ends, and the gate keeps one of its
+        // own until its watchdog looks: this one ends the connection at once afterwards.
+        const int ending = ::dup(server.impl()->sockfd());
+        std::string answer;
+        std::thread peer([&client, input, &answer] { play_client(client.impl()->sockfd(), input, answer); });
+        if (gate_->accept(server)) {
+            Poco::Net::HTTPServerConnection connection(server, params_, factory_);
+            try {
+                connection.run();
+            } catch (const Poco::Exception&) {
+                // The connection broke off; Poco's TCPServer ignores this too.
+            }
+        }
+        ::shutdown(ending, SHUT_RDWR);
+        ::close(ending);
+        peer.join();
+        return answer;
+    }
+
+private:
+    static Poco::Logger& quiet_logger(const std::string& name) {
+        Poco::Logger& logger = Poco::Logger::get(name);
+        logger.setChannel(new Poco::NullChannel);  // formats every message, writes none
+        logger.setLevel(Poco::Message::PRIO_DEBUG);
+        return logger;
+    }
+
+    static RouteTable::EndpointPtr endpoint(std::string plugin, std::string path, plugin_api::EndpointCallback callback) {
+        return std::make_shared<const Endpoint>(Endpoint{nullptr, std::move(plugin), "POST", std::move(path), std::move(callback)});
+    }
+
+    /// The client's side: writes `input`, then ends its sending, and reads until the server
+    /// closes; one thread, non-blocking, so that neither side can wait for the other forever.
+    static void play_client(int descriptor, std::string_view input, std::string& answer) {
+        std::array<char, 65536> buffer{};
+        bool sending = true;
+        for (int rounds = 0; rounds < 100000; ++rounds) {
+            if (sending && input.empty()) {
+                ::shutdown(descriptor, SHUT_WR);
+                sending = false;
+            }
+            pollfd wanted{descriptor, static_cast<short>(POLLIN | (sending ? POLLOUT : 0)), 0};
+            if (::poll(&wanted, 1, 5000) <= 0) return;
+            if (sending && (wanted.revents & POLLOUT) != 0) {
+                const ssize_t sent = ::send(descriptor, input.data(), input.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (sent < 0) sending = false;
+                if (sent > 0) input.remove_prefix(static_cast<std::size_t>(sent));
+            }
+            if ((wanted.revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+                const ssize_t got = ::recv(descriptor, buffer.data(), buffer.size(), MSG_DONTWAIT);
+                if (got == 0 || (got < 0 && errno != EAGAIN)) return;
+                if (got > 0) answer.append(buffer.data(), static_cast<std::size_t>(got));
+            }
+        }
+    }
+
+    Router router_;
+    RepositoryService repository_;
+    ExecutionService execution_;
+    RequestMetrics metrics_;
+    RequestDispatcher dispatcher_;
+    ConnectionGate::Ptr gate_;
+    Poco::AutoPtr<Poco::Net::HTTPServerParams> params_;
+    Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+    Poco::Net::ServerSocket listener_;
+};
+
+/// Checks every response in `answer`.
+void check_answer(std::string_view answer) {
+    std::string_view rest = answer;
+    while (!rest.empty()) {
+        if (!rest.starts_with("HTTP/1.")) violated("a response does not start with HTTP/1.x", answer);
+        const auto head_end = rest.find("\r\n\r\n");
+        if (head_end == std::string_view::npos) violated("a response head does not end", answer);
+        const std::string_view head = rest.substr(0, head_end);
+        const int status = std::atoi(std::string(head.substr(9, 3)).c_str());
+        if (status < 100 || status > 599) violated("a response has an impossible status", answer);
+        rest.remove_prefix(head_end + 4);
+        if (status < 200) continue;
+        const auto length_at = head.find("Content-Length: ");
+        if (length_at == std::string_view::npos) {  // Poco's own bare error answer, ends with the connection
+            if (status != 400 && status != 408) violated("an answer without Content-Length", answer);
+            return;
+        }
+        const std::size_t length = std::strtoul(std::string(head.substr(length_at + 16)).c_str(), nullptr, 10);
+        if (rest.empty() || rest.starts_with("HTTP/1.")) continue;  // the answer to HEAD: no body
+        if (length > rest.size()) violated("a response body is shorter than its Content-Length", answer);
+        const std::string body(rest.substr(0, length));
+        rest.remove_prefix(length);
+        try {
+            Poco::JSON::Parser().parse(body);
+        } catch (const Poco::Exception&) {
+            violated("a response body is not JSON: " + body, answer);
+        }
+        if (!body.starts_with('{')) violated("a response body is not a JSON object", answer);
+        if (status == 500 && body != R"({"error":"endpoint throwing failed"})") {
+            violated("a 500 that no endpoint asked for", answer);
+        }
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static Harness& harness = *new Harness;  // lives for the whole run
+    check_answer(harness.serve(std::string_view(reinterpret_cast<const char*>(data), size)));
+    return 0;
+}

@@ -1,0 +1,79 @@
+#pragma once
+
+#include "support/temp_dir.hpp"
+#include "support/test_host.hpp"
+
+#include <Poco/Pipe.h>
+#include <Poco/Process.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace test_support {
+
+/// The plugin-host executable, running on a free loopback port with a server.ini of its own:
+/// [server] (address 127.0.0.1, max_connections 32, plus `extra_server_keys`),
+/// [repository] delay_ms, then `extra_ini` (by default the seed plugins). Its standard
+/// output and error are collected. Killed, if still running, on destruction.
+/// With `run_as_user` (the tests must run as root), it runs as that user and group id,
+/// started through setpriv(1).
+class HostProcess {
+public:
+    explicit HostProcess(int delay_ms, const std::string& extra_ini = seed_plugins_ini(),
+                         const std::string& extra_server_keys = "",
+                         std::optional<unsigned> run_as_user = std::nullopt);
+    ~HostProcess();
+
+    HostProcess(const HostProcess&) = delete;
+    HostProcess& operator=(const HostProcess&) = delete;
+
+    /// Replaces the process's server.ini (read again on SIGHUP).
+    void rewrite_config(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys = "") const;
+
+    /// Waits (at most 5 s) until GET /healthz answers 200.
+    bool wait_until_healthy() const;
+
+    /// Waits (at most 5 s) until GET /healthz answers anything; that status, or 0.
+    int wait_until_listening() const;
+
+    void signal(int number) const;
+
+    /// Waits for the process to exit; its exit code (128 + n if killed by signal n).
+    int wait();
+
+    /// The exit code if the process exits within `limit`, else nothing.
+    std::optional<int> wait_for(std::chrono::milliseconds limit);
+
+    std::uint16_t port() const { return port_; }
+    const std::filesystem::path& folder() const { return dir_.path(); }
+
+    /// The process's resident memory (VmRSS) in KiB; 0 once it has exited.
+    std::size_t resident_kib() const { return status_kib("VmRSS:"); }
+
+    /// The most resident memory the process has had so far (VmHWM) in KiB.
+    std::size_t peak_resident_kib() const { return status_kib("VmHWM:"); }
+
+    /// Everything it wrote to standard output and error so far.
+    std::string output() const;
+
+private:
+    std::size_t status_kib(const std::string& field) const;
+    std::string config_text(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys) const;
+
+    TempDir dir_;
+    std::uint16_t port_;
+    std::filesystem::path config_;
+    Poco::Pipe output_pipe_;
+    Poco::ProcessHandle process_;
+    std::optional<int> exit_code_;
+    mutable std::mutex output_mutex_;
+    std::string output_;
+    std::thread output_reader_;
+};
+
+}  // namespace test_support
