@@ -2,7 +2,7 @@
 // and read_host_config() may refuse it only with a ConfigError (which names the file and
 // line); any other exception escapes and libFuzzer reports it, as it does crashes and
 // sanitizer findings. What is accepted must hold the config's promises.
-#include "app/guarded_file_channel.hpp"
+#include "logging/guarded_file_channel.hpp"
 #include "config/host_config.hpp"
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 #include "app/host_application.hpp"
 
 #include "app/descriptor_limit.hpp"
-#include "app/guarded_file_channel.hpp"
+#include "logging/guarded_file_channel.hpp"
 #include "app/host.hpp"
 #include "logging/buffered_async_channel.hpp"
 #include "plugins/plugin_loader.hpp"

@@ -1,4 +1,4 @@
-#include "app/guarded_file_channel.hpp"
+#include "logging/guarded_file_channel.hpp"
 
 #include <Poco/Instantiator.h>
 #include <Poco/LoggingFactory.h>
