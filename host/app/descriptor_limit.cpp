@@ -9,7 +9,8 @@ namespace plugin_host {
 
 long descriptors_needed(const ServerConfig& server) {
     constexpr long kOwnDescriptors = 64;
-    return 2L * server.max_connections + server.max_queued + kOwnDescriptors;
+    constexpr long kPerConnection = 3;  // the socket, Poco's epoll instance, the gate's duplicate
+    return kPerConnection * server.max_connections + server.max_queued + kOwnDescriptors;
 }
 
 void raise_descriptor_limit(const ServerConfig& server, Poco::Logger& logger) {
@@ -31,7 +32,7 @@ void raise_descriptor_limit(const ServerConfig& server, Poco::Logger& logger) {
     const long needed = descriptors_needed(server);
     if (limit.rlim_cur != RLIM_INFINITY && static_cast<long>(limit.rlim_cur) < needed) {
         logger.warning("[server] max_connections = " + std::to_string(server.max_connections) + " needs about " +
-                       std::to_string(needed) + " open files (two per idle keep-alive connection), but the limit is " +
+                       std::to_string(needed) + " open files (three per idle keep-alive connection), but the limit is " +
                        std::to_string(limit.rlim_cur) +
                        ": connections beyond it will fail. Raise it: ulimit -n, or docker run --ulimit nofile=" +
                        std::to_string(needed) + ":" + std::to_string(needed));

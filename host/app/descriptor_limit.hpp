@@ -6,9 +6,9 @@
 
 namespace plugin_host {
 
-/// Descriptors the server may need: Poco 1.11 holds two for each idle keep-alive
-/// connection (the socket and an epoll instance), one for each queued connection, and a
-/// few of its own (listening socket, plugins, logs).
+/// Descriptors the server may need: three for each idle keep-alive connection (the socket,
+/// the epoll instance Poco 1.11 makes for each wait, the connection gate's duplicate), one
+/// for each queued connection, and a few of its own (listening socket, plugins, logs).
 long descriptors_needed(const ServerConfig& server);
 
 /// Raises the soft RLIMIT_NOFILE to the hard limit, and warns when descriptors_needed()

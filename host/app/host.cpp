@@ -120,9 +120,16 @@ void Host::start() {
     params->setMaxKeepAliveRequests(server.max_keep_alive_requests);
     params->setTimeout(to_timespan(server.receive_timeout));
 
-    gate_ = new ConnectionGate({server.keep_alive_timeout, server.header_timeout, server.body_timeout,
-                                server.receive_timeout},
-                               Poco::Logger::get("host"));
+    ConnectionGate::Settings gate;
+    gate.idle_wait = server.keep_alive_timeout;
+    gate.header_timeout = server.header_timeout;
+    gate.body_timeout = server.body_timeout;
+    gate.send_timeout = server.receive_timeout;
+    gate.capacity = static_cast<std::size_t>(server.max_connections);
+    gate.open_connections = [this] {  // only called once server_ accepts connections
+        return static_cast<std::size_t>(server_->currentConnections() + server_->queuedConnections());
+    };
+    gate_ = new ConnectionGate(gate, Poco::Logger::get("host"));
     server_ = std::make_unique<Poco::Net::HTTPServer>(
         new RequestHandlerFactory(dispatcher_, metrics_, server.max_body_bytes, gate_.get()), *pool_, socket_, params);
     server_->setConnectionFilter(gate_);
@@ -185,7 +192,9 @@ std::string Host::metrics_text() const {
         append_metric(out, "plugin_host_connections_queued", "gauge", "Accepted connections waiting for a thread.",
                       server_->queuedConnections());
         append_metric(out, "plugin_host_connections_refused_total", "counter",
-                      "Connections closed at once because the queue was full.", server_->refusedConnections());
+                      "Connections closed at once because Poco's queue was full.", server_->refusedConnections());
+        append_metric(out, "plugin_host_connections_turned_away_total", "counter",
+                      "Clients answered 503 because max_connections were open.", gate_->turned_away());
         append_metric(out, "plugin_host_connections_accepted_total", "counter", "Connections served since start.",
                       server_->totalConnections());
         append_metric(out, "plugin_host_pool_threads_busy", "gauge", "Pool threads serving a connection.",

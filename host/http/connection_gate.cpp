@@ -8,6 +8,7 @@
 #include <Poco/Net/SocketImpl.h>
 
 #include <fcntl.h>
+#include <cerrno>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -50,6 +51,21 @@ const std::string& header_timeout_response() {
     return response;
 }
 
+/// Sent to a client the server has no room for.
+const std::string& busy_response() {
+    static const std::string response = [] {
+        const std::string body = json_error("the server is at its connection capacity; retry in a second");
+        return "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n"
+               "Content-Type: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n" + body;
+    }();
+    return response;
+}
+
+/// Turned-away connections lingering at once; beyond, they are closed without lingering.
+constexpr std::size_t kMaxTurnedAway = 4096;
+constexpr auto kTurnedAwayLinger = std::chrono::seconds(1);
+
 std::string peer_of(int descriptor) {
     sockaddr_storage address{};
     socklen_t length = sizeof address;
@@ -75,12 +91,25 @@ void ConnectionGate::stop() {
     }
     wake_.notify_all();
     if (watchdog_.joinable()) watchdog_.join();
+    std::lock_guard lock(turned_away_mutex_);
+    for (const TurnedAway& connection : turned_away_) ::close(connection.descriptor);
+    turned_away_.clear();
 }
 
-bool ConnectionGate::admit(const Poco::Net::StreamSocket&) const { return !draining(); }
+ConnectionGate::Admission ConnectionGate::admit() const {
+    if (draining()) return Admission::drop;
+    if (settings_.capacity > 0 && settings_.open_connections && settings_.open_connections() >= settings_.capacity) {
+        return Admission::busy;
+    }
+    return Admission::serve;
+}
 
 bool ConnectionGate::accept(const Poco::Net::StreamSocket& socket) {
-    if (!admit(socket)) return false;
+    switch (admit()) {
+    case Admission::drop: return false;
+    case Admission::busy: turn_away(socket); return false;
+    case Admission::serve: break;
+    }
     Poco::Net::StreamSocket copy(socket);
     try {
         copy.setSendTimeout(to_timespan(settings_.send_timeout));
@@ -93,6 +122,45 @@ bool ConnectionGate::accept(const Poco::Net::StreamSocket& socket) {
     std::lock_guard lock(mutex_);
     tracked_.emplace(copy.impl(), std::move(connection));
     return true;
+}
+
+void ConnectionGate::turn_away(const Poco::Net::StreamSocket& socket) {
+    turned_away_total_.fetch_add(1, std::memory_order_relaxed);
+    const int descriptor = ::fcntl(socket.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
+    if (descriptor < 0) return;  // out of descriptors: Poco closes the connection
+    const std::string& response = busy_response();
+    ::send(descriptor, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::shutdown(descriptor, SHUT_WR);
+    {
+        std::lock_guard lock(turned_away_mutex_);
+        if (turned_away_.size() < kMaxTurnedAway) {
+            turned_away_.push_back({descriptor, Clock::now() + kTurnedAwayLinger});
+        } else {
+            ::close(descriptor);
+        }
+    }
+    const auto now = Clock::now().time_since_epoch().count();
+    auto logged = busy_logged_at_.load(std::memory_order_relaxed);
+    const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(10)).count();
+    if (now - logged >= every && busy_logged_at_.compare_exchange_strong(logged, now)) {
+        logger_.warning("At capacity (" + std::to_string(settings_.capacity) +
+                        " connections): new clients are answered 503; " + std::to_string(turned_away()) +
+                        " so far");
+    }
+}
+
+void ConnectionGate::linger_turned_away(Clock::time_point now) {
+    std::lock_guard lock(turned_away_mutex_);
+    std::erase_if(turned_away_, [now](const TurnedAway& connection) {
+        char discard[4096];
+        for (;;) {
+            const ssize_t got = ::recv(connection.descriptor, discard, sizeof discard, MSG_DONTWAIT);
+            if (got > 0) continue;
+            if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && now < connection.close_by) return false;
+            ::close(connection.descriptor);  // the client closed, failed, or had its second
+            return true;
+        }
+    });
 }
 
 ConnectionGate::Ticket ConnectionGate::find(Poco::Net::HTTPServerRequest& request) {
@@ -154,7 +222,9 @@ void ConnectionGate::watch() {
         wake_.wait_for(lock, settings_.tick, [this] { return stopping_; });
         if (stopping_) break;
         lock.unlock();
-        look(Clock::now());
+        const Clock::time_point now = Clock::now();
+        look(now);
+        linger_turned_away(now);
         lock.lock();
     }
 }

@@ -9,10 +9,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace plugin_host {
 
@@ -54,6 +57,11 @@ public:
         std::chrono::milliseconds body_timeout{};    ///< from the header to the end of the body
         std::chrono::milliseconds send_timeout{};    ///< how long one write to the client may block
         std::chrono::milliseconds tick{20};          ///< how often the watchdog looks
+        /// Connections served at once; beyond it, a new client is answered 503 with
+        /// Retry-After and closed. 0: no limit.
+        std::size_t capacity = 0;
+        /// How many connections the server holds now (served and queued); called by accept().
+        std::function<std::size_t()> open_connections;
     };
 
     /// One tracked connection; opaque outside the gate.
@@ -98,6 +106,9 @@ public:
     /// no longer be answered. Returns how many there were.
     std::size_t abort_all();
 
+    /// Clients answered 503 because the server was at capacity, since start.
+    std::uint64_t turned_away() const { return turned_away_total_.load(std::memory_order_relaxed); }
+
     /// Stops the watchdog; deadlines are no longer enforced. Idempotent.
     void stop();
 
@@ -106,10 +117,16 @@ private:
 
     ~ConnectionGate() override;
 
-    /// Whether a newly accepted connection may be served at all; called by accept() before
-    /// it tracks the connection. Refuses every connection once draining. This is where a
-    /// decision about capacity belongs.
-    bool admit(const Poco::Net::StreamSocket& socket) const;
+    /// Whether a newly accepted connection may be served: not while draining, not beyond
+    /// capacity. Called by accept() before it tracks the connection.
+    enum class Admission { serve, drop, busy };
+    Admission admit() const;
+
+    /// Answers a client the server has no room for: 503 with Retry-After, then closes the
+    /// sending side; the watchdog reads what the client still sends (so that closing does
+    /// not reset the connection before the answer is read) and closes it within a second.
+    void turn_away(const Poco::Net::StreamSocket& socket);
+    void linger_turned_away(Clock::time_point now);
 
     Ticket find(Poco::Net::HTTPServerRequest& request);
     void watch();
@@ -124,6 +141,15 @@ private:
 
     mutable std::mutex mutex_;  ///< guards tracked_
     std::unordered_map<const Poco::Net::SocketImpl*, Ticket> tracked_;
+
+    struct TurnedAway {
+        int descriptor;
+        Clock::time_point close_by;
+    };
+    std::mutex turned_away_mutex_;  ///< guards turned_away_
+    std::vector<TurnedAway> turned_away_;
+    std::atomic<std::uint64_t> turned_away_total_{0};
+    std::atomic<Clock::rep> busy_logged_at_{0};
 
     std::mutex watchdog_mutex_;
     std::condition_variable wake_;

@@ -33,6 +33,7 @@ public:
         int slow_ms = 500;
         int max_threads = 32;  ///< connections served at once; more wait in Poco's queue
         std::chrono::milliseconds tick{20};  ///< how often the gate's watchdog looks
+        std::size_t capacity = 0;            ///< the gate's connection capacity; 0: none
     };
 
     GatedServer() : GatedServer(Settings{}) {}

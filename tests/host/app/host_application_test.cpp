@@ -270,7 +270,7 @@ TEST(HostApplication, WarnsWhenTheConnectionCapacityCannotFitTheOpenFileLimit) {
     Poco::StreamCopier::copyToString(stream, log);
     EXPECT_EQ(process.wait(), 0);
     EXPECT_TRUE(healthy);
-    EXPECT_NE(log.find("[server] max_connections = 2000 needs about 4320 open files (two per idle keep-alive "
+    EXPECT_NE(log.find("[server] max_connections = 2000 needs about 6320 open files (three per idle keep-alive "
                        "connection), but the limit is 1000"),
               std::string::npos)
         << log;

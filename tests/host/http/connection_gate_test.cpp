@@ -29,6 +29,38 @@ std::string post(const std::string& path, const std::string& body, const std::st
 // Server defaults: keep-alive 2000 ms, header 1000 ms, body 1000 ms: a header must be
 // complete 3000 ms after the connection opens or after the last response.
 
+TEST(ConnectionGate, BeyondCapacityANewClientGetsAFast503WhileAdmittedOnesAreServed) {
+    GatedServer::Settings settings;
+    settings.capacity = 2;
+    GatedServer server(settings);
+    RawClient first(server.port());
+    RawClient second(server.port());
+    ASSERT_TRUE(first.send(kPing));
+    ASSERT_TRUE(second.send(kPing));
+    ASSERT_EQ(parse_responses(first.read_responses(1, 3s).bytes).size(), 1u);  // both admitted, kept alive
+    ASSERT_EQ(parse_responses(second.read_responses(1, 3s).bytes).size(), 1u);
+
+    RawClient third(server.port());
+    const auto started = std::chrono::steady_clock::now();
+    third.send(kPing);
+    const auto turned_away = third.read_until_closed(3s);
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    EXPECT_TRUE(turned_away.closed);
+    const auto responses = parse_responses(turned_away.bytes);
+    ASSERT_EQ(responses.size(), 1u) << turned_away.bytes;
+    EXPECT_EQ(responses[0].status, 503);
+    EXPECT_NE(turned_away.bytes.find("\r\nRetry-After: 1\r\n"), std::string::npos) << turned_away.bytes;
+    EXPECT_EQ(responses[0].body, R"({"error":"the server is at its connection capacity; retry in a second"})");
+    EXPECT_LT(elapsed, 500ms);
+    EXPECT_EQ(server.gate().turned_away(), 1u);
+
+    // The admitted connections are still served, on the same connections.
+    ASSERT_TRUE(first.send(kPing));
+    const auto again = parse_responses(first.read_responses(1, 3s).bytes);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0].status, 200);
+}
+
 TEST(ConnectionGate, SlowHeaderIsAnswered408AndClosedAtItsDeadline) {
     GatedServer server;
     RawClient slow(server.port());
