@@ -37,10 +37,12 @@ void ThreadPoolWarmer::warm(int count) {
         }
     }
     std::unique_lock lock(mutex_);
-    counted_.wait_for(lock, std::chrono::seconds(30), [this, holding] { return release_ || waiting_ == holding; });
+    counted_.wait_for(lock, std::chrono::seconds(30), [this, holding] { return release_ || arrived_ == holding; });
     release_ = true;
     released_.notify_all();
-    counted_.wait(lock, [this] { return waiting_ == 0; });
+    // Every task started must have come and gone: one still on its way into run() would
+    // otherwise find this object destroyed.
+    counted_.wait(lock, [this, holding] { return left_ == holding; });
     done_ = true;
     counted_.notify_all();
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -50,10 +52,11 @@ void ThreadPoolWarmer::warm(int count) {
 
 void ThreadPoolWarmer::run() {
     std::unique_lock lock(mutex_);
-    ++waiting_;
+    ++arrived_;
     counted_.notify_all();  // only the warmer thread (and wait()) listen here
     released_.wait(lock, [this] { return release_; });
-    if (--waiting_ == 0) counted_.notify_all();
+    ++left_;
+    counted_.notify_all();
 }
 
 }  // namespace plugin_host

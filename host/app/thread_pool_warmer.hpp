@@ -38,7 +38,8 @@ private:
     std::mutex mutex_;
     std::condition_variable counted_;   ///< the warmer thread waits on it for the count
     std::condition_variable released_;  ///< the held tasks wait on it, woken once
-    int waiting_ = 0;
+    int arrived_ = 0;  ///< tasks that entered run()
+    int left_ = 0;     ///< tasks that are leaving run(): released
     bool release_ = false;
     bool done_ = false;
     std::thread thread_;
