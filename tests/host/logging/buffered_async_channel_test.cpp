@@ -4,12 +4,18 @@
 
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
+#include <Poco/PatternFormatter.h>
 #include <Poco/LoggingFactory.h>
 #include <Poco/LoggingRegistry.h>
 #include <Poco/Util/LoggingConfigurator.h>
 #include <Poco/Util/MapConfiguration.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <string>
@@ -65,19 +71,53 @@ TEST(BufferedAsyncChannel, WritesWithinTheInterval) {
     EXPECT_EQ(target->texts(), std::vector<std::string>{"soon"});
 }
 
+/// A target whose log() holds the writer thread until release() is called.
+class BlockingChannel final : public Poco::Channel {
+public:
+    void log(const Poco::Message& message) override {
+        std::unique_lock lock(mutex_);
+        texts_.push_back(message.getText());
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return released_; });
+    }
+    void wait_for_first_message() {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [this] { return !texts_.empty(); });
+    }
+    void release() {
+        std::lock_guard lock(mutex_);
+        released_ = true;
+        changed_.notify_all();
+    }
+    std::vector<std::string> texts() {
+        std::lock_guard lock(mutex_);
+        return texts_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool released_ = false;
+    std::vector<std::string> texts_;
+};
+
 TEST(BufferedAsyncChannel, BeyondCapacityMessagesAreDroppedAndCounted) {
-    Poco::AutoPtr<RecordingChannel> target(new RecordingChannel);
+    Poco::AutoPtr<BlockingChannel> target(new BlockingChannel);
     Poco::AutoPtr<BufferedAsyncChannel> channel(new BufferedAsyncChannel);
-    channel->setProperty("interval_ms", "10000");
-    channel->setProperty("capacity", "16");
-    for (int i = 0; i < 20; ++i) channel->log(message(std::to_string(i)));  // no target yet: nothing drains
     channel->setChannel(target);
+    channel->setProperty("interval_ms", "1");
+    channel->setProperty("capacity", "16");
+    channel->log(message("first"));
+    target->wait_for_first_message();  // the writer thread is now stuck in the target
+    for (int i = 0; i < 20; ++i) channel->log(message(std::to_string(i)));
+    target->release();
     channel->close();
     const std::vector<std::string> texts = target->texts();
-    ASSERT_EQ(texts.size(), 17u);
-    EXPECT_EQ(texts[0], "4 log messages dropped: logging fell behind");
-    EXPECT_EQ(texts[1], "0");
-    EXPECT_EQ(texts[16], "15");
+    ASSERT_EQ(texts.size(), 18u);
+    EXPECT_EQ(texts[0], "first");
+    EXPECT_EQ(texts[1], "4 log messages dropped: logging fell behind");
+    EXPECT_EQ(texts[2], "0");
+    EXPECT_EQ(texts[17], "15");
 }
 
 TEST(BufferedAsyncChannel, AFailingTargetNeitherThrowsNorStopsTheChannel) {
@@ -90,6 +130,51 @@ TEST(BufferedAsyncChannel, AFailingTargetNeitherThrowsNorStopsTheChannel) {
     EXPECT_NO_THROW(channel->log(message("b")));
     channel->close();
     EXPECT_EQ(target->texts(), (std::vector<std::string>{"a", "b"}));
+}
+
+/// Everything the channel writes to standard error while `log` runs, with fd 2 redirected.
+std::string captured_stderr(const std::function<void()>& log) {
+    std::FILE* file = std::tmpfile();
+    const int saved = ::dup(STDERR_FILENO);
+    ::dup2(::fileno(file), STDERR_FILENO);
+    log();
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+    std::string text(static_cast<std::size_t>(std::ftell(file)), '\0');
+    std::rewind(file);
+    text.resize(std::fread(text.data(), 1, text.size(), file));
+    std::fclose(file);
+    return text;
+}
+
+TEST(BufferedAsyncChannel, WritesLinesAsPocosPatternFormatterWould) {
+    std::vector<Poco::Message> messages;
+    for (const auto& [priority, micros] : std::vector<std::pair<Poco::Message::Priority, Poco::Timestamp::TimeVal>>{
+             {Poco::Message::PRIO_INFORMATION, 1'764'374'400'123'456},  // 2025-11-29 00:00:00.123
+             {Poco::Message::PRIO_WARNING, 1'764'374'400'999'999},
+             {Poco::Message::PRIO_ERROR, 1'764'374'461'005'000},
+             {Poco::Message::PRIO_DEBUG, 951'782'400'000'000}}) {           // 2000-02-29
+        Poco::Message message("host.repository", "Executing x with data: y", priority);
+        message.setTime(Poco::Timestamp(micros));
+        messages.push_back(message);
+    }
+    for (const std::string format : {"%Y-%m-%d %H:%M:%S.%i [%p] %s: %t", "%p|%t"}) {
+        std::string expected;
+        Poco::AutoPtr<Poco::PatternFormatter> reference(new Poco::PatternFormatter(format));
+        for (const Poco::Message& message : messages) {
+            reference->format(message, expected);
+            expected += '\n';
+        }
+        const std::string written = captured_stderr([&] {
+            Poco::AutoPtr<BufferedAsyncChannel> channel(new BufferedAsyncChannel);
+            channel->setProperty("stream", "stderr");
+            channel->setProperty("format", format);
+            channel->setProperty("interval_ms", "10000");
+            for (const Poco::Message& message : messages) channel->log(message);
+            channel->close();
+        });
+        EXPECT_EQ(written, expected) << format;
+    }
 }
 
 TEST(BufferedAsyncChannel, RejectsNonsenseProperties) {
