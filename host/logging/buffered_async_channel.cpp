@@ -5,15 +5,14 @@
 #include <Poco/LoggingFactory.h>
 #include <Poco/LoggingRegistry.h>
 #include <Poco/NumberParser.h>
+#include <Poco/DateTimeFormatter.h>
 #include <Poco/PatternFormatter.h>
 
 #include <unistd.h>
 
 #include <cerrno>
-
-#include <utility>
-
 #include <iostream>
+#include <utility>
 
 namespace plugin_host {
 
@@ -21,9 +20,48 @@ namespace {
 
 constexpr const char* kDefaultFormat = "%Y-%m-%d %H:%M:%S.%i [%p] %s: %t";
 
+/// Appends `message` as kDefaultFormat would (UTC), without Poco's PatternFormatter, which
+/// converts every timestamp to a calendar date: the date and time are worked out once per
+/// second. Used on the writer thread only.
+class DefaultLineFormat {
+public:
+    void append(std::string& out, const Poco::Message& message) {
+        const Poco::Timestamp::TimeVal micros = message.getTime().epochMicroseconds();
+        const Poco::Timestamp::TimeVal second = micros / 1000000;
+        if (second != cached_second_) {
+            cached_second_ = second;
+            cached_prefix_ = Poco::DateTimeFormatter::format(Poco::Timestamp(second * 1000000), "%Y-%m-%d %H:%M:%S");
+        }
+        const auto millis = static_cast<int>((micros / 1000) % 1000);
+        out += cached_prefix_;
+        out += '.';
+        out += static_cast<char>('0' + millis / 100);
+        out += static_cast<char>('0' + millis / 10 % 10);
+        out += static_cast<char>('0' + millis % 10);
+        out += " [";
+        out += priority_name(message.getPriority());
+        out += "] ";
+        out += message.getSource();
+        out += ": ";
+        out += message.getText();
+    }
+
+private:
+    static const char* priority_name(Poco::Message::Priority priority) {
+        static constexpr const char* kNames[] = {"",       "Fatal",       "Critical", "Error", "Warning",
+                                                 "Notice", "Information", "Debug",    "Trace"};
+        const int index = static_cast<int>(priority);
+        return index >= 1 && index <= 8 ? kNames[index] : "";
+    }
+
+    Poco::Timestamp::TimeVal cached_second_ = -1;
+    std::string cached_prefix_;
+};
+
 }  // namespace
 
-BufferedAsyncChannel::BufferedAsyncChannel() : formatter_(new Poco::PatternFormatter(kDefaultFormat)) {}
+BufferedAsyncChannel::BufferedAsyncChannel()
+    : formatter_(new Poco::PatternFormatter(kDefaultFormat)), format_(kDefaultFormat) {}
 
 BufferedAsyncChannel::~BufferedAsyncChannel() {
     try {
@@ -46,6 +84,7 @@ void BufferedAsyncChannel::setProperty(const std::string& name, const std::strin
         Poco::AutoPtr<Poco::Formatter> formatter(new Poco::PatternFormatter(value));
         std::lock_guard lock(mutex_);
         formatter_ = formatter;
+        format_ = value;
     } else if (name == "interval_ms") {
         const int interval = Poco::NumberParser::parse(value);
         if (interval < 1 || interval > 10000) throw Poco::InvalidArgumentException("interval_ms must be 1 to 10000", value);
@@ -74,14 +113,16 @@ void BufferedAsyncChannel::setChannel(Poco::Channel::Ptr target) {
     stream_fd_ = -1;
 }
 
-void BufferedAsyncChannel::log(const Poco::Message& message) {
+void BufferedAsyncChannel::log(const Poco::Message& message) { log(Poco::Message(message)); }
+
+void BufferedAsyncChannel::log(Poco::Message&& message) {
     std::unique_lock lock(mutex_);
     start_if_needed();
     if (pending_.size() >= capacity_) {
         ++dropped_;
         return;
     }
-    pending_.push_back(message);
+    pending_.push_back(std::move(message));
     if (pending_.size() == capacity_ / 2) {
         lock.unlock();
         wake_.notify_one();
@@ -111,6 +152,7 @@ void BufferedAsyncChannel::run() {
         Poco::Channel::Ptr target = target_;
         const int fd = stream_fd_;
         Poco::AutoPtr<Poco::Formatter> formatter = formatter_;
+        const bool default_format = format_ == kDefaultFormat;
         const bool last = stopping_;
         lock.unlock();
 
@@ -122,7 +164,7 @@ void BufferedAsyncChannel::run() {
         if (target) {
             deliver(*target, batch);
         } else if (fd >= 0) {
-            write(fd, *formatter, batch);
+            write(fd, *formatter, default_format, batch);
         }
         batch.clear();
         if (last) return;
@@ -148,13 +190,19 @@ void BufferedAsyncChannel::deliver(Poco::Channel& target, const std::vector<Poco
     }
 }
 
-void BufferedAsyncChannel::write(int fd, Poco::Formatter& formatter, const std::vector<Poco::Message>& batch) {
+void BufferedAsyncChannel::write(int fd, Poco::Formatter& formatter, bool is_default,
+                                 const std::vector<Poco::Message>& batch) {
+    static thread_local DefaultLineFormat default_format;  // the writer thread's
     batch_text_.clear();
     std::string line;
     for (const Poco::Message& message : batch) {
-        line.clear();
-        formatter.format(message, line);
-        batch_text_ += line;
+        if (is_default) {
+            default_format.append(batch_text_, message);
+        } else {
+            line.clear();
+            formatter.format(message, line);
+            batch_text_ += line;
+        }
         batch_text_ += '\n';
     }
     std::size_t written = 0;

@@ -48,6 +48,9 @@ public:
     /// Any thread. Never blocks on the target.
     void log(const Poco::Message& message) override;
 
+    /// The same, taking the message instead of copying it (see log_line()).
+    void log(Poco::Message&& message);
+
     /// Hands every buffered message to the target and stops the thread.
     void close() override;
 
@@ -61,7 +64,7 @@ private:
     void run();
     void start_if_needed();  // caller holds mutex_
     static void deliver(Poco::Channel& target, const std::vector<Poco::Message>& batch);
-    void write(int fd, Poco::Formatter& formatter, const std::vector<Poco::Message>& batch);
+    void write(int fd, Poco::Formatter& formatter, bool is_default, const std::vector<Poco::Message>& batch);
 
     std::mutex mutex_;
     std::condition_variable wake_;
@@ -71,6 +74,7 @@ private:
     Poco::Channel::Ptr target_;
     int stream_fd_ = 1;  ///< 1 or 2 when writing to stdout or stderr, -1 with a target channel
     Poco::AutoPtr<Poco::Formatter> formatter_;
+    std::string format_;  ///< the pattern formatter_ was made from
     std::string batch_text_;  ///< the writer thread's buffer, reused
     std::chrono::milliseconds interval_{50};
     std::size_t capacity_ = 65536;

@@ -1,6 +1,7 @@
 #include "services/execution_service.hpp"
 
 #include "http/json_text.hpp"
+#include "logging/log_line.hpp"
 #include "services/sequence_finder.hpp"
 
 #include <Poco/Exception.h>
@@ -30,7 +31,7 @@ plugin_api::Reply ExecutionService::execute(std::string_view action, std::string
     }
     if (!sequence) return error_reply(422, "missing string field info.sequence");
 
-    if (logger_.information()) logger_.information("Starting " + std::string(action));
+    if (logger_.information()) log_line(logger_, Poco::Message::PRIO_INFORMATION, "Starting " + std::string(action));
     plugin_api::Reply reply;
     try {
         reply = callback(plugin_api::Payload{*sequence, body});
@@ -46,7 +47,7 @@ plugin_api::Reply ExecutionService::execute(std::string_view action, std::string
                       std::to_string(reply.status));
         return error_reply(500, "endpoint " + std::string(action) + " failed");
     }
-    if (logger_.information()) logger_.information("Finished " + std::string(action));
+    if (logger_.information()) log_line(logger_, Poco::Message::PRIO_INFORMATION, "Finished " + std::string(action));
     return reply;
 }
 

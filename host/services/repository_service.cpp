@@ -1,6 +1,7 @@
 #include "services/repository_service.hpp"
 
 #include "http/json_text.hpp"
+#include "logging/log_line.hpp"
 
 #include <thread>
 
@@ -17,10 +18,11 @@ plugin_api::Reply RepositoryService::call(std::span<const std::string> names,
         joined += name;
     }
     if (logger_.information()) {
-        logger_.information("Executing " + joined + " with data: " + json_escape(payload.sequence));
+        log_line(logger_, Poco::Message::PRIO_INFORMATION,
+                 "Executing " + joined + " with data: " + json_escape(payload.sequence));
     }
     if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
-    if (logger_.information()) logger_.information("Executed " + joined);
+    if (logger_.information()) log_line(logger_, Poco::Message::PRIO_INFORMATION, "Executed " + joined);
     return {200, json_object("result", joined + " Executed")};
 }
 
