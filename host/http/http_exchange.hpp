@@ -3,6 +3,7 @@
 #include "http/request_metrics.hpp"
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,7 +24,7 @@ struct HttpResponse {
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  ///< beyond Content-Type/Length
     bool close_connection = false;
-    std::string content_type = "application/json";
+    std::string_view content_type = "application/json";  ///< a string literal
     /// The endpoint the request is counted under; nullptr: it reached none.
     RequestMetrics::Endpoint* counted_as = nullptr;
 };

@@ -1,7 +1,5 @@
 #include "http/json_text.hpp"
 
-#include <Poco/JSONString.h>
-
 namespace plugin_host {
 namespace {
 
@@ -57,7 +55,31 @@ std::string replace_invalid_utf8(std::string_view text) {
 }  // namespace
 
 std::string json_escape(std::string_view text) {
-    return Poco::toJSON(is_valid_utf8(text) ? std::string(text) : replace_invalid_utf8(text), 0);
+    if (!is_valid_utf8(text)) return json_escape(replace_invalid_utf8(text));
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string escaped;
+    escaped.reserve(text.size());
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        switch (c) {
+        case '"': escaped += "\\\""; break;
+        case '\\': escaped += "\\\\"; break;
+        case '\b': escaped += "\\b"; break;
+        case '\f': escaped += "\\f"; break;
+        case '\n': escaped += "\\n"; break;
+        case '\r': escaped += "\\r"; break;
+        case '\t': escaped += "\\t"; break;
+        default:
+            if (byte < 0x20 || byte == 0x7f) {
+                escaped += "\\u00";
+                escaped += kHex[byte >> 4];
+                escaped += kHex[byte & 0x0f];
+            } else {
+                escaped += c;
+            }
+        }
+    }
+    return escaped;
 }
 
 std::string json_object(std::string_view key, std::string_view value) {

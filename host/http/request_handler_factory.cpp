@@ -96,7 +96,7 @@ public:
 
         if (failed) response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);  // the request's may be bogus
         response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-        response.setContentType(reply.content_type);
+        response.setContentType(std::string(reply.content_type));
         for (const auto& [name, value] : reply.headers) response.set(name, value);
         if (reply.close_connection) response.setKeepAlive(false);
         response.setContentLength64(static_cast<Poco::Int64>(reply.body.size()));

@@ -2,7 +2,7 @@
 
 #include "http/json_text.hpp"
 
-#include <Poco/String.h>
+#include <Poco/Ascii.h>
 
 namespace plugin_host {
 namespace {
@@ -10,8 +10,8 @@ namespace {
 bool is_json_content_type(std::string_view content_type) {
     constexpr std::string_view kJson = "application/json";
     if (content_type.size() < kJson.size()) return false;
-    if (Poco::icompare(std::string(content_type.substr(0, kJson.size())), std::string(kJson)) != 0) {
-        return false;
+    for (std::size_t i = 0; i < kJson.size(); ++i) {
+        if (Poco::Ascii::toLower(content_type[i]) != kJson[i]) return false;
     }
     const std::string_view rest = content_type.substr(kJson.size());
     return rest.empty() || rest.front() == ';' || rest.front() == ' ';
