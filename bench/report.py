@@ -10,18 +10,21 @@ CSV_COLUMNS = (
     "server", "label", "source", "run", "vus", "connections", "duration_s", "pause_ms",
     "delay_ms", "timeout_s", "ceiling_requests", "ceiling_rps",
     "sent", "completed", "rps", "pct_ceiling",
-    "failed", "non_2xx", "unanswered", "never_connected", "late",
+    "failed", "non_2xx", "turned_away", "unanswered", "never_connected", "late",
     "errors_connect", "errors_read", "errors_write",
     "latency_mean_s", "latency_p50_s", "latency_p99_s", "latency_max_s",
-    "peak_rss_mib", "peak_processes", "cpu_s", "note",
+    "peak_rss_mib", "peak_processes", "cpu_s",
+    "probes", "probe_503", "probe_other", "probe_resets", "probe_503_p50_ms", "probe_503_max_ms",
+    "note",
 )
 
 # The figures a summary row takes the median of, over a server's runs.
 MEDIAN_COLUMNS = (
-    "sent", "completed", "rps", "pct_ceiling", "failed", "non_2xx", "unanswered",
+    "sent", "completed", "rps", "pct_ceiling", "failed", "non_2xx", "turned_away", "unanswered",
     "never_connected", "late",
     "errors_connect", "errors_read", "errors_write", "latency_mean_s", "latency_p50_s",
     "latency_p99_s", "latency_max_s", "peak_rss_mib", "peak_processes", "cpu_s",
+    "probes", "probe_503", "probe_other", "probe_resets", "probe_503_p50_ms", "probe_503_max_ms",
 )
 
 
@@ -40,9 +43,24 @@ def failure_note(row):
     if count("late"):
         notes.append(f"{count('late'):,.0f} answered after the {row.get('timeout_s')} s "
                      "timeout")
-    if count("non_2xx"):
-        notes.append(f"{count('non_2xx'):,.0f} answered non-2xx")
+    if count("turned_away"):
+        notes.append(f"{count('turned_away'):,.0f} turned away with 503 (beyond max_connections)")
+    if count("non_2xx") - count("turned_away"):
+        notes.append(f"{count('non_2xx') - count('turned_away'):,.0f} answered another non-2xx")
     return notes
+
+
+def probe_note(row):
+    """What the overload probe saw of fresh connections while the server was full."""
+    if not row.get("probes"):
+        return ""
+    note = (f"fresh connections during the load: {row['probe_503']:,.0f} of {row['probes']:,.0f} "
+            f"answered 503 with Retry-After")
+    if isinstance(row.get("probe_503_p50_ms"), (int, float)):
+        note += f" (median {row['probe_503_p50_ms']:.1f} ms, max {row['probe_503_max_ms']:.1f} ms)"
+    if row.get("probe_resets"):
+        note += f", {row['probe_resets']:,.0f} reset"
+    return note
 
 
 def summarize(rows):
@@ -63,7 +81,7 @@ def summarize(rows):
             if values:
                 merged[column] = statistics.median(values)
         if merged["source"] == "measured":
-            notes = failure_note(merged)
+            notes = failure_note(merged) + list(filter(None, [probe_note(merged)]))
             completed = [r["completed"] for r in runs if "completed" in r]
             if completed and min(completed) != max(completed):
                 notes.append("completed per run: "
@@ -77,8 +95,22 @@ def header_lines(meta):
     """The description of a run above its table in results.md."""
     sc = meta["scenario"]
     repeat = meta.get("repeat", 1)
+    if sc.get("baseline"):
+        ceiling = (f"- Compared with: {sc['baseline']}; \"% of ceiling\" is each server's req/s "
+                   f"as a percentage of {sc['baseline']}'s (no pause and no delay: no ceiling)")
+    else:
+        admitted = sc.get("admitted_connections") or 0
+        ceiling = (f"- Ceiling: {sc['ceiling_requests']:,} requests "
+                   f"({sc['requests_per_connection']} per connection"
+                   + (f", of the {admitted:,} connections plugin-host admits" if admitted else "")
+                   + f"), {sc['ceiling_rps']:,.1f} req/s over the window (steady state: "
+                   f"{sc['steady_rps']:,.0f} req/s)")
+    settings = "; ".join(f"[{s}] {k} = {v}" for s, k, v in sc.get("host_settings", []))
     return [
-        f"# plugin-host and the seed's servers: N={sc['vus']}, {sc['duration_s']} s",
+        f"# {sc['name']} scenario: N={sc['vus']}, {sc['duration_s']} s",
+        "",
+        f"- Scenario: {sc.get('description', sc['name'])}"
+        + (f"; plugin-host with {settings}" if settings else ""),
         "",
         f"- Date: {meta['date']}; commit {meta.get('commit') or 'unknown'}; "
         f"plugin-host build: {meta.get('build_type') or 'n/a'}",
@@ -90,9 +122,7 @@ def header_lines(meta):
         f"{sc['delay_ms']} ms; {sc['duration_s']} s window, then {sc['grace_s']} s for "
         f"answers in flight; timeout {sc['timeout_s']} s"
         + (f"; {repeat} runs per server, each figure the median" if repeat > 1 else ""),
-        f"- Ceiling: {sc['ceiling_requests']:,} requests "
-        f"({sc['requests_per_connection']} per connection), {sc['ceiling_rps']:,.1f} req/s "
-        f"over the window (steady state: {sc['steady_rps']:,.0f} req/s)",
+        ceiling,
         "- completed: answered 2xx within the timeout; failed: every other request "
         "(non-2xx, answered late, sent and never answered, or never sent because its "
         "connection was still being opened when the window closed); latency: of the "
@@ -108,11 +138,14 @@ def write_all(out_dir, meta, rows):
     sc = meta["scenario"]
     write_csv(paths["results.csv"], rows)
     write_markdown(paths["results.md"], summary, header)
+    compared = (f"compared with {sc['baseline']}" if sc.get("baseline")
+                else f"ceiling {sc['ceiling_requests']:,} requests")
     write_chart(paths["results.png"], summary,
-                f"Seed workload, N={sc['vus']}, {sc['duration_s']} s, {meta['date'][:10]}, "
-                f"{meta['machine'].split(' (')[0]}; ceiling {sc['ceiling_requests']:,} "
-                "requests" + (f"; medians of {meta['repeat']} runs"
-                              if meta.get("repeat", 1) > 1 else ""))
+                f"{sc['name']} scenario, N={sc['vus']}, {sc['duration_s']} s, {meta['date'][:10]}, "
+                f"{meta['machine'].split(' (')[0]}; {compared}"
+                + (f"; medians of {meta['repeat']} runs" if meta.get("repeat", 1) > 1 else ""),
+                f"req/s, % of {sc['baseline']}'s" if sc.get("baseline")
+                else "completed requests, % of the ceiling (dashed: the ceiling)")
     with open(paths["results.json"], "w") as f:
         json.dump(dict(meta, rows=rows), f, indent=2, default=str)
     return header, summary, paths
@@ -176,7 +209,7 @@ def write_markdown(path, summary, header_lines):
         f.write(markdown_table(summary) + "\n")
 
 
-def write_chart(path, summary, title):
+def write_chart(path, summary, title, percent_label):
     """Per server: % of the ceiling (req/s written beside), and peak memory."""
     import matplotlib
     matplotlib.use("Agg")
@@ -212,7 +245,7 @@ def write_chart(path, summary, title):
     left.set_yticks(positions)
     left.set_yticklabels(labels, fontsize=8)
     left.set_xlim(0, max(percent + [100]) * 1.35)
-    left.set_xlabel("completed requests, % of the ceiling (dashed: the ceiling)")
+    left.set_xlabel(percent_label)
 
     bars(right, memory, "#ff7f0e")
     for y, value in zip(positions, memory):

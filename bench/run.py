@@ -27,6 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import probes  # noqa: E402
 import proctree  # noqa: E402
 import report  # noqa: E402
 import servers as server_defs  # noqa: E402
@@ -171,6 +172,7 @@ def measured_row(server, scenario, run, result, never_connected, peak_rss,
     attempted = sent + never_connected
     unanswered = max(0, sent - answered)
     non_2xx = answered - result["answered_2xx"]
+    duration_s = scenario.duration_s
     row = {
         "server": server.name,
         "label": server.label,
@@ -178,11 +180,12 @@ def measured_row(server, scenario, run, result, never_connected, peak_rss,
         "run": run,
         "sent": sent,
         "completed": completed,
-        "rps": completed / scenario.duration_s,
+        "rps": completed / duration_s,
         "pct_ceiling": 100.0 * completed / scenario.ceiling_requests
         if scenario.ceiling_requests else 0.0,
         "failed": attempted - completed,
         "non_2xx": non_2xx,
+        "turned_away": result.get("answered_503", 0),
         "unanswered": unanswered,
         "never_connected": never_connected,
         "late": late,
@@ -224,6 +227,24 @@ def published_row(server):
     }
 
 
+def skipped_row(server, note):
+    return {"server": server.name, "label": server.label, "source": "skipped", "run": "-",
+            "note": note}
+
+
+def compare_with_baseline(rows, baseline):
+    """Raw scenario: every measured row's req/s as a percentage of the baseline server's
+    (its median over its runs), in place of the percentage of a ceiling."""
+    import statistics
+    reference = [r["rps"] for r in rows if r["server"] == baseline and r["source"] == "measured"]
+    if not reference:
+        return
+    median = statistics.median(reference)
+    for row in rows:
+        if row.get("source") == "measured" and median:
+            row["pct_ceiling"] = 100.0 * row["rps"] / median
+
+
 def failed_row(server, run, note):
     return {"server": server.name, "label": server.label, "source": "not run",
             "run": run, "note": note}
@@ -241,8 +262,9 @@ def run_server(server, scenario, run, ctx, progress, step):
     work_dir = tempfile.mkdtemp(prefix=f"{server.name}-", dir=ctx["work_dir"])
     try:
         launch = server_defs.launch_for(server, port=port, delay_ms=scenario.delay_ms,
-                                        build_dir=ctx["build_dir"], work_dir=work_dir)
-    except (subprocess.CalledProcessError, OSError) as error:
+                                        build_dir=ctx["build_dir"], work_dir=work_dir,
+                                        host_settings=scenario.host_settings)
+    except (subprocess.CalledProcessError, OSError, ValueError) as error:
         return failed_row(server, run, f"could not prepare: {error}")
 
     log_path = os.path.join(ctx["log_dir"], f"{server.name}-run{run}.log")
@@ -288,6 +310,7 @@ def _load_running_server(server, scenario, run, ctx, progress, where, process, l
 
     cpu_before = proctree.tree_cpu_seconds(process.pid)
     sampler = proctree.TreeSampler(process.pid).start()
+    probe = probes.TurnedAwayProbe(port).start() if scenario.probe_turned_away else None
     started = time.monotonic()
     progress.show(f"{where}: load 0/{scenario.duration_s} s", force=True)
     wrk_out_path = os.path.join(ctx["log_dir"], f"{server.name}-run{run}.wrk.txt")
@@ -313,6 +336,8 @@ def _load_running_server(server, scenario, run, ctx, progress, where, process, l
             time.sleep(0.2)
         cpu_after = proctree.tree_cpu_seconds(process.pid)
         sampler.stop()
+        if probe:
+            probe.stop()
         wrk_out.seek(0)
         wrk_text = wrk_out.read()
 
@@ -325,6 +350,9 @@ def _load_running_server(server, scenario, run, ctx, progress, where, process, l
     row = measured_row(server, scenario, run, result, never_connected or 0,
                        sampler.peak_rss_bytes,
                        sampler.peak_processes, cpu_after - cpu_before)
+    if probe:
+        row.update(probe.summary())
+        row["note"] = "; ".join(filter(None, [row["note"], report.probe_note(row)]))
     progress.show(f"{where}: {row['completed']:,} completed, {row['failed']:,} failed",
                   force=True)
     return row
@@ -375,7 +403,7 @@ def parse_args(argv):
     if scenario.vus < 1 or scenario.duration_s < 1 or args.repeat < 1:
         parser.error("--vus, --duration and --repeat must be at least 1")
     if scenario.timeout_s < 10:
-        parser.error("--timeout must be at least 10 s: the handler alone takes 2 s")
+        parser.error("--timeout must be at least 10 s: the seed's handler alone takes 2 s")
     if scenario.delay_ms < 0 or scenario.pause_ms < 0:
         parser.error("--delay-ms and --pause-ms must not be negative")
     return args, scenario
@@ -414,6 +442,10 @@ def scenario_description(scenario):
         "grace_s": scenario.grace_s, "ceiling_requests": scenario.ceiling_requests,
         "requests_per_connection": scenario.requests_per_connection,
         "ceiling_rps": scenario.ceiling_rps, "steady_rps": scenario.steady_rps,
+        "admitted_connections": scenario.admitted_connections,
+        "baseline": scenario.baseline,
+        "host_settings": [list(t) for t in scenario.host_settings],
+        "description": scenario.description,
     }
 
 
@@ -452,11 +484,12 @@ def main(argv=None):
     build_dir = os.path.abspath(args.build_dir)
 
     selected = [server_defs.SERVERS[name] for name in scenario.servers]
+    not_installed = [s for s in selected if s.kind == "nginx" and not server_defs.nginx_available()]
     to_measure = [s for s in selected
-                  if s.kind != "dotnet" or server_defs.dotnet_available()]
+                  if (s.kind != "dotnet" or server_defs.dotnet_available()) and s not in not_installed]
 
     build_type = ""
-    if any(s.kind == "host" for s in to_measure):
+    if any(s.kind in ("host", "poco-minimal") for s in to_measure):
         if args.no_build:
             build_type = server_defs.host_build_type(build_dir)
         else:
@@ -474,9 +507,10 @@ def main(argv=None):
     ctx = {"port": port, "build_dir": build_dir, "log_dir": log_dir}
     log(f"scenario {scenario.name}: N={scenario.vus} ({scenario.connections} connections), "
         f"{scenario.duration_s} s window + {scenario.grace_s} s for answers in flight, "
-        f"delay {scenario.delay_ms} ms, pause {scenario.pause_ms} ms; ceiling "
-        f"{scenario.ceiling_requests:,} requests ({scenario.ceiling_rps:,.0f} req/s); "
-        f"port {port}")
+        f"delay {scenario.delay_ms} ms, pause {scenario.pause_ms} ms; "
+        + (f"compared with {scenario.baseline}" if scenario.baseline else
+           f"ceiling {scenario.ceiling_requests:,} requests ({scenario.ceiling_rps:,.0f} req/s)")
+        + f"; port {port}")
     progress = Progress(planned_seconds(scenario, len(to_measure), args.repeat))
 
     rows = []
@@ -499,8 +533,12 @@ def main(argv=None):
                    ceiling_requests=scenario.ceiling_requests,
                    ceiling_rps=scenario.ceiling_rps)
     for server in selected:
-        if server not in to_measure:
+        if server in not_installed:
+            rows.append(skipped_row(server, "not installed here"))
+        elif server not in to_measure:
             rows.append(published_row(server))
+    if scenario.baseline:
+        compare_with_baseline(rows, scenario.baseline)
 
     meta = {
         "date": f"{started_at:%Y-%m-%d %H:%M %Z}",

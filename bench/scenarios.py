@@ -4,14 +4,23 @@ A scenario says how many virtual users there are, how many keep-alive connection
 one holds, how long a connection pauses between its requests, how long the repository
 waits on every request, how long the load lasts, and which servers it runs against.
 bench/run.py carries any of them out the same way; the command line can override every
-field. New modes (overload, raw overhead, more users) are new entries here.
+field. The modes:
+
+  seed      the seed's test (N=500 by default) against every server
+  seed-4x   four times the users (N=2000, 6,000 connections) against plugin-host
+  overload  3,000 connections against a plugin-host that admits 1,000: the others must
+            get a fast 503, the admitted ones full speed
+  raw       no pause, no repository delay, 100 connections: plugin-host's whole request
+            path against a bare Poco HTTPServer (and nginx, when installed)
 """
 
 from dataclasses import dataclass, replace
 import math
 
-# The servers bench/run.py knows: plugin-host first, then the seed's servers.
+# The seed's servers, plugin-host first: what the seed scenario compares.
 ALL_SERVERS = ("host", "flask-dev", "gunicorn", "waitress", "uvicorn", "dotnet")
+# Yardsticks for the raw scenario.
+BASELINE_SERVERS = ("poco-minimal", "nginx")
 
 
 @dataclass(frozen=True)
@@ -27,10 +36,26 @@ class Scenario:
     wrk_threads: int = 2
     servers: tuple = ALL_SERVERS
     paths: tuple = ("first", "second", "third")
+    # plugin-host's configuration changes for this scenario: (section, key, value).
+    host_settings: tuple = ()
+    # Connections plugin-host serves at once (its max_connections) when the scenario opens
+    # more: only those can complete requests, so only they count towards the ceiling.
+    admitted_connections: int = 0
+    # Overload: time the 503s that fresh connections get while the load runs.
+    probe_turned_away: bool = False
+    # Raw: the server whose req/s the others are given as a percentage of (no ceiling).
+    baseline: str = ""
 
     @property
     def connections(self):
         return self.vus * self.connections_per_vu
+
+    @property
+    def counted_connections(self):
+        """Connections that can complete requests: all, or the admitted ones."""
+        if self.admitted_connections:
+            return min(self.connections, self.admitted_connections)
+        return self.connections
 
     @property
     def grace_s(self):
@@ -49,14 +74,14 @@ class Scenario:
         A connection pauses first and sends at pause, pause + cycle, pause + 2 cycles ...
         and starts no request after the window (bench/seed_load.lua)."""
         pause_s = self.pause_ms / 1000.0
-        if self.duration_s < pause_s:
-            return 0
+        if self.duration_s < pause_s or self.cycle_s == 0:
+            return 0  # no pause and no delay (raw): as many as the server answers
         return math.floor((self.duration_s - pause_s) / self.cycle_s + 1e-9) + 1
 
     @property
     def ceiling_requests(self):
         """The most requests this scenario can complete: every connection, every round."""
-        return self.connections * self.requests_per_connection
+        return self.counted_connections * self.requests_per_connection
 
     @property
     def ceiling_rps(self):
@@ -67,10 +92,12 @@ class Scenario:
     @property
     def steady_rps(self):
         """The limit of a long run: connections / (pause + delay), N req/s for the seed."""
-        return self.connections / self.cycle_s
+        return self.counted_connections / self.cycle_s if self.cycle_s else 0.0
 
     def window_slack_s(self):
         """Time between a connection's last scheduled send and the end of the window."""
+        if self.cycle_s == 0:
+            return self.duration_s
         pause_s = self.pause_ms / 1000.0
         last_send = pause_s + (self.requests_per_connection - 1) * self.cycle_s
         return self.duration_s - last_send
@@ -84,5 +111,38 @@ SCENARIOS = {
         name="seed",
         description="the seed's k6 test: N VUs, each posting to /first, /second, /third "
                     "in parallel, 2 s in the repository, then 1 s of sleep",
+    ),
+    "seed-4x": Scenario(
+        name="seed-4x",
+        description="the seed's test with four times the users (N=2000, 6,000 "
+                    "connections) against plugin-host configured for them",
+        vus=2000,
+        servers=("host",),
+        host_settings=(("server", "max_connections", "6400"),),
+    ),
+    "overload": Scenario(
+        name="overload",
+        description="3,000 connections against a plugin-host that serves 1,000 at once: "
+                    "the 1,000 it admits must run at full speed, the others get a fast 503",
+        vus=1000,
+        servers=("host",),
+        host_settings=(("server", "max_connections", "1000"),),
+        admitted_connections=1000,
+        probe_turned_away=True,
+    ),
+    "raw": Scenario(
+        name="raw",
+        description="no pause and no repository delay: 100 connections posting to /first "
+                    "as fast as answers come, plugin-host's whole request path against a "
+                    "bare Poco HTTPServer answering a fixed body (and nginx's return 200)",
+        vus=100,
+        connections_per_vu=1,
+        pause_ms=0,
+        delay_ms=0,
+        duration_s=10,
+        wrk_threads=1,
+        paths=("first",),
+        servers=("host", "poco-minimal", "nginx"),
+        baseline="poco-minimal",
     ),
 }

@@ -19,7 +19,7 @@
 -- be answered. Whatever was sent and is still unanswered when wrk stops never got an
 -- answer: wrk 4.1 itself never counts those.
 --
--- Each thread counts the requests it sent and the answers it received (all, and 2xx);
+-- Each thread counts the requests it sent and the answers it received (all, 2xx, 503);
 -- done() adds them up over the threads and prints one line, "BENCH_RESULT {json}",
 -- for bench/run.py.
 --
@@ -76,7 +76,7 @@ function init(args)
     end
     next_path = (thread_index or 0) % #prepared + 1
 
-    sent, answered, answered_2xx = 0, 0, 0
+    sent, answered, answered_2xx, answered_503 = 0, 0, 0, 0
     stop_sending_at = now_s() + window_s
 end
 
@@ -102,13 +102,15 @@ function response(status, headers, body)
     answered = answered + 1
     if status >= 200 and status < 300 then
         answered_2xx = answered_2xx + 1
+    elseif status == 503 then
+        answered_503 = answered_503 + 1
     end
 end
 
 -- ---- main Lua state, after the run ----
 
 function done(summary, latency, requests)
-    local total = { sent = 0, answered = 0, answered_2xx = 0 }
+    local total = { sent = 0, answered = 0, answered_2xx = 0, answered_503 = 0 }
     for _, thread in ipairs(threads) do
         for key, _ in pairs(total) do
             total[key] = total[key] + (tonumber(thread:get(key)) or 0)
@@ -120,6 +122,7 @@ function done(summary, latency, requests)
         string.format('"sent": %d', total.sent),
         string.format('"answered": %d', total.answered),
         string.format('"answered_2xx": %d', total.answered_2xx),
+        string.format('"answered_503": %d', total.answered_503),
         string.format('"wrk_requests": %d', summary.requests),
         string.format('"wrk_duration_us": %d', summary.duration),
         string.format('"errors_connect": %d', e.connect),

@@ -37,7 +37,7 @@ class Published:
 class Server:
     name: str
     label: str
-    kind: str                      # "host", "python" or "dotnet"
+    kind: str                      # "host", "python", "dotnet", "poco-minimal" or "nginx"
     argv: tuple = ()               # for "python": arguments after the interpreter
     path_prefix: str = ""
     published: Published = None
@@ -68,6 +68,8 @@ SERVERS = {s.name: s for s in (
            debian_packages=("python3-fastapi", "uvicorn")),
     Server("dotnet", "ASP.NET Core / Kestrel", "dotnet", path_prefix="/performance-test",
            published=Published(150_000, 495.2, 99, 100.0, 2.00, "almost 500 MB of RAM")),
+    Server("poco-minimal", "bare Poco HTTPServer, fixed answer (bench/baseline)", "poco-minimal"),
+    Server("nginx", "nginx, return 200", "nginx", debian_packages=("nginx-light",)),
 )}
 
 
@@ -116,16 +118,19 @@ def build_host(build_dir, log):
         subprocess.run(["cmake", "-S", REPO_DIR, "-B", build_dir, "-G", "Ninja",
                         "-DCMAKE_BUILD_TYPE=Release"], check=True,
                        stdout=subprocess.DEVNULL)
-    log(f"building plugin-host and the seed plugins in {build_dir}")
+    log(f"building plugin-host, the seed plugins and the yardstick server in {build_dir}")
     subprocess.run(["cmake", "--build", build_dir, "--target",
-                    "plugin-host", "first", "second", "third"], check=True,
-                   stdout=subprocess.DEVNULL)
+                    "plugin-host", "first", "second", "third", "minimal-poco-server"],
+                   check=True, stdout=subprocess.DEVNULL)
     return host_build_type(build_dir)
 
 
-def write_host_config(template_path, out_path, build_dir, port, delay_ms):
-    """The default configuration with the benchmark's address, port and delay, and the
-    plugin libraries of build_dir by absolute path. Every other key stays as it is."""
+def write_host_config(template_path, out_path, build_dir, port, delay_ms, settings=()):
+    """The default configuration with the benchmark's address, port and delay, the plugin
+    libraries of build_dir by absolute path, and a scenario's `settings` ((section, key,
+    value) triples). Every other key stays as it is."""
+    overrides = {(section, key): value for section, key, value in settings}
+    pending = dict(overrides)
     section = ""
     lines = []
     with open(template_path) as f:
@@ -144,12 +149,44 @@ def write_host_config(template_path, out_path, build_dir, port, delay_ms):
             elif section.startswith("plugin.") and key == "library":
                 library = os.path.basename(stripped.split("=", 1)[1].strip())
                 line = f"library = {os.path.join(build_dir, 'plugins', library)}\n"
+            elif (section, key) in overrides:
+                line = f"{key} = {overrides[(section, key)]}\n"
+                pending.pop((section, key), None)
             lines.append(line)
+    if pending:
+        raise ValueError("config/server.ini has no key for " +
+                         ", ".join(f"[{s}] {k}" for s, k in pending))
     with open(out_path, "w") as f:
         f.writelines(lines)
 
 
-def launch_for(server, *, port, delay_ms, build_dir, work_dir):
+def nginx_available():
+    return shutil.which("nginx") is not None
+
+
+def write_nginx_config(path, work_dir, port):
+    """nginx answering 200 with a fixed JSON body to everything: the fastest HTTP server
+    at hand, for the raw scenario's comparison."""
+    with open(path, "w") as f:
+        f.write(f"""worker_processes auto;
+pid {work_dir}/nginx.pid;
+error_log {work_dir}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {work_dir}/nginx-body;
+    server {{
+        listen 127.0.0.1:{port} backlog=4096;
+        location / {{
+            default_type application/json;
+            return 200 '{{"result":"ok"}}';
+        }}
+    }}
+}}
+""")
+
+
+def launch_for(server, *, port, delay_ms, build_dir, work_dir, host_settings=()):
     """How to start `server` on 127.0.0.1:port with the repository waiting delay_ms."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env["REPOSITORY_DELAY_MS"] = str(delay_ms)
@@ -158,9 +195,19 @@ def launch_for(server, *, port, delay_ms, build_dir, work_dir):
     if server.kind == "host":
         config = os.path.join(work_dir, "host.ini")
         write_host_config(os.path.join(REPO_DIR, "config", "server.ini"), config,
-                          build_dir, port, delay_ms)
+                          build_dir, port, delay_ms, host_settings)
         return Launch([os.path.join(build_dir, "bin", "plugin-host"), "--config", config],
                       REPO_DIR, env, "GET", "/healthz")
+
+    if server.kind == "poco-minimal":
+        return Launch([os.path.join(build_dir, "bin", "minimal-poco-server"), str(port), "256"],
+                      REPO_DIR, env, "POST", "/first", body)
+
+    if server.kind == "nginx":
+        config = os.path.join(work_dir, "nginx.conf")
+        write_nginx_config(config, work_dir, port)
+        return Launch(["nginx", "-p", work_dir, "-c", config, "-g", "daemon off;"],
+                      work_dir, env, "POST", "/first", body)
 
     if server.kind == "python":
         env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -198,6 +245,6 @@ def describe_versions():
     """Versions of what the benchmark runs, for the results' header."""
     versions = {}
     for package in ("wrk", "libpoco-dev", "python3-flask", "gunicorn", "python3-waitress",
-                    "python3-fastapi", "uvicorn", "python3-werkzeug"):
+                    "python3-fastapi", "uvicorn", "python3-werkzeug", "nginx-light"):
         versions[package] = package_version(package)
     return versions
