@@ -62,8 +62,11 @@ const std::string& busy_response() {
     return response;
 }
 
-/// Turned-away connections lingering at once; beyond, they are closed without lingering.
+/// Turned-away connections held at once; beyond, they are answered and closed at once.
 constexpr std::size_t kMaxTurnedAway = 4096;
+/// How long a turned-away client has to start its request before it is answered anyway.
+constexpr auto kTurnedAwayRequestWait = std::chrono::seconds(1);
+/// How long the rest of a turned-away client's request is read and discarded after the answer.
 constexpr auto kTurnedAwayLinger = std::chrono::seconds(1);
 
 std::string peer_of(int descriptor) {
@@ -128,16 +131,17 @@ void ConnectionGate::turn_away(const Poco::Net::StreamSocket& socket) {
     turned_away_total_.fetch_add(1, std::memory_order_relaxed);
     const int descriptor = ::fcntl(socket.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
     if (descriptor < 0) return;  // out of descriptors: Poco closes the connection
-    const std::string& response = busy_response();
-    ::send(descriptor, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    ::shutdown(descriptor, SHUT_WR);
+    bool waiting = false;
     {
         std::lock_guard lock(turned_away_mutex_);
         if (turned_away_.size() < kMaxTurnedAway) {
-            turned_away_.push_back({descriptor, Clock::now() + kTurnedAwayLinger});
-        } else {
-            ::close(descriptor);
+            turned_away_.push_back({descriptor, false, Clock::now() + kTurnedAwayRequestWait});
+            waiting = true;
         }
+    }
+    if (!waiting) {  // too many at once: answer now and close without lingering
+        answer_busy(descriptor);
+        ::close(descriptor);
     }
     const auto now = Clock::now().time_since_epoch().count();
     auto logged = busy_logged_at_.load(std::memory_order_relaxed);
@@ -149,15 +153,38 @@ void ConnectionGate::turn_away(const Poco::Net::StreamSocket& socket) {
     }
 }
 
+void ConnectionGate::answer_busy(int descriptor) {
+    const std::string& response = busy_response();
+    ::send(descriptor, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ::shutdown(descriptor, SHUT_WR);
+}
+
 void ConnectionGate::linger_turned_away(Clock::time_point now) {
     std::lock_guard lock(turned_away_mutex_);
-    std::erase_if(turned_away_, [now](const TurnedAway& connection) {
+    std::erase_if(turned_away_, [this, now](TurnedAway& connection) {
         char discard[4096];
+        if (!connection.answered) {
+            // The answer goes out once the request has begun to arrive (or the wait is
+            // over): a client's HTTP library expects no bytes before it has sent its request.
+            const ssize_t peeked = ::recv(connection.descriptor, discard, 1, MSG_PEEK | MSG_DONTWAIT);
+            const bool request_arrived = peeked > 0;
+            const bool client_gone = peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+            if (client_gone) {
+                ::close(connection.descriptor);
+                return true;
+            }
+            if (!request_arrived && now < connection.deadline) return false;
+            answer_busy(connection.descriptor);
+            connection.answered = true;
+            connection.deadline = now + kTurnedAwayLinger;
+        }
+        // Read what the client still sends, so that closing does not reset the connection
+        // before the answer is read; close when the client does, or after the linger.
         for (;;) {
             const ssize_t got = ::recv(connection.descriptor, discard, sizeof discard, MSG_DONTWAIT);
             if (got > 0) continue;
-            if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && now < connection.close_by) return false;
-            ::close(connection.descriptor);  // the client closed, failed, or had its second
+            if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && now < connection.deadline) return false;
+            ::close(connection.descriptor);
             return true;
         }
     });

@@ -122,10 +122,13 @@ private:
     enum class Admission { serve, drop, busy };
     Admission admit() const;
 
-    /// Answers a client the server has no room for: 503 with Retry-After, then closes the
-    /// sending side; the watchdog reads what the client still sends (so that closing does
-    /// not reset the connection before the answer is read) and closes it within a second.
+    /// A client the server has no room for: once its request begins to arrive (within a
+    /// second), the watchdog answers 503 with Retry-After and closes the sending side, then
+    /// reads what the client still sends (so that closing does not reset the connection
+    /// before the answer is read) and closes it within a second. Acceptor thread.
     void turn_away(const Poco::Net::StreamSocket& socket);
+    static void answer_busy(int descriptor);
+    /// Watchdog thread: answers, drains and closes turned-away connections as they are due.
     void linger_turned_away(Clock::time_point now);
 
     Ticket find(Poco::Net::HTTPServerRequest& request);
@@ -143,8 +146,9 @@ private:
     std::unordered_map<const Poco::Net::SocketImpl*, Ticket> tracked_;
 
     struct TurnedAway {
-        int descriptor;
-        Clock::time_point close_by;
+        int descriptor;                ///< the gate's own dup; Poco closed its descriptor
+        bool answered;                 ///< the 503 is sent
+        Clock::time_point deadline;    ///< to answer by; once answered, to close by
     };
     std::mutex turned_away_mutex_;  ///< guards turned_away_
     std::vector<TurnedAway> turned_away_;

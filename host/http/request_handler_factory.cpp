@@ -61,12 +61,49 @@ void close_after_response(Poco::Net::HTTPServerRequest& request) {
     }
 }
 
+/// Fills `exchange` from the request and reads its body; an error response if that fails.
+[[gnu::noinline]] std::optional<HttpResponse> read_request(Poco::Net::HTTPServerRequest& request,
+                                                           std::size_t max_body_bytes, ConnectionGate* gate,
+                                                           const ConnectionGate::Ticket& ticket,
+                                                           HttpRequest& exchange) {
+    exchange.method = request.getMethod();
+    const std::string& uri = request.getURI();
+    exchange.path.assign(uri, 0, uri.find_first_of("?#"));
+    exchange.content_type = request.getContentType();
+    exchange.from_loopback = is_loopback(request.clientAddress().host());
+
+    std::optional<HttpResponse> failed = check_framing(request);
+    if (!failed) failed = read_body(request, max_body_bytes, exchange.body);
+    if (gate && gate->body_received(ticket) == ConnectionGate::Deadline::missed) {
+        failed = error_response(408, "the request body did not arrive in time");
+        failed->close_connection = true;
+    }
+    return failed;
+}
+
+[[gnu::noinline]] void write_response(Poco::Net::HTTPServerResponse& response, const HttpResponse& reply,
+                                      bool request_failed) {
+    if (request_failed) response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);  // the request's may be bogus
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+    response.setContentType(std::string(reply.content_type));
+    for (const auto& [name, value] : reply.headers) response.set(name, value);
+    if (reply.close_connection) response.setKeepAlive(false);
+    response.setContentLength64(static_cast<Poco::Int64>(reply.body.size()));
+    std::ostream& out = response.send();
+    out.write(reply.body.data(), static_cast<std::streamsize>(reply.body.size()));
+    out.flush();
+}
+
 class DispatchingHandler final : public Poco::Net::HTTPRequestHandler {
 public:
     DispatchingHandler(const RequestDispatcher& dispatcher, RequestMetrics& metrics, std::size_t max_body_bytes,
                        ConnectionGate* gate)
         : dispatcher_(dispatcher), metrics_(metrics), max_body_bytes_(max_body_bytes), gate_(gate) {}
 
+    // Pool thread of Poco's HTTPServer, one request at a time per connection. Reading the
+    // request and writing the answer are functions of their own, never inlined, so that
+    // their temporaries are off the stack while the request is dispatched (see
+    // ExecutionService on the stack budget).
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
         const auto started = std::chrono::steady_clock::now();
@@ -77,34 +114,16 @@ public:
         }
         metrics_.started();
         HttpRequest exchange;
-        exchange.method = request.getMethod();
-        const std::string& uri = request.getURI();
-        exchange.path = uri.substr(0, uri.find_first_of("?#"));
-        exchange.content_type = request.getContentType();
-        exchange.from_loopback = is_loopback(request.clientAddress().host());
-
-        std::optional<HttpResponse> failed = check_framing(request);
-        if (!failed) failed = read_body(request, max_body_bytes_, exchange.body);
-        if (gate_ && gate_->body_received(ticket) == ConnectionGate::Deadline::missed) {
-            failed = error_response(408, "the request body did not arrive in time");
-            failed->close_connection = true;
-        }
-        HttpResponse reply = failed ? std::move(*failed) : dispatcher_.dispatch(exchange);
+        std::optional<HttpResponse> failed = read_request(request, max_body_bytes_, gate_, ticket, exchange);
+        const bool request_failed = failed.has_value();
+        HttpResponse reply = request_failed ? std::move(*failed) : dispatcher_.dispatch(exchange);
         if (gate_ && gate_->draining()) reply.close_connection = true;
         metrics_.finished(reply.counted_as ? *reply.counted_as : metrics_.unmatched(), reply.status,
                           std::chrono::steady_clock::now() - started);
 
-        if (failed) response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);  // the request's may be bogus
-        response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
-        response.setContentType(std::string(reply.content_type));
-        for (const auto& [name, value] : reply.headers) response.set(name, value);
-        if (reply.close_connection) response.setKeepAlive(false);
-        response.setContentLength64(static_cast<Poco::Int64>(reply.body.size()));
-        std::ostream& out = response.send();
-        out.write(reply.body.data(), static_cast<std::streamsize>(reply.body.size()));
-        out.flush();
+        write_response(response, reply, request_failed);
         if (gate_) gate_->response_sent(ticket);
-        if (failed) {
+        if (request_failed) {
             drain_before_close(request);
         } else if (!response.getKeepAlive()) {
             close_after_response(request);

@@ -45,11 +45,17 @@ void RequestDispatcher::add_host_endpoint(std::string method, std::string path, 
     host_endpoints_.push_back({std::move(method), std::move(path), std::move(handler), access, counters});
 }
 
-HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request, bool& matched) const {
+bool RequestDispatcher::is_host_path(const std::string& path) const {
+    for (const HostEndpoint& endpoint : host_endpoints_) {
+        if (endpoint.path == path) return true;
+    }
+    return false;
+}
+
+HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request) const {
     std::string allow;
     for (const HostEndpoint& endpoint : host_endpoints_) {
         if (endpoint.path != request.path) continue;
-        matched = true;
         if (endpoint.method != request.method) {
             if (!allow.empty()) allow += ", ";
             allow += endpoint.method;
@@ -61,37 +67,41 @@ HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request, boo
         response.counted_as = endpoint.metrics;
         return response;
     }
-    if (!matched) return {};
     return method_not_allowed(request.method, request.path, std::move(allow));
+}
+
+HttpResponse RequestDispatcher::from_reply(plugin_api::Reply&& reply, RequestMetrics::Endpoint* counted_as) {
+    HttpResponse response;
+    response.status = reply.status;
+    response.body = std::move(reply.body);
+    response.counted_as = counted_as;
+    return response;
+}
+
+HttpResponse RequestDispatcher::unrouted(const HttpRequest& request, const Router::Match& match) {
+    if (match.outcome == Router::Outcome::method_not_allowed) {
+        return method_not_allowed(request.method, request.path, match.allow);
+    }
+    return error_response(404, "no endpoint at " + request.path);
+}
+
+HttpResponse RequestDispatcher::not_json(RequestMetrics::Endpoint* counted_as) {
+    HttpResponse refused = error_response(415, "Content-Type must be application/json");
+    refused.counted_as = counted_as;
+    return refused;
 }
 
 HttpResponse RequestDispatcher::dispatch(const HttpRequest& request) const {
     try {
-        bool host_path = false;
-        HttpResponse host_response = dispatch_to_host(request, host_path);
-        if (host_path) return host_response;
+        if (is_host_path(request.path)) return dispatch_to_host(request);
 
         const Router::Match match = router_.find(request.method, request.path);
-        switch (match.outcome) {
-        case Router::Outcome::not_found:
-            return error_response(404, "no endpoint at " + request.path);
-        case Router::Outcome::method_not_allowed:
-            return method_not_allowed(request.method, request.path, match.allow);
-        case Router::Outcome::found:
-            break;
-        }
-        HttpResponse response;
-        response.counted_as = &metrics_.endpoint(match.endpoint->method, match.endpoint->path);
-        if (!is_json_content_type(request.content_type)) {
-            HttpResponse refused = error_response(415, "Content-Type must be application/json");
-            refused.counted_as = response.counted_as;
-            return refused;
-        }
-        plugin_api::Reply reply =
-            execution_.execute(match.endpoint->plugin_name, request.body, match.endpoint->callback);
-        response.status = reply.status;
-        response.body = std::move(reply.body);
-        return response;
+        if (match.outcome != Router::Outcome::found) return unrouted(request, match);
+        RequestMetrics::Endpoint* const counted_as = &metrics_.endpoint(match.endpoint->method, match.endpoint->path);
+        if (!is_json_content_type(request.content_type)) return not_json(counted_as);
+
+        return from_reply(execution_.execute(match.endpoint->plugin_name, request.body, match.endpoint->callback),
+                          counted_as);
     } catch (...) {
         return error_response(500, "internal error");
     }

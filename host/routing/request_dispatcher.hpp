@@ -40,7 +40,13 @@ private:
         RequestMetrics::Endpoint* metrics;
     };
 
-    HttpResponse dispatch_to_host(const HttpRequest& request, bool& matched) const;
+    bool is_host_path(const std::string& path) const;
+    /// The answer of the host's own endpoint at request.path (or 403, or 405).
+    [[gnu::noinline]] HttpResponse dispatch_to_host(const HttpRequest& request) const;
+    static HttpResponse from_reply(plugin_api::Reply&& reply, RequestMetrics::Endpoint* counted_as);
+    // Cold answers, out of dispatch()'s frame (see ExecutionService on the stack budget).
+    [[gnu::noinline, gnu::cold]] static HttpResponse unrouted(const HttpRequest& request, const Router::Match& match);
+    [[gnu::noinline, gnu::cold]] static HttpResponse not_json(RequestMetrics::Endpoint* counted_as);
 
     const Router& router_;
     const ExecutionService& execution_;

@@ -11,8 +11,28 @@
 namespace plugin_host {
 namespace {
 
-plugin_api::Reply error_reply(int status, std::string_view message) {
+// The error paths live in functions of their own, never inlined, so that their temporaries
+// do not enlarge the frame of execute(): a request thread's whole stack then stays within
+// two pages (see ExecutionService in the header).
+
+[[gnu::noinline, gnu::cold]] plugin_api::Reply error_reply(int status, std::string_view message) {
     return {status, json_error(message)};
+}
+
+[[gnu::noinline, gnu::cold]] plugin_api::Reply invalid_json_reply(const Poco::Exception& error) {
+    return error_reply(400, "request body is not valid JSON: " + error.message());
+}
+
+[[gnu::noinline, gnu::cold]] plugin_api::Reply endpoint_failed(Poco::Logger& logger, std::string_view action,
+                                                                const std::string& reason) {
+    logger.error("Endpoint " + std::string(action) + " failed" + reason);
+    return error_reply(500, "endpoint " + std::string(action) + " failed");
+}
+
+[[gnu::noinline]] void log_progress(Poco::Logger& logger, const char* what, std::string_view action) {
+    std::string line(what);
+    line += action;
+    log_line(logger, Poco::Message::PRIO_INFORMATION, std::move(line));
 }
 
 }  // namespace
@@ -27,27 +47,23 @@ plugin_api::Reply ExecutionService::execute(std::string_view action, std::string
     try {
         sequence = find_sequence(body, kMaxJsonDepth);
     } catch (const Poco::Exception& error) {
-        return error_reply(400, "request body is not valid JSON: " + error.message());
+        return invalid_json_reply(error);
     }
     if (!sequence) return error_reply(422, "missing string field info.sequence");
 
-    if (logger_.information()) log_line(logger_, Poco::Message::PRIO_INFORMATION, "Starting " + std::string(action));
+    if (logger_.information()) log_progress(logger_, "Starting ", action);
     plugin_api::Reply reply;
     try {
         reply = callback(plugin_api::Payload{*sequence, body});
     } catch (const std::exception& error) {
-        logger_.error("Endpoint " + std::string(action) + " failed: " + json_escape(error.what()));
-        return error_reply(500, "endpoint " + std::string(action) + " failed");
+        return endpoint_failed(logger_, action, ": " + json_escape(error.what()));
     } catch (...) {
-        logger_.error("Endpoint " + std::string(action) + " failed with a non-standard exception");
-        return error_reply(500, "endpoint " + std::string(action) + " failed");
+        return endpoint_failed(logger_, action, " with a non-standard exception");
     }
     if (reply.status < 100 || reply.status > 599) {
-        logger_.error("Endpoint " + std::string(action) + " answered the invalid status " +
-                      std::to_string(reply.status));
-        return error_reply(500, "endpoint " + std::string(action) + " failed");
+        return endpoint_failed(logger_, action, " (it answered the invalid status " + std::to_string(reply.status) + ")");
     }
-    if (logger_.information()) log_line(logger_, Poco::Message::PRIO_INFORMATION, "Finished " + std::string(action));
+    if (logger_.information()) log_progress(logger_, "Finished ", action);
     return reply;
 }
 

@@ -3,6 +3,8 @@
 #include <Poco/JSON/Handler.h>
 #include <Poco/JSON/Parser.h>
 
+#include <memory>
+
 namespace plugin_host {
 namespace {
 
@@ -83,9 +85,12 @@ private:
 
 std::optional<std::string> find_sequence(std::string_view json, int max_depth) {
     Poco::SharedPtr<SequenceHandler> handler(new SequenceHandler);
-    Poco::JSON::Parser parser(handler);
-    parser.setDepth(static_cast<std::size_t>(max_depth));
-    parser.parse(std::string(json));
+    {
+        // On the heap: this is the deepest point of a request (see ExecutionService on the stack budget).
+        const auto parser = std::make_unique<Poco::JSON::Parser>(handler);
+        parser->setDepth(static_cast<std::size_t>(max_depth));
+        parser->parse(std::string(json));
+    }
     return handler->sequence();
 }
 

@@ -61,6 +61,48 @@ TEST(ConnectionGate, BeyondCapacityANewClientGetsAFast503WhileAdmittedOnesAreSer
     EXPECT_EQ(again[0].status, 200);
 }
 
+TEST(ConnectionGate, ATurnedAwayClientIsAnsweredOnceItSendsItsRequestNotBefore) {
+    GatedServer::Settings settings;
+    settings.capacity = 1;
+    GatedServer server(settings);
+    RawClient admitted(server.port());
+    ASSERT_TRUE(admitted.send(kPing));
+    ASSERT_EQ(parse_responses(admitted.read_responses(1, 3s).bytes).size(), 1u);
+
+    RawClient late(server.port());
+    const auto before_request = late.read_until_closed(400ms);
+    EXPECT_TRUE(before_request.bytes.empty()) << before_request.bytes;  // nothing it did not ask for
+    EXPECT_FALSE(before_request.closed);
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(late.send(kPing));
+    const auto answer = late.read_until_closed(3s);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms);
+    EXPECT_TRUE(answer.closed);
+    const auto responses = parse_responses(answer.bytes);
+    ASSERT_EQ(responses.size(), 1u) << answer.bytes;
+    EXPECT_EQ(responses[0].status, 503);
+}
+
+TEST(ConnectionGate, ATurnedAwayClientThatSendsNothingIsAnsweredAfterASecond) {
+    GatedServer::Settings settings;
+    settings.capacity = 1;
+    GatedServer server(settings);
+    RawClient admitted(server.port());
+    ASSERT_TRUE(admitted.send(kPing));
+    ASSERT_EQ(parse_responses(admitted.read_responses(1, 3s).bytes).size(), 1u);
+
+    RawClient silent(server.port());
+    const auto started = std::chrono::steady_clock::now();
+    const auto answer = silent.read_until_closed(4s);
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    EXPECT_TRUE(answer.closed);
+    EXPECT_GE(elapsed, 900ms);
+    EXPECT_LT(elapsed, 3s);
+    const auto responses = parse_responses(answer.bytes);
+    ASSERT_EQ(responses.size(), 1u) << answer.bytes;
+    EXPECT_EQ(responses[0].status, 503);
+}
+
 TEST(ConnectionGate, SlowHeaderIsAnswered408AndClosedAtItsDeadline) {
     GatedServer server;
     RawClient slow(server.port());
