@@ -106,7 +106,7 @@ ServerConfig read_server(const IniFile& ini) {
     ServerConfig config;
     config.address = server.text("address", "0.0.0.0");
     config.port = static_cast<std::uint16_t>(server.integer("port", 8991, 0, 65535));
-    config.max_connections = static_cast<int>(server.integer("max_connections", 2048, 1, 100000));
+    config.max_connections = static_cast<int>(server.integer("max_connections", 1600, 1, 100000));
     config.max_queued = static_cast<int>(server.integer("max_queued", 256, 1, 100000));
     config.listen_backlog = static_cast<int>(server.integer("listen_backlog", 4096, 1, 65535));
     config.prestart_threads = server.boolean("prestart_threads", true);
