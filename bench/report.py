@@ -44,7 +44,7 @@ def failure_note(row):
         notes.append(f"{count('late'):,.0f} answered after the {row.get('timeout_s')} s "
                      "timeout")
     if count("turned_away"):
-        notes.append(f"{count('turned_away'):,.0f} turned away with 503 (beyond max_connections)")
+        notes.append(f"{count('turned_away'):,.0f} answers were 503s to clients beyond max_connections")
     if count("non_2xx") - count("turned_away"):
         notes.append(f"{count('non_2xx') - count('turned_away'):,.0f} answered another non-2xx")
     return notes
@@ -125,8 +125,11 @@ def header_lines(meta):
         ceiling,
         "- completed: answered 2xx within the timeout; failed: every other request "
         "(non-2xx, answered late, sent and never answered, or never sent because its "
-        "connection was still being opened when the window closed); latency: of the "
-        "answers within the timeout",
+        "connection was still being opened when the window closed)"
+        + ("; except the 503s of clients beyond max_connections, counted apart as turned "
+           "away" if sc.get("admitted_connections") else "")
+        + "; latency: of the answers within the timeout"
+        + (", 503s included" if sc.get("admitted_connections") else ""),
     ]
 
 

@@ -183,7 +183,10 @@ def measured_row(server, scenario, run, result, never_connected, peak_rss,
         "rps": completed / duration_s,
         "pct_ceiling": 100.0 * completed / scenario.ceiling_requests
         if scenario.ceiling_requests else 0.0,
-        "failed": attempted - completed,
+        # Overload: the 503s of clients beyond capacity are the behaviour under test, not
+        # failures; every other request that did not complete is.
+        "failed": attempted - completed
+        - (result.get("answered_503", 0) if scenario.admitted_connections else 0),
         "non_2xx": non_2xx,
         "turned_away": result.get("answered_503", 0),
         "unanswered": unanswered,
