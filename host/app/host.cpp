@@ -14,8 +14,13 @@ namespace plugin_host {
 namespace {
 
 Poco::Net::ServerSocket listen_on(const ServerConfig& server) {
-    return Poco::Net::ServerSocket(Poco::Net::SocketAddress(server.address, server.port),
-                                   server.listen_backlog);
+    // SO_REUSEADDR, but not SO_REUSEPORT, which Poco's ServerSocket(address) also sets: with
+    // it, a second server started on the same port by mistake would start without an error
+    // and take half of the new connections.
+    Poco::Net::ServerSocket socket;
+    socket.bind(Poco::Net::SocketAddress(server.address, server.port), true, false);
+    socket.listen(server.listen_backlog);
+    return socket;
 }
 
 Poco::Timespan to_timespan(std::chrono::milliseconds duration) {

@@ -195,6 +195,20 @@ TEST(HostApplication, InvalidLoggingConfigurationIsReported) {
     EXPECT_NE(finished.err.find("NoSuchChannel"), std::string::npos) << finished.err;
 }
 
+TEST(HostApplication, APortAnotherServerListensOnStopsStartUp) {
+    HostProcess first(0);
+    ASSERT_TRUE(first.wait_until_healthy());
+    test_support::TempDir dir;
+    const auto config = write_config(dir, "[server]\naddress = 127.0.0.1\nport = " + std::to_string(first.port()) +
+                                              "\nmax_connections = 16\n" + test_support::seed_plugins_ini());
+    const Finished second = run_host({"--config", config.string()});
+    EXPECT_EQ(second.exit_code, 69);  // EX_UNAVAILABLE
+    EXPECT_NE(second.err.find("plugin-host: cannot listen: "), std::string::npos) << second.err;
+    EXPECT_NE(second.err.find("in use"), std::string::npos) << second.err;
+    first.signal(SIGTERM);
+    EXPECT_EQ(first.wait(), 0);
+}
+
 TEST(HostApplication, SigtermLetsTheRequestInFlightFinishThenExitsZero) {
     HostProcess host(600);
     ASSERT_TRUE(host.wait_until_healthy());
