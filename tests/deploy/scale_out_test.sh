@@ -27,7 +27,7 @@
 # would turn the rest away with 503.
 #
 # Needs: BUILD_DIR/bin/plugin-host and the seed plugins, nginx, wrk, curl, /usr/bin/python3
-# with matplotlib (scripts/install-dependencies.sh build bench deploy). Sends traffic to
+# with matplotlib (scripts/install-dependencies.sh build deploy). Sends traffic to
 # 127.0.0.1 only; every process it starts is stopped on exit, whatever happens. Takes about
 # 80 s. The scratch folder is removed after a pass and kept after a failure.
 #
@@ -56,7 +56,7 @@ for file in "$build_dir/bin/plugin-host" "$build_dir/plugins/first.so" \
     [ -e "$file" ] || die "$file is missing: build first (cmake --build $build_dir)"
 done
 for tool in nginx wrk curl /usr/bin/python3; do
-    command -v "$tool" >/dev/null || die "$tool is missing: scripts/install-dependencies.sh build bench deploy"
+    command -v "$tool" >/dev/null || die "$tool is missing: scripts/install-dependencies.sh build deploy"
 done
 
 # Open files: a replica needs about three per connection (host/app/descriptor_limit.cpp),
