@@ -4,6 +4,7 @@
     bench/run.py                       # the seed scenario: N=500, 60 s, every server
     bench/run.py --duration 300        # the seed's full 5 minutes
     bench/run.py --vus 20 --duration 5 --servers host,flask-dev   # a quick look
+    bench/run.py --target 127.0.0.1:8991 --label "nginx + 2 replicas"  # a running server
 
 Every server gets the same load from wrk (bench/seed_load.lua): 3N keep-alive
 connections spread over POST /first, /second and /third, each pausing 1 s between its
@@ -14,6 +15,7 @@ README.md ("Load testing") says what each column means.
 
 import argparse
 import datetime
+import ipaddress
 import json
 import os
 import platform
@@ -199,7 +201,7 @@ def measured_row(server, scenario, run, result, never_connected, peak_rss,
         "latency_p50_s": result["latency_p50_us"] / 1e6 if answered else None,
         "latency_p99_s": result["latency_p99_us"] / 1e6 if answered else None,
         "latency_max_s": result["latency_max_us"] / 1e6 if answered else None,
-        "peak_rss_mib": peak_rss / 2**20,
+        "peak_rss_mib": peak_rss / 2**20 if peak_rss is not None else None,
         "peak_processes": peak_processes,
         "cpu_s": cpu_s,
         "connections": scenario.connections,
@@ -257,6 +259,11 @@ def run_server(server, scenario, run, ctx, progress, step):
     """Starts `server`, loads it, stops it; returns its row."""
     port = ctx["port"]
     where = f"{server.name} ({step})"
+    if server.kind == "external":  # running already: only loaded
+        launch = server_defs.launch_for(server, port=port, delay_ms=scenario.delay_ms,
+                                        build_dir=ctx["build_dir"], work_dir=ctx["work_dir"])
+        return _load_running_server(server, scenario, run, ctx, progress, where, None,
+                                    launch, None)
 
     progress.show(f"{where}: waiting for port {port} to be free", force=True)
     if not proctree.wait_until(lambda: port_is_free(port), PORT_FREE_TIMEOUT_S):
@@ -287,16 +294,18 @@ def run_server(server, scenario, run, ctx, progress, step):
 
 def _load_running_server(server, scenario, run, ctx, progress, where, process, launch,
                          log_path):
-    port = ctx["port"]
+    """Loads a started server; `process` is None for an external one (--target): its
+    memory and CPU are then not measured."""
+    host, port = ctx["host"], ctx["port"]
     ready_timeout = scenario.delay_ms / 1000 + 10
     deadline = time.monotonic() + START_TIMEOUT_S
     progress.show(f"{where}: starting", force=True)
     while True:
         progress.show(f"{where}: starting")
-        if process.poll() is not None:
+        if process is not None and process.poll() is not None:
             return failed_row(server, run, f"exited with {process.returncode} at start; "
                               f"see {os.path.relpath(log_path, REPO_DIR)}")
-        if server_defs.is_ready(launch, port, ready_timeout):
+        if server_defs.is_ready(launch, port, ready_timeout, host):
             break
         if time.monotonic() > deadline:
             return failed_row(server, run, f"not answering after {START_TIMEOUT_S} s")
@@ -307,12 +316,12 @@ def _load_running_server(server, scenario, run, ctx, progress, where, process, l
     run_s = scenario.duration_s + scenario.grace_s
     argv = ["wrk", "-t", str(threads), "-c", str(scenario.connections),
             "-d", f"{run_s}s", "--timeout", f"{scenario.timeout_s}s",
-            "-s", LUA_SCRIPT, f"http://127.0.0.1:{port}", "--",
+            "-s", LUA_SCRIPT, f"http://{host}:{port}", "--",
             str(scenario.duration_s), str(scenario.pause_ms), server.path_prefix,
             ",".join(scenario.paths)]
 
-    cpu_before = proctree.tree_cpu_seconds(process.pid)
-    sampler = proctree.TreeSampler(process.pid).start()
+    cpu_before = proctree.tree_cpu_seconds(process.pid) if process else None
+    sampler = proctree.TreeSampler(process.pid).start() if process else None
     probe = probes.TurnedAwayProbe(port).start() if scenario.probe_turned_away else None
     started = time.monotonic()
     progress.show(f"{where}: load 0/{scenario.duration_s} s", force=True)
@@ -337,8 +346,9 @@ def _load_running_server(server, scenario, run, ctx, progress, where, process, l
                 log("wrk did not finish in time: stopping it")
                 wrk.kill()
             time.sleep(0.2)
-        cpu_after = proctree.tree_cpu_seconds(process.pid)
-        sampler.stop()
+        cpu_after = proctree.tree_cpu_seconds(process.pid) if process else None
+        if sampler:
+            sampler.stop()
         if probe:
             probe.stop()
         wrk_out.seek(0)
@@ -348,11 +358,12 @@ def _load_running_server(server, scenario, run, ctx, progress, where, process, l
     if wrk.returncode != 0 or result is None:
         tail = " ".join(wrk_text.strip().splitlines()[-2:])
         return failed_row(server, run, f"wrk failed ({wrk.returncode}): {tail}")
-    if process.poll() is not None:
+    if process is not None and process.poll() is not None:
         log(f"{server.name} exited during the run with {process.returncode}")
     row = measured_row(server, scenario, run, result, never_connected or 0,
-                       sampler.peak_rss_bytes,
-                       sampler.peak_processes, cpu_after - cpu_before)
+                       sampler.peak_rss_bytes if sampler else None,
+                       sampler.peak_processes if sampler else None,
+                       cpu_after - cpu_before if process else None)
     if probe:
         row.update(probe.summary())
         row["note"] = "; ".join(filter(None, [row["note"], report.probe_note(row)]))
@@ -384,6 +395,16 @@ def parse_args(argv):
                         "table shows medians (default 1)")
     parser.add_argument("--port", type=int, default=0,
                         help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--target", metavar="HOST:PORT",
+                        help="load a server that is already running there instead of "
+                        "starting any (HOST on this machine's loopback, 127.0.0.0/8 or "
+                        "localhost), e.g. nginx in front of plugin-host replicas: nothing "
+                        "is built, started or stopped, it is ready once GET /healthz "
+                        "answers 200, and its memory and CPU are not measured. "
+                        "--delay-ms must match its repository delay (the ceiling counts "
+                        "on it). Excludes --servers and --port")
+    parser.add_argument("--label", help="the --target's name in the results "
+                        "(default: 'server at HOST:PORT')")
     parser.add_argument("--out", default=os.path.join(BENCH_DIR, "results"),
                         help="output folder (default bench/results)")
     parser.add_argument("--build-dir", default=os.path.join(REPO_DIR, "build"),
@@ -394,13 +415,21 @@ def parse_args(argv):
     parser.add_argument("--rerender", metavar="DIR", help="rewrite DIR's CSV, Markdown "
                         "and chart from its results.json, without running anything")
     args = parser.parse_args(argv)
+    if args.target:
+        if args.servers or args.port:
+            parser.error("--target excludes --servers and --port")
+        args.target = parse_target(parser, args.target)
+        args.servers = "external"
+    elif args.label:
+        parser.error("--label names a --target")
 
     scenario = SCENARIOS[args.scenario].with_overrides(
         vus=args.vus, duration_s=args.duration, delay_ms=args.delay_ms,
         pause_ms=args.pause_ms, timeout_s=args.timeout, wrk_threads=args.wrk_threads,
         servers=tuple(s.strip() for s in args.servers.split(",") if s.strip())
         if args.servers else None)
-    unknown = [s for s in scenario.servers if s not in server_defs.SERVERS]
+    unknown = [s for s in scenario.servers
+               if s not in server_defs.SERVERS and not args.target]
     if unknown:
         parser.error(f"unknown servers {', '.join(unknown)} (known: {', '.join(ALL_SERVERS)})")
     if scenario.vus < 1 or scenario.duration_s < 1 or args.repeat < 1:
@@ -410,6 +439,20 @@ def parse_args(argv):
     if scenario.delay_ms < 0 or scenario.pause_ms < 0:
         parser.error("--delay-ms and --pause-ms must not be negative")
     return args, scenario
+
+
+def parse_target(parser, text):
+    """(host, port) of --target, whose host must be on this machine's loopback."""
+    host, _, port = text.rpartition(":")
+    if host == "localhost":
+        host = "127.0.0.1"
+    try:
+        loopback = ipaddress.IPv4Address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback or not port.isdigit() or not 0 < int(port) < 65536:
+        parser.error(f"--target {text}: expected 127.x.x.x:PORT or localhost:PORT")
+    return host, int(port)
 
 
 def machine_description():
@@ -486,7 +529,11 @@ def main(argv=None):
     os.makedirs(log_dir, exist_ok=True)
     build_dir = os.path.abspath(args.build_dir)
 
-    selected = [server_defs.SERVERS[name] for name in scenario.servers]
+    if args.target:
+        selected = [server_defs.external_server(
+            args.label or f"server at {args.target[0]}:{args.target[1]}")]
+    else:
+        selected = [server_defs.SERVERS[name] for name in scenario.servers]
     not_installed = [s for s in selected if s.kind == "nginx" and not server_defs.nginx_available()]
     to_measure = [s for s in selected
                   if (s.kind != "dotnet" or server_defs.dotnet_available()) and s not in not_installed]
@@ -506,14 +553,14 @@ def main(argv=None):
             "due then may or may not go out: prefer a duration like 60 or 300")
 
     started_at = datetime.datetime.now().astimezone()
-    port = args.port or free_port()
-    ctx = {"port": port, "build_dir": build_dir, "log_dir": log_dir}
+    host, port = args.target or ("127.0.0.1", args.port or free_port())
+    ctx = {"host": host, "port": port, "build_dir": build_dir, "log_dir": log_dir}
     log(f"scenario {scenario.name}: N={scenario.vus} ({scenario.connections} connections), "
         f"{scenario.duration_s} s window + {scenario.grace_s} s for answers in flight, "
         f"delay {scenario.delay_ms} ms, pause {scenario.pause_ms} ms; "
         + (f"compared with {scenario.baseline}" if scenario.baseline else
            f"ceiling {scenario.ceiling_requests:,} requests ({scenario.ceiling_rps:,.0f} req/s)")
-        + f"; port {port}")
+        + f"; {host}:{port}")
     progress = Progress(planned_seconds(scenario, len(to_measure), args.repeat))
 
     rows = []

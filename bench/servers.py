@@ -37,7 +37,8 @@ class Published:
 class Server:
     name: str
     label: str
-    kind: str                      # "host", "python", "dotnet", "poco-minimal" or "nginx"
+    kind: str                      # "host", "python", "dotnet", "poco-minimal", "nginx" or
+                                   # "external" (already running: see external_server)
     argv: tuple = ()               # for "python": arguments after the interpreter
     path_prefix: str = ""
     published: Published = None
@@ -71,6 +72,13 @@ SERVERS = {s.name: s for s in (
     Server("poco-minimal", "bare Poco HTTPServer, fixed answer (bench/baseline)", "poco-minimal"),
     Server("nginx", "nginx, return 200", "nginx", debian_packages=("nginx-light",)),
 )}
+
+
+def external_server(label):
+    """A server the benchmark does not start: it is already listening (bench/run.py
+    --target), e.g. a load balancer in front of plugin-host replicas. Nothing is built,
+    started or stopped, and its memory and CPU are not measured."""
+    return Server("external", label, "external")
 
 
 @dataclass
@@ -225,13 +233,18 @@ def launch_for(server, *, port, delay_ms, build_dir, work_dir, host_settings=())
         return Launch(["dotnet", os.path.join(out, "SeedApi.dll")], out, env,
                       "POST", server.path_prefix + "/first", body)
 
+    if server.kind == "external":
+        # Started by someone else; plugin-host (or a balancer in front of it) is ready
+        # once /healthz answers 200.
+        return Launch([], REPO_DIR, env, "GET", "/healthz")
+
     raise ValueError(f"unknown server kind {server.kind}")
 
 
-def is_ready(launch, port, timeout_s):
+def is_ready(launch, port, timeout_s, host="127.0.0.1"):
     """True once the server answers its readiness request with 200."""
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{launch.ready_path}", data=launch.ready_body,
+        f"http://{host}:{port}{launch.ready_path}", data=launch.ready_body,
         method=launch.ready_method, headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:

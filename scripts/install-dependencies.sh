@@ -8,6 +8,9 @@
 #         bench — wrk and the seed's Python servers for bench/run.py, and matplotlib.
 #         k6check — node and npm for k6/check.sh (skipped when node is already there).
 #         fuzz — clang with libFuzzer and its sanitizer runtimes, llvm-symbolizer.
+#         deploy — nginx, and what the loopback scale test runs the benchmark with
+#         (tests/deploy/scale_out_test.sh); scripts/ci/check-deploy.sh also needs k6check's
+#         node and npm.
 set -euo pipefail
 
 declare -A packages=(
@@ -15,6 +18,7 @@ declare -A packages=(
     [bench]="wrk python3 python3-flask gunicorn python3-waitress python3-fastapi uvicorn python3-matplotlib"
     [k6check]="nodejs npm"
     [fuzz]="clang libclang-rt-14-dev llvm"
+    [deploy]="nginx-light wrk curl python3-matplotlib"
 )
 
 groups=("$@")
