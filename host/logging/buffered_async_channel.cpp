@@ -20,13 +20,14 @@ namespace {
 
 constexpr const char* kDefaultFormat = "%Y-%m-%d %H:%M:%S.%i [%p] %s: %t";
 
-/// Appends `message` as kDefaultFormat would (UTC), without Poco's PatternFormatter, which
+/// Appends a line as kDefaultFormat would (UTC), without Poco's PatternFormatter, which
 /// converts every timestamp to a calendar date: the date and time are worked out once per
-/// second. Used on the writer thread only.
+/// second. One per thread (thread_local): not shared.
 class DefaultLineFormat {
 public:
-    void append(std::string& out, const Poco::Message& message) {
-        const Poco::Timestamp::TimeVal micros = message.getTime().epochMicroseconds();
+    void append(std::string& out, Poco::Timestamp time, Poco::Message::Priority priority, std::string_view source,
+                std::string_view text) {
+        const Poco::Timestamp::TimeVal micros = time.epochMicroseconds();
         const Poco::Timestamp::TimeVal second = micros / 1000000;
         if (second != cached_second_) {
             cached_second_ = second;
@@ -39,11 +40,11 @@ public:
         out += static_cast<char>('0' + millis / 10 % 10);
         out += static_cast<char>('0' + millis % 10);
         out += " [";
-        out += priority_name(message.getPriority());
+        out += priority_name(priority);
         out += "] ";
-        out += message.getSource();
+        out += source;
         out += ": ";
-        out += message.getText();
+        out += text;
     }
 
 private:
@@ -58,7 +59,23 @@ private:
     std::string cached_prefix_;
 };
 
+/// The calling thread's line buffer and date cache.
+thread_local DefaultLineFormat t_line_format;
+thread_local std::string t_line;
+
 }  // namespace
+
+BufferedAsyncChannel::SpinningMutex::SpinningMutex() {
+    pthread_mutexattr_t attributes;
+    pthread_mutexattr_init(&attributes);
+    pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&mutex_, &attributes);
+    pthread_mutexattr_destroy(&attributes);
+}
+
+BufferedAsyncChannel::SpinningMutex::~SpinningMutex() { pthread_mutex_destroy(&mutex_); }
+void BufferedAsyncChannel::SpinningMutex::lock() { pthread_mutex_lock(&mutex_); }
+void BufferedAsyncChannel::SpinningMutex::unlock() { pthread_mutex_unlock(&mutex_); }
 
 BufferedAsyncChannel::BufferedAsyncChannel()
     : formatter_(new Poco::PatternFormatter(kDefaultFormat)), format_(kDefaultFormat) {}
@@ -80,11 +97,13 @@ void BufferedAsyncChannel::setProperty(const std::string& name, const std::strin
         std::lock_guard lock(mutex_);
         stream_fd_ = value == "stdout" ? STDOUT_FILENO : STDERR_FILENO;
         target_.reset();
+        update_default_lines();
     } else if (name == "format") {
         Poco::AutoPtr<Poco::Formatter> formatter(new Poco::PatternFormatter(value));
         std::lock_guard lock(mutex_);
         formatter_ = formatter;
         format_ = value;
+        update_default_lines();
     } else if (name == "interval_ms") {
         const int interval = Poco::NumberParser::parse(value);
         if (interval < 1 || interval > 10000) throw Poco::InvalidArgumentException("interval_ms must be 1 to 10000", value);
@@ -111,19 +130,54 @@ void BufferedAsyncChannel::setChannel(Poco::Channel::Ptr target) {
     std::lock_guard lock(mutex_);
     target_ = std::move(target);
     stream_fd_ = -1;
+    update_default_lines();
 }
 
-void BufferedAsyncChannel::log(const Poco::Message& message) { log(Poco::Message(message)); }
+void BufferedAsyncChannel::update_default_lines() { default_lines_ = stream_fd_ >= 0 && format_ == kDefaultFormat; }
 
-void BufferedAsyncChannel::log(Poco::Message&& message) {
+void BufferedAsyncChannel::log(const Poco::Message& message) {
+    if (stream_fd_.load(std::memory_order_relaxed) >= 0) {
+        std::string& line = t_line;
+        line.clear();
+        if (writes_default_lines()) {
+            t_line_format.append(line, message.getTime(), message.getPriority(), message.getSource(), message.getText());
+        } else {
+            formatter_->format(message, line);
+        }
+        line += '\n';
+        enqueue_line(line);
+        return;
+    }
     std::unique_lock lock(mutex_);
     start_if_needed();
-    if (pending_.size() >= capacity_) {
+    if (pending_count_ >= capacity_) {
         ++dropped_;
         return;
     }
-    pending_.push_back(std::move(message));
-    if (pending_.size() == capacity_ / 2) {
+    pending_.push_back(message);
+    if (++pending_count_ == capacity_ / 2) {
+        lock.unlock();
+        wake_.notify_one();
+    }
+}
+
+void BufferedAsyncChannel::log_line(std::string_view source, Poco::Message::Priority priority, std::string_view text) {
+    std::string& line = t_line;
+    line.clear();
+    t_line_format.append(line, Poco::Timestamp(), priority, source, text);
+    line += '\n';
+    enqueue_line(line);
+}
+
+void BufferedAsyncChannel::enqueue_line(const std::string& line) {
+    std::unique_lock lock(mutex_);
+    start_if_needed();
+    if (pending_count_ >= capacity_) {
+        ++dropped_;
+        return;
+    }
+    pending_text_ += line;
+    if (++pending_count_ == capacity_ / 2) {
         lock.unlock();
         wake_.notify_one();
     }
@@ -144,29 +198,36 @@ void BufferedAsyncChannel::start_if_needed() {
 
 void BufferedAsyncChannel::run() {
     std::vector<Poco::Message> batch;
+    std::string text;
     std::unique_lock lock(mutex_);
     for (;;) {
-        wake_.wait_for(lock, interval_, [this] { return stopping_ || pending_.size() >= capacity_ / 2; });
+        wake_.wait_for(lock, interval_, [this] { return stopping_ || pending_count_ >= capacity_ / 2; });
         batch.swap(pending_);
+        text.swap(pending_text_);  // both keep their capacity for the next round
+        pending_count_ = 0;
         const std::size_t dropped = std::exchange(dropped_, 0);
         Poco::Channel::Ptr target = target_;
         const int fd = stream_fd_;
         Poco::AutoPtr<Poco::Formatter> formatter = formatter_;
-        const bool default_format = format_ == kDefaultFormat;
         const bool last = stopping_;
         lock.unlock();
 
         if (dropped > 0) {
-            batch.insert(batch.begin(),
-                         Poco::Message("host.logging", std::to_string(dropped) + " log messages dropped: logging fell behind",
-                                       Poco::Message::PRIO_WARNING));
+            const Poco::Message warning("host.logging", std::to_string(dropped) + " log messages dropped: logging fell behind",
+                                        Poco::Message::PRIO_WARNING);
+            if (target) {
+                deliver(*target, {warning});
+            } else if (fd >= 0) {
+                std::string line;
+                formatter->format(warning, line);
+                line += '\n';
+                write_all(fd, line);
+            }
         }
-        if (target) {
-            deliver(*target, batch);
-        } else if (fd >= 0) {
-            write(fd, *formatter, default_format, batch);
-        }
+        if (target && !batch.empty()) deliver(*target, batch);
+        if (fd >= 0 && !text.empty()) write_all(fd, text);
         batch.clear();
+        text.clear();
         if (last) return;
         lock.lock();
     }
@@ -190,24 +251,10 @@ void BufferedAsyncChannel::deliver(Poco::Channel& target, const std::vector<Poco
     }
 }
 
-void BufferedAsyncChannel::write(int fd, Poco::Formatter& formatter, bool is_default,
-                                 const std::vector<Poco::Message>& batch) {
-    static thread_local DefaultLineFormat default_format;  // the writer thread's
-    batch_text_.clear();
-    std::string line;
-    for (const Poco::Message& message : batch) {
-        if (is_default) {
-            default_format.append(batch_text_, message);
-        } else {
-            line.clear();
-            formatter.format(message, line);
-            batch_text_ += line;
-        }
-        batch_text_ += '\n';
-    }
+void BufferedAsyncChannel::write_all(int fd, const std::string& text) {
     std::size_t written = 0;
-    while (written < batch_text_.size()) {
-        const ssize_t result = ::write(fd, batch_text_.data() + written, batch_text_.size() - written);
+    while (written < text.size()) {
+        const ssize_t result = ::write(fd, text.data() + written, text.size() - written);
         if (result < 0 && errno == EINTR) continue;
         if (result <= 0) return;  // nowhere to write to: the messages are lost, requests go on
         written += static_cast<std::size_t>(result);

@@ -21,20 +21,20 @@ Poco::Message thread_prototype() {
 
 }  // namespace
 
-void log_line(Poco::Logger& logger, Poco::Message::Priority priority, std::string text) {
+void log_line(Poco::Logger& logger, Poco::Message::Priority priority, std::string_view text) {
     if (!logger.is(priority)) return;
+    Poco::Channel::Ptr channel = logger.getChannel();
+    if (auto* buffered = dynamic_cast<BufferedAsyncChannel*>(channel.get()); buffered && buffered->writes_default_lines()) {
+        buffered->log_line(logger.name(), priority, text);  // no Poco::Message at all
+        return;
+    }
     thread_local const Poco::Message prototype = thread_prototype();
     Poco::Message message(prototype);
     message.setSource(logger.name());
     message.setPriority(priority);
-    message.setText(std::move(text));
+    message.setText(std::string(text));
     message.setTime(Poco::Timestamp());
-    // The default channel takes the message as it is; any other gets Poco's usual copy.
-    if (auto* buffered = dynamic_cast<BufferedAsyncChannel*>(logger.getChannel().get())) {
-        buffered->log(std::move(message));
-    } else {
-        logger.log(message);
-    }
+    logger.log(message);
 }
 
 }  // namespace plugin_host

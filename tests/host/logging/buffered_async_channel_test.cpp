@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <functional>
 #include <mutex>
+#include <regex>
 #include <thread>
 #include <string>
 #include <vector>
@@ -175,6 +176,32 @@ TEST(BufferedAsyncChannel, WritesLinesAsPocosPatternFormatterWould) {
         });
         EXPECT_EQ(written, expected) << format;
     }
+}
+
+TEST(BufferedAsyncChannel, LogLineWritesTheDefaultLineWithoutAMessage) {
+    const std::string written = captured_stderr([&] {
+        Poco::AutoPtr<BufferedAsyncChannel> channel(new BufferedAsyncChannel);
+        channel->setProperty("stream", "stderr");
+        ASSERT_TRUE(channel->writes_default_lines());
+        channel->log_line("host.repository", Poco::Message::PRIO_INFORMATION, "Executing x with data: y");
+        channel->log(message("after it"));
+        channel->close();
+    });
+    EXPECT_TRUE(std::regex_match(written, std::regex("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} "
+                                                     "\\[Information\\] host.repository: Executing x with data: y\n"
+                                                     "[^\n]* \\[Information\\] test: after it\n")))
+        << written;
+}
+
+TEST(BufferedAsyncChannel, OnlyTheDefaultFormatOnAStreamTakesLogLine) {
+    Poco::AutoPtr<BufferedAsyncChannel> channel(new BufferedAsyncChannel);
+    EXPECT_TRUE(channel->writes_default_lines());
+    channel->setProperty("format", "%p|%t");
+    EXPECT_FALSE(channel->writes_default_lines());
+    channel->setProperty("format", "%Y-%m-%d %H:%M:%S.%i [%p] %s: %t");
+    EXPECT_TRUE(channel->writes_default_lines());
+    channel->setChannel(Poco::AutoPtr<RecordingChannel>(new RecordingChannel));
+    EXPECT_FALSE(channel->writes_default_lines());
 }
 
 TEST(BufferedAsyncChannel, RejectsNonsenseProperties) {
