@@ -1,6 +1,7 @@
 #include "app/host.hpp"
 
 #include "app/admin_endpoints.hpp"
+#include "http/connection_factory.hpp"
 #include "http/request_handler_factory.hpp"
 
 #include <Poco/Net/HTTPServerParams.h>
@@ -135,8 +136,9 @@ void Host::start() {
         return static_cast<std::size_t>(server_->currentConnections() + server_->queuedConnections());
     };
     gate_ = new ConnectionGate(gate, Poco::Logger::get("host"));
-    server_ = std::make_unique<Poco::Net::HTTPServer>(
-        new RequestHandlerFactory(dispatcher_, metrics_, server.max_body_bytes, gate_.get()), *pool_, socket_, params);
+    server_ = std::make_unique<Poco::Net::TCPServer>(
+        new ConnectionFactory(params, new RequestHandlerFactory(dispatcher_, metrics_, server.max_body_bytes, gate_.get())),
+        *pool_, socket_, params);
     server_->setConnectionFilter(gate_);
     server_->start();
     Poco::Logger::get("host").information("Listening on " + socket_.address().toString() + " for up to " +

@@ -11,7 +11,7 @@
 #include "services/execution_service.hpp"
 #include "services/repository_service.hpp"
 
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 
@@ -88,7 +88,7 @@ private:
     ConnectionGate::Ptr gate_;
     bool draining_ = false;
     std::unique_ptr<Poco::ThreadPool> pool_;
-    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    std::unique_ptr<Poco::Net::TCPServer> server_;  ///< serves HTTP through a ConnectionFactory
     std::unique_ptr<ThreadPoolWarmer> warmer_;
 };
 

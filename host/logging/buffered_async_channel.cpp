@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <iostream>
+#include <memory>
 #include <utility>
 
 namespace plugin_host {
@@ -92,9 +93,19 @@ private:
     char cached_prefix_[20] = {};
 };
 
-/// The calling thread's line buffer and date cache.
-thread_local DefaultLineFormat t_line_format;
-thread_local std::string t_line;
+/// A logging thread's line buffer and date cache.
+struct LineBuffer {
+    DefaultLineFormat format;
+    std::string line;
+};
+
+/// The calling thread's LineBuffer. On the heap, not in the thread's static TLS, which sits
+/// at the top of every thread's stack and pushes every frame down (see ExecutionService on
+/// the stack budget).
+LineBuffer& line_buffer() {
+    thread_local const std::unique_ptr<LineBuffer> buffer = std::make_unique<LineBuffer>();
+    return *buffer;
+}
 
 }  // namespace
 
@@ -170,10 +181,11 @@ void BufferedAsyncChannel::update_default_lines() { default_lines_ = stream_fd_ 
 
 void BufferedAsyncChannel::log(const Poco::Message& message) {
     if (stream_fd_.load(std::memory_order_relaxed) >= 0) {
-        std::string& line = t_line;
+        LineBuffer& buffer = line_buffer();
+        std::string& line = buffer.line;
         line.clear();
         if (writes_default_lines()) {
-            t_line_format.append(line, message.getTime(), message.getPriority(), message.getSource(), message.getText());
+            buffer.format.append(line, message.getTime(), message.getPriority(), message.getSource(), message.getText());
         } else {
             formatter_->format(message, line);
         }
@@ -195,9 +207,10 @@ void BufferedAsyncChannel::log(const Poco::Message& message) {
 }
 
 void BufferedAsyncChannel::log_line(std::string_view source, Poco::Message::Priority priority, std::string_view text) {
-    std::string& line = t_line;
+    LineBuffer& buffer = line_buffer();
+    std::string& line = buffer.line;
     line.clear();
-    t_line_format.append(line, Poco::Timestamp(), priority, source, text);
+    buffer.format.append(line, Poco::Timestamp(), priority, source, text);
     line += '\n';
     enqueue_line(line);
 }

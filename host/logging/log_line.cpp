@@ -5,6 +5,8 @@
 #include <Poco/Process.h>
 #include <Poco/Thread.h>
 
+#include <memory>
+
 namespace plugin_host {
 namespace {
 
@@ -28,8 +30,11 @@ void log_line(Poco::Logger& logger, Poco::Message::Priority priority, std::strin
         buffered->log_line(logger.name(), priority, text);  // no Poco::Message at all
         return;
     }
-    thread_local const Poco::Message prototype = thread_prototype();
-    Poco::Message message(prototype);
+    // On the heap, not in the thread's static TLS, which sits at the top of every thread's
+    // stack and pushes every frame down (see ExecutionService on the stack budget).
+    thread_local const std::unique_ptr<const Poco::Message> prototype =
+        std::make_unique<const Poco::Message>(thread_prototype());
+    Poco::Message message(*prototype);
     message.setSource(logger.name());
     message.setPriority(priority);
     message.setText(std::string(text));
