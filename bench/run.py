@@ -186,9 +186,12 @@ def measured_row(server, scenario, run, result, never_connected, peak_rss,
         "pct_ceiling": 100.0 * completed / scenario.ceiling_requests
         if scenario.ceiling_requests else 0.0,
         # Overload: the 503s of clients beyond capacity are the behaviour under test, not
-        # failures; every other request that did not complete is.
-        "failed": attempted - completed
-        - (result.get("answered_503", 0) if scenario.admitted_connections else 0),
+        # failures. Some of them answer a connection that waited a second without sending
+        # (wrk pauses before a connection's first request), so answers can outnumber
+        # requests; what failed is every other answer, the late ones, and requests sent
+        # and never answered.
+        "failed": (non_2xx - result.get("answered_503", 0) + late + unanswered + never_connected)
+        if scenario.admitted_connections else attempted - completed,
         "non_2xx": non_2xx,
         "turned_away": result.get("answered_503", 0),
         "unanswered": unanswered,

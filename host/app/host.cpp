@@ -132,9 +132,6 @@ void Host::start() {
     gate.body_timeout = server.body_timeout;
     gate.send_timeout = server.receive_timeout;
     gate.capacity = static_cast<std::size_t>(server.max_connections);
-    gate.open_connections = [this] {  // only called once server_ accepts connections
-        return static_cast<std::size_t>(server_->currentConnections() + server_->queuedConnections());
-    };
     gate_ = new ConnectionGate(gate, Poco::Logger::get("host"));
     server_ = std::make_unique<Poco::Net::TCPServer>(
         new ConnectionFactory(params, new RequestHandlerFactory(dispatcher_, metrics_, server.max_body_bytes, gate_.get())),
