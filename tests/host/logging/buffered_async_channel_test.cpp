@@ -72,7 +72,7 @@ TEST(BufferedAsyncChannel, WritesWithinTheInterval) {
     EXPECT_EQ(target->texts(), std::vector<std::string>{"soon"});
 }
 
-/// A target whose log() holds the writer thread until release() is called.
+/// A target whose log() holds the writer thread until unblock() is called.
 class BlockingChannel final : public Poco::Channel {
 public:
     void log(const Poco::Message& message) override {
@@ -85,7 +85,7 @@ public:
         std::unique_lock lock(mutex_);
         changed_.wait(lock, [this] { return !texts_.empty(); });
     }
-    void release() {
+    void unblock() {
         std::lock_guard lock(mutex_);
         released_ = true;
         changed_.notify_all();
@@ -111,7 +111,7 @@ TEST(BufferedAsyncChannel, BeyondCapacityMessagesAreDroppedAndCounted) {
     channel->log(message("first"));
     target->wait_for_first_message();  // the writer thread is now stuck in the target
     for (int i = 0; i < 20; ++i) channel->log(message(std::to_string(i)));
-    target->release();
+    target->unblock();
     channel->close();
     const std::vector<std::string> texts = target->texts();
     ASSERT_EQ(texts.size(), 18u);
