@@ -119,7 +119,11 @@ void Host::start() {
                                                server.thread_stack_kib * 1024);
 
     Poco::AutoPtr<Poco::Net::HTTPServerParams> params(new Poco::Net::HTTPServerParams);
-    params->setMaxThreads(server.max_connections);
+    // A few threads beyond max_connections: the gate admits by Poco's current plus queued
+    // connections, which miss one in passage from the queue to a thread, so it can admit a
+    // connection or two past the limit; they get a thread instead of waiting in the queue.
+    constexpr int kAdmissionSlack = 16;
+    params->setMaxThreads(server.max_connections + kAdmissionSlack);
     params->setMaxQueued(server.max_queued);
     params->setKeepAlive(server.keep_alive);
     params->setKeepAliveTimeout(to_timespan(server.keep_alive_timeout));
@@ -132,6 +136,9 @@ void Host::start() {
     gate.body_timeout = server.body_timeout;
     gate.send_timeout = server.receive_timeout;
     gate.capacity = static_cast<std::size_t>(server.max_connections);
+    gate.open_connections = [this] {  // only called once server_ accepts connections
+        return static_cast<std::size_t>(server_->currentConnections() + server_->queuedConnections());
+    };
     gate_ = new ConnectionGate(gate, Poco::Logger::get("host"));
     server_ = std::make_unique<Poco::Net::TCPServer>(
         new ConnectionFactory(params, new RequestHandlerFactory(dispatcher_, metrics_, server.max_body_bytes, gate_.get())),

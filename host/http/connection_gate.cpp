@@ -101,10 +101,7 @@ void ConnectionGate::stop() {
 
 ConnectionGate::Admission ConnectionGate::admit() const {
     if (draining()) return Admission::drop;
-    // The gate's own count, exact on the acceptor thread: Poco's current plus queued
-    // connections could miss one passing from the queue to a thread, and a connection
-    // admitted beyond the pool's threads would wait in Poco's queue, unserved.
-    if (settings_.capacity > 0 && open_connections() >= settings_.capacity) {
+    if (settings_.capacity > 0 && settings_.open_connections && settings_.open_connections() >= settings_.capacity) {
         return Admission::busy;
     }
     return Admission::serve;

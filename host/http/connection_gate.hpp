@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -56,10 +57,11 @@ public:
         std::chrono::milliseconds body_timeout{};    ///< from the header to the end of the body
         std::chrono::milliseconds send_timeout{};    ///< how long one write to the client may block
         std::chrono::milliseconds tick{20};          ///< how often the watchdog looks
-        /// Connections served at once (counted by the gate: admitted, and not yet seen
-        /// finished by the watchdog); beyond it, a new client is answered 503 with
+        /// Connections served at once; beyond it, a new client is answered 503 with
         /// Retry-After and closed. 0: no limit.
         std::size_t capacity = 0;
+        /// How many connections the server holds now (served and queued); called by accept().
+        std::function<std::size_t()> open_connections;
     };
 
     /// One tracked connection; opaque outside the gate.

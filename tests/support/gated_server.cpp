@@ -18,7 +18,10 @@ GatedServer::GatedServer(Settings settings)
       dispatcher_(router_, execution_, metrics_),
       gate_(new plugin_host::ConnectionGate(
           {settings.keep_alive_timeout, settings.header_timeout, settings.body_timeout, settings.receive_timeout,
-           settings.tick, settings.capacity},
+           settings.tick, settings.capacity,
+           [this] {
+               return static_cast<std::size_t>(server_->currentConnections() + server_->queuedConnections());
+           }},
           Poco::Logger::get("host"))),
       pool_(2, 32),
       socket_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
