@@ -61,15 +61,26 @@ TEST(ConnectionGate, BeyondCapacityANewClientGetsAFast503WhileAdmittedOnesAreSer
     EXPECT_EQ(again[0].status, 200);
 }
 
-TEST(ConnectionGate, ATurnedAwayClientIsAnsweredOnceItSendsItsRequestNotBefore) {
-    GatedServer::Settings settings;
-    settings.capacity = 1;
-    GatedServer server(settings);
-    RawClient admitted(server.port());
-    ASSERT_TRUE(admitted.send(kPing));
-    ASSERT_EQ(parse_responses(admitted.read_responses(1, 3s).bytes).size(), 1u);
+/// A gated server with room for one connection, which an admitted client holds.
+class GateAtCapacity : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(admitted_.send(kPing));
+        ASSERT_EQ(parse_responses(admitted_.read_responses(1, 3s).bytes).size(), 1u);
+    }
 
-    RawClient late(server.port());
+    static GatedServer::Settings one_connection() {
+        GatedServer::Settings settings;
+        settings.capacity = 1;
+        return settings;
+    }
+
+    GatedServer server_{one_connection()};
+    RawClient admitted_{server_.port()};
+};
+
+TEST_F(GateAtCapacity, ATurnedAwayClientIsAnsweredOnceItSendsItsRequestNotBefore) {
+    RawClient late(server_.port());
     const auto before_request = late.read_until_closed(400ms);
     EXPECT_TRUE(before_request.bytes.empty()) << before_request.bytes;  // nothing it did not ask for
     EXPECT_FALSE(before_request.closed);
@@ -83,15 +94,8 @@ TEST(ConnectionGate, ATurnedAwayClientIsAnsweredOnceItSendsItsRequestNotBefore) 
     EXPECT_EQ(responses[0].status, 503);
 }
 
-TEST(ConnectionGate, ATurnedAwayClientThatSendsNothingIsAnsweredAfterASecond) {
-    GatedServer::Settings settings;
-    settings.capacity = 1;
-    GatedServer server(settings);
-    RawClient admitted(server.port());
-    ASSERT_TRUE(admitted.send(kPing));
-    ASSERT_EQ(parse_responses(admitted.read_responses(1, 3s).bytes).size(), 1u);
-
-    RawClient silent(server.port());
+TEST_F(GateAtCapacity, ATurnedAwayClientThatSendsNothingIsAnsweredAfterASecond) {
+    RawClient silent(server_.port());
     const auto started = std::chrono::steady_clock::now();
     const auto answer = silent.read_until_closed(4s);
     const auto elapsed = std::chrono::steady_clock::now() - started;
