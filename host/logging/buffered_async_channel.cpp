@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <iostream>
 #include <memory>
+#include <system_error>
 #include <utility>
 
 namespace plugin_host {
@@ -194,7 +195,12 @@ void BufferedAsyncChannel::log(const Poco::Message& message) {
         return;
     }
     std::unique_lock lock(mutex_);
-    start_if_needed();
+    if (!writer_running()) {
+        Poco::Channel::Ptr target = target_;
+        lock.unlock();
+        if (target) deliver(*target, {message});
+        return;
+    }
     if (pending_count_ >= capacity_) {
         ++dropped_;
         return;
@@ -217,7 +223,10 @@ void BufferedAsyncChannel::log_line(std::string_view source, Poco::Message::Prio
 
 void BufferedAsyncChannel::enqueue_line(const std::string& line) {
     std::unique_lock lock(mutex_);
-    start_if_needed();
+    if (!writer_running()) {
+        write_all(stream_fd_, line);
+        return;
+    }
     if (pending_count_ >= capacity_) {
         ++dropped_;
         return;
@@ -238,8 +247,15 @@ void BufferedAsyncChannel::close() {
     if (thread_.joinable()) thread_.join();
 }
 
-void BufferedAsyncChannel::start_if_needed() {
-    if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { run(); });
+bool BufferedAsyncChannel::writer_running() {
+    if (stopping_) return false;
+    if (thread_.joinable()) return true;
+    try {
+        thread_ = std::thread([this] { run(); });
+        return true;
+    } catch (const std::system_error&) {
+        return false;  // the system makes no more threads: the caller writes the message itself
+    }
 }
 
 void BufferedAsyncChannel::run() {

@@ -60,7 +60,8 @@ public:
     /// stamped now, without building a Poco::Message (see plugin_host::log_line()).
     void log_line(std::string_view source, Poco::Message::Priority priority, std::string_view text);
 
-    /// Hands every buffered message to the target and stops the thread.
+    /// Hands every buffered message to the target and stops the thread. Messages logged
+    /// afterwards are written at once, by the thread that logs them.
     void close() override;
 
     /// Hands messages to `target` instead of writing them to a stream.
@@ -87,7 +88,9 @@ private:
     };
 
     void run();
-    void start_if_needed();  // caller holds mutex_
+    /// Starts the writer thread with the first message. False once closed, or if the system
+    /// cannot make the thread: then the caller writes the message itself. Caller holds mutex_.
+    bool writer_running();
     /// Appends one formatted line (with its newline) to the text buffer, or counts it dropped.
     void enqueue_line(const std::string& line);
     static void deliver(Poco::Channel& target, const std::vector<Poco::Message>& batch);

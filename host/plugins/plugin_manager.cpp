@@ -62,6 +62,10 @@ PluginManager::~PluginManager() {
         slots_.clear();
         draining_.clear();
     }
+    discard_private_copies();
+}
+
+void PluginManager::discard_private_copies() const {
     std::error_code ignored;
     std::filesystem::remove_all(shadow_folder_, ignored);
 }

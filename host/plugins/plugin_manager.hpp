@@ -113,6 +113,10 @@ public:
     /// Where the private images are (one per loaded version, unlinked once mapped).
     const std::filesystem::path& shadow_folder() const { return shadow_folder_; }
 
+    /// Removes the shadow folder now, for a process that exits without destroying the
+    /// manager; the plugins loaded stay mapped. Nothing may be loaded afterwards.
+    void discard_private_copies() const;
+
 private:
     struct Slot {
         PluginConfig config;

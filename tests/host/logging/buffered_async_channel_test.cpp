@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
+
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
 #include <Poco/PatternFormatter.h>
@@ -66,9 +68,7 @@ TEST(BufferedAsyncChannel, WritesWithinTheInterval) {
     channel->setChannel(target);
     channel->setProperty("interval_ms", "20");
     channel->log(message("soon"));
-    for (int attempt = 0; attempt < 200 && target->texts().empty(); ++attempt) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    EXPECT_TRUE(test_support::eventually([&] { return !target->texts().empty(); }));
     EXPECT_EQ(target->texts(), std::vector<std::string>{"soon"});
 }
 
@@ -121,13 +121,23 @@ TEST(BufferedAsyncChannel, BeyondCapacityMessagesAreDroppedAndCounted) {
     EXPECT_EQ(texts[17], "15");
 }
 
+TEST(BufferedAsyncChannel, MessagesLoggedAfterCloseAreWrittenAtOnce) {
+    Poco::AutoPtr<RecordingChannel> target(new RecordingChannel);
+    Poco::AutoPtr<BufferedAsyncChannel> channel(new BufferedAsyncChannel);
+    channel->setChannel(target);
+    channel->log(message("before"));
+    channel->close();
+    channel->log(message("after"));  // the last words of a process on its way out
+    EXPECT_EQ(target->texts(), (std::vector<std::string>{"before", "after"}));
+}
+
 TEST(BufferedAsyncChannel, AFailingTargetNeitherThrowsNorStopsTheChannel) {
     Poco::AutoPtr<RecordingChannel> target(new RecordingChannel(true));
     Poco::AutoPtr<BufferedAsyncChannel> channel(new BufferedAsyncChannel);
     channel->setChannel(target);
     channel->setProperty("interval_ms", "10");
     EXPECT_NO_THROW(channel->log(message("a")));
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ASSERT_TRUE(test_support::eventually([&] { return target->texts().size() == 1; }));  // failed in its own batch
     EXPECT_NO_THROW(channel->log(message("b")));
     channel->close();
     EXPECT_EQ(target->texts(), (std::vector<std::string>{"a", "b"}));
@@ -224,9 +234,7 @@ TEST(BufferedAsyncChannel, CanBeConfiguredByClassNameLikePocosChannels) {
     Poco::Util::LoggingConfigurator().configure(config);
 
     Poco::Logger::get("configured.test").information("through the configuration");
-    for (int attempt = 0; attempt < 200 && target->texts().empty(); ++attempt) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    EXPECT_TRUE(test_support::eventually([&] { return !target->texts().empty(); }));
     EXPECT_EQ(target->texts(), std::vector<std::string>{"through the configuration"});
     Poco::Logger::get("configured.test").setChannel(nullptr);
 }
