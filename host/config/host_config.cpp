@@ -1,5 +1,9 @@
 #include "config/host_config.hpp"
 
+#include <Poco/Ascii.h>
+#include <Poco/Net/SocketAddress.h>
+
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -83,6 +87,24 @@ public:
         return paths;
     }
 
+    /// An address to listen on: an IP address, or a name that resolves to one.
+    std::string listen_address(std::string_view key, std::string_view fallback) {
+        const IniFile::Entry* entry = lookup(key);
+        if (!entry) return std::string(fallback);
+        try {
+            Poco::Net::SocketAddress(entry->value, 0);
+        } catch (const Poco::Exception& error) {
+            ini_.fail(section_, key, "\"" + entry->value + "\" is neither an IP address nor a host name that resolves (" +
+                                         error.displayText() + ")");
+        }
+        return entry->value;
+    }
+
+    /// A key that is no longer read: fails with `why` if the file still sets it.
+    void retired(std::string_view key, std::string_view why) {
+        if (lookup(key)) ini_.fail(section_, key, why);
+    }
+
     /// Fails on the first key of the section that was never read.
     void reject_unread_keys() const {
         for (const std::string& key : ini_.keys_of(section_)) {
@@ -104,10 +126,11 @@ private:
 ServerConfig read_server(const IniFile& ini) {
     SectionReader server(ini, "server");
     ServerConfig config;
-    config.address = server.text("address", "0.0.0.0");
+    config.address = server.listen_address("address", "0.0.0.0");
     config.port = static_cast<std::uint16_t>(server.integer("port", 8991, 0, 65535));
     config.max_connections = static_cast<int>(server.integer("max_connections", 1600, 1, 100000));
-    config.max_queued = static_cast<int>(server.integer("max_queued", 256, 1, 100000));
+    server.retired("max_queued",
+                   "no longer used: every admitted connection has a thread at once (max_connections); remove the line");
     config.listen_backlog = static_cast<int>(server.integer("listen_backlog", 4096, 1, 65535));
     config.prestart_threads = server.boolean("prestart_threads", true);
     config.thread_stack_kib = static_cast<int>(server.integer("thread_stack_kib", 256, 64, 65536));
@@ -170,6 +193,14 @@ PluginConfig read_plugin(const IniFile& ini, const std::string& section) {
     plugin.origin = ini.path().string() + ":" + std::to_string(ini.section_line(section));
     if (plugin.name.empty()) {
         throw ConfigError(plugin.origin + ": [" + section + "] needs a name: [plugin.<name>]");
+    }
+    const bool plain = std::all_of(plugin.name.begin(), plugin.name.end(), [](char c) {
+        return Poco::Ascii::isAlphaNumeric(c) || c == '_' || c == '-' || c == '.';
+    });
+    if (!plain) {
+        // The name appears in file names, log lines, metric labels and JSON: nothing to escape.
+        throw ConfigError(plugin.origin + ": [" + section +
+                          "]: a plugin name may hold only letters, digits, '_', '-' and '.'");
     }
 
     SectionReader reader(ini, section);

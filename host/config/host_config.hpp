@@ -19,7 +19,6 @@ struct ServerConfig {
     std::string address;
     std::uint16_t port = 0;
     int max_connections = 0;  ///< pool threads = keep-alive connections served at once
-    int max_queued = 0;       ///< accepted connections that may wait for a free thread
     int listen_backlog = 0;
     bool prestart_threads = false;
     int thread_stack_kib = 0;

@@ -5,9 +5,17 @@
 namespace plugin_host {
 namespace {
 
-/// A label value escaped as Prometheus requires (backslash, quote, newline).
-std::string label_value(std::string_view text) {
+std::string number(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.15g", value);
+    return text;
+}
+
+}  // namespace
+
+std::string prometheus_label_value(std::string_view text) {
     std::string escaped;
+    escaped.reserve(text.size());
     for (const char c : text) {
         if (c == '\\' || c == '"') escaped += '\\';
         if (c == '\n') {
@@ -18,14 +26,6 @@ std::string label_value(std::string_view text) {
     }
     return escaped;
 }
-
-std::string number(double value) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.15g", value);
-    return text;
-}
-
-}  // namespace
 
 RequestMetrics::RequestMetrics() {
     endpoints_[0] = std::make_unique<Endpoint>("unmatched");
@@ -81,7 +81,7 @@ std::string RequestMetrics::render() const {
         for (std::size_t status = 0; status < endpoint.by_status_.size(); ++status) {
             const std::uint64_t value = endpoint.by_status_[status].load(std::memory_order_relaxed);
             if (value == 0) continue;
-            out += "plugin_host_requests_total{endpoint=\"" + label_value(endpoint.label()) + "\",status=\"" +
+            out += "plugin_host_requests_total{endpoint=\"" + prometheus_label_value(endpoint.label()) + "\",status=\"" +
                    std::to_string(status) + "\"} " + std::to_string(value) + "\n";
         }
     }
@@ -91,7 +91,7 @@ std::string RequestMetrics::render() const {
            "# TYPE plugin_host_request_duration_seconds histogram\n";
     for (std::size_t i = 0; i < count; ++i) {
         const Endpoint& endpoint = *endpoints_[i];
-        const std::string label = "endpoint=\"" + label_value(endpoint.label()) + "\"";
+        const std::string label = "endpoint=\"" + prometheus_label_value(endpoint.label()) + "\"";
         std::uint64_t cumulative = 0;
         for (std::size_t bucket = 0; bucket < endpoint.buckets_.size(); ++bucket) {
             cumulative += endpoint.buckets_[bucket].load(std::memory_order_relaxed);

@@ -66,6 +66,10 @@ private:
     std::atomic<std::int64_t> in_flight_{0};
 };
 
+/// `text` escaped for a label value of the Prometheus text format (backslash, double quote,
+/// line feed), without the quotes.
+std::string prometheus_label_value(std::string_view text);
+
 /// Appends one Prometheus gauge or counter with its HELP and TYPE lines.
 void append_metric(std::string& out, std::string_view name, std::string_view type, std::string_view help,
                    double value);

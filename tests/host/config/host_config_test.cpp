@@ -26,7 +26,6 @@ TEST(HostConfig, ReadsEveryServerSetting) {
         "address = 127.0.0.1\n"
         "port = 9000\n"
         "max_connections = 1500\n"
-        "max_queued = 10\n"
         "listen_backlog = 128\n"
         "prestart_threads = no\n"
         "thread_stack_kib = 512\n"
@@ -43,7 +42,6 @@ TEST(HostConfig, ReadsEveryServerSetting) {
     EXPECT_EQ(config.server.address, "127.0.0.1");
     EXPECT_EQ(config.server.port, 9000);
     EXPECT_EQ(config.server.max_connections, 1500);
-    EXPECT_EQ(config.server.max_queued, 10);
     EXPECT_EQ(config.server.listen_backlog, 128);
     EXPECT_FALSE(config.server.prestart_threads);
     EXPECT_EQ(config.server.thread_stack_kib, 512);
@@ -190,6 +188,29 @@ TEST(HostConfig, NoPluginIsAnError) {
     EXPECT_EQ(error_of("[server]\nport = 1\n"),
               "/etc/ph/server.ini: no plugins configured: add a [plugin.<name>] section with a "
               "library key");
+}
+
+TEST(HostConfig, AnAddressThatIsNeitherAnIpNorAResolvableNameIsAConfigError) {
+    EXPECT_TRUE(error_of("[server]\naddress = not an address\n" + std::string(kOnePlugin))
+                    .starts_with("/etc/ph/server.ini:2: [server] address: \"not an address\" is neither an IP address "
+                                 "nor a host name that resolves ("));
+    EXPECT_TRUE(error_of("[server]\naddress = no-such-host.invalid\n" + std::string(kOnePlugin))
+                    .starts_with("/etc/ph/server.ini:2: [server] address: \"no-such-host.invalid\" is neither"));
+    EXPECT_EQ(read("[server]\naddress = ::1\n" + std::string(kOnePlugin)).server.address, "::1");
+    EXPECT_EQ(read("[server]\naddress = localhost\n" + std::string(kOnePlugin)).server.address, "localhost");
+}
+
+TEST(HostConfig, APluginNameMayHoldOnlyPlainCharacters) {
+    EXPECT_EQ(error_of("[plugin.a\"b]\nlibrary = x.so\n"),
+              "/etc/ph/server.ini:1: [plugin.a\"b]: a plugin name may hold only letters, digits, '_', '-' and '.'");
+    EXPECT_NE(error_of("[plugin.../x]\nlibrary = x.so\n").find("a plugin name may hold only"), std::string::npos);
+    EXPECT_EQ(read("[plugin.Kv-store_2.0]\nlibrary = x.so\n").plugins[0].name, "Kv-store_2.0");
+}
+
+TEST(HostConfig, RetiredMaxQueuedSaysWhy) {
+    EXPECT_EQ(error_of("[server]\nmax_queued = 256\n" + std::string(kOnePlugin)),
+              "/etc/ph/server.ini:2: [server] max_queued: no longer used: every admitted connection has a thread at "
+              "once (max_connections); remove the line");
 }
 
 TEST(HostConfig, LoggingSectionsAreLeftToPoco) {

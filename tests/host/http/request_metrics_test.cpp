@@ -103,5 +103,10 @@ TEST(RequestMetrics, LabelValuesAreEscaped) {
     EXPECT_NE(metrics.render().find("endpoint=\"POST /a\\\"b\\\\c\""), std::string::npos);
 }
 
+TEST(RequestMetrics, PrometheusLabelValuesEscapeBackslashQuoteAndLineFeed) {
+    EXPECT_EQ(prometheus_label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    EXPECT_EQ(prometheus_label_value("plain-name_1.0"), "plain-name_1.0");
+}
+
 }  // namespace
 }  // namespace plugin_host
