@@ -1,17 +1,17 @@
 // libFuzzer target for the request path below the socket: the input is what a client sends
-// on one connection. It goes through what a live request goes through — Poco's own
-// connection loop (HTTPServerConnection: request line, headers, keep-alive, pipelining),
-// the host's RequestHandlerFactory (framing, body, 100-continue) and ConnectionGate, the
-// RequestDispatcher, Router and ExecutionService, and endpoint callbacks — over a real
-// loopback TCP connection. The answers are read back and checked:
-// - every response is well formed and every body the host writes is a JSON object (an
-//   answer to HEAD has none);
+// on one connection. It goes through what a live request goes through — the host's
+// connection loop (HttpConnection: request head, framing, body, 100-continue, keep-alive,
+// pipelining) and ConnectionGate, the RequestDispatcher, Router and ExecutionService, and
+// endpoint callbacks — over a real loopback TCP connection. The answers are read back and
+// checked:
+// - every response is well formed, has a Content-Length, and every body the host writes is
+//   a JSON object (an answer to HEAD has none);
 // - a 500 comes only from the endpoints that throw on purpose (any other 500 means the
 //   handler itself threw, which must not happen).
 // Any violation aborts, which libFuzzer reports as a crash.
 #include "http/connection_gate.hpp"
+#include "http/http_connection.hpp"
 #include "http/json_text.hpp"
-#include "http/request_handler_factory.hpp"
 #include "routing/request_dispatcher.hpp"
 #include "routing/router.hpp"
 #include "services/execution_service.hpp"
@@ -20,8 +20,6 @@
 #include <Poco/AutoPtr.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
-#include <Poco/Net/HTTPServerConnection.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/NullChannel.h>
@@ -58,11 +56,8 @@ public:
         : repository_(std::chrono::milliseconds(0), quiet_logger("host.repository")),
           execution_(quiet_logger("host.execution")),
           dispatcher_(router_, execution_, metrics_),
-          gate_(new ConnectionGate({std::chrono::seconds(10), std::chrono::seconds(10), std::chrono::seconds(10),
-                                    std::chrono::seconds(10)},
-                                   quiet_logger("host"))),
-          params_(new Poco::Net::HTTPServerParams),
-          factory_(new RequestHandlerFactory(dispatcher_, metrics_, 4096, gate_.get())),
+          gate_(new ConnectionGate({0, std::chrono::seconds(4)}, quiet_logger("host"))),
+          connections_{settings(), dispatcher_, metrics_, *gate_, quiet_logger("host")},
           listener_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
         const std::array<std::string, 2> names{"first_first", "first_second"};
         router_.publish(std::make_shared<const RouteTable>(std::vector<RouteTable::EndpointPtr>{
@@ -78,9 +73,6 @@ public:
         dispatcher_.add_host_endpoint(
             "GET", "/admin/status", [](const HttpRequest&) { return HttpResponse{200, "{}", {}, false}; },
             RequestDispatcher::Access::loopback_only);
-        params_->setKeepAlive(true);
-        params_->setTimeout(Poco::Timespan(2, 0));
-        params_->setKeepAliveTimeout(Poco::Timespan(2, 0));
     }
 
     /// Serves `input` as one connection's bytes; returns everything the server answered.
@@ -89,26 +81,24 @@ public:
         Poco::Net::StreamSocket server = listener_.acceptConnection();
         server.setNoDelay(true);  // as Poco's TCPServer does for every connection it accepts
         client.setNoDelay(true);
-        // Poco closes its descriptor when the connection ends, and the gate keeps one of its
-        // own until its watchdog looks: this one ends the connection at once afterwards.
-        const int ending = ::dup(server.impl()->sockfd());
         std::string answer;
         std::thread peer([&client, input, &answer] { play_client(client.impl()->sockfd(), input, answer); });
-        if (gate_->accept(server)) {
-            Poco::Net::HTTPServerConnection connection(server, params_, factory_);
-            try {
-                connection.run();
-            } catch (const Poco::Exception&) {
-                // The connection broke off; Poco's TCPServer ignores this too.
-            }
-        }
-        ::shutdown(ending, SHUT_RDWR);
-        ::close(ending);
+        if (gate_->accept(server)) HttpConnection(server, connections_).run();  // closes the connection at its end
         peer.join();
         return answer;
     }
 
 private:
+    static HttpSettings settings() {
+        HttpSettings settings;
+        settings.keep_alive_timeout = std::chrono::seconds(2);
+        settings.header_timeout = std::chrono::seconds(2);
+        settings.body_timeout = std::chrono::seconds(2);
+        settings.receive_timeout = std::chrono::seconds(2);
+        settings.max_body_bytes = 4096;
+        return settings;
+    }
+
     static Poco::Logger& quiet_logger(const std::string& name) {
         Poco::Logger& logger = Poco::Logger::get(name);
         logger.setChannel(new Poco::NullChannel);  // formats every message, writes none
@@ -151,8 +141,7 @@ private:
     RequestMetrics metrics_;
     RequestDispatcher dispatcher_;
     ConnectionGate::Ptr gate_;
-    Poco::AutoPtr<Poco::Net::HTTPServerParams> params_;
-    Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+    ConnectionContext connections_;
     Poco::Net::ServerSocket listener_;
 };
 
@@ -169,10 +158,7 @@ void check_answer(std::string_view answer) {
         rest.remove_prefix(head_end + 4);
         if (status < 200) continue;
         const auto length_at = head.find("Content-Length: ");
-        if (length_at == std::string_view::npos) {  // Poco's own bare error answer, ends with the connection
-            if (status != 400 && status != 408) violated("an answer without Content-Length", answer);
-            return;
-        }
+        if (length_at == std::string_view::npos) violated("an answer without Content-Length", answer);
         const std::size_t length = std::strtoul(std::string(head.substr(length_at + 16)).c_str(), nullptr, 10);
         if (rest.empty() || rest.starts_with("HTTP/1.")) continue;  // the answer to HEAD: no body
         if (length > rest.size()) violated("a response body is shorter than its Content-Length", answer);

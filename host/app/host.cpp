@@ -1,10 +1,10 @@
 #include "app/host.hpp"
 
 #include "app/admin_endpoints.hpp"
+#include "app/process_limits.hpp"
 #include "http/connection_factory.hpp"
-#include "http/request_handler_factory.hpp"
 
-#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/TCPServerParams.h>
 #include <Poco/Net/SocketAddress.h>
 
 #include <algorithm>
@@ -24,8 +24,16 @@ Poco::Net::ServerSocket listen_on(const ServerConfig& server) {
     return socket;
 }
 
-Poco::Timespan to_timespan(std::chrono::milliseconds duration) {
-    return Poco::Timespan(duration.count() * 1000);
+HttpSettings http_settings(const ServerConfig& server) {
+    HttpSettings settings;
+    settings.keep_alive = server.keep_alive;
+    settings.keep_alive_timeout = server.keep_alive_timeout;
+    settings.header_timeout = server.header_timeout;
+    settings.body_timeout = server.body_timeout;
+    settings.receive_timeout = server.receive_timeout;
+    settings.max_keep_alive_requests = server.max_keep_alive_requests;
+    settings.max_body_bytes = server.max_body_bytes;
+    return settings;
 }
 
 /// Polls `done` until it holds or `deadline` passes; returns its last answer.
@@ -118,37 +126,33 @@ void Host::start() {
                                                2 * server.max_connections, kNeverReclaim,
                                                server.thread_stack_kib * 1024);
 
-    Poco::AutoPtr<Poco::Net::HTTPServerParams> params(new Poco::Net::HTTPServerParams);
-    // A few threads beyond max_connections: the gate admits by Poco's current plus queued
-    // connections, which miss one in passage from the queue to a thread, so it can admit a
-    // connection or two past the limit; they get a thread instead of waiting in the queue.
-    constexpr int kAdmissionSlack = 16;
-    params->setMaxThreads(server.max_connections + kAdmissionSlack);
-    params->setMaxQueued(server.max_queued);
-    params->setKeepAlive(server.keep_alive);
-    params->setKeepAliveTimeout(to_timespan(server.keep_alive_timeout));
-    params->setMaxKeepAliveRequests(server.max_keep_alive_requests);
-    params->setTimeout(to_timespan(server.receive_timeout));
+    // The gate admits at most max_connections, so every admitted connection has a thread to
+    // go to, and Poco's queue never has to refuse one.
+    Poco::AutoPtr<Poco::Net::TCPServerParams> params(new Poco::Net::TCPServerParams);
+    params->setMaxThreads(server.max_connections);
+    params->setMaxQueued(server.max_connections);
+    params->setThreadIdleTime(Poco::Timespan(kNeverReclaim, 0));
 
+    Poco::Logger& logger = Poco::Logger::get("host");
     ConnectionGate::Settings gate;
-    gate.idle_wait = server.keep_alive_timeout;
-    gate.header_timeout = server.header_timeout;
-    gate.body_timeout = server.body_timeout;
-    gate.send_timeout = server.receive_timeout;
     gate.capacity = static_cast<std::size_t>(server.max_connections);
-    gate.open_connections = [this] {  // only called once server_ accepts connections
-        return static_cast<std::size_t>(server_->currentConnections() + server_->queuedConnections());
-    };
-    gate_ = new ConnectionGate(gate, Poco::Logger::get("host"));
-    server_ = std::make_unique<Poco::Net::TCPServer>(
-        new ConnectionFactory(params, new RequestHandlerFactory(dispatcher_, metrics_, server.max_body_bytes, gate_.get())),
-        *pool_, socket_, params);
+    gate.first_header_deadline = server.keep_alive_timeout + server.header_timeout;
+    gate_ = new ConnectionGate(gate, logger);
+    connections_ = std::make_unique<ConnectionContext>(
+        ConnectionContext{http_settings(server), dispatcher_, metrics_, *gate_, logger});
+    server_ = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(*connections_), *pool_, socket_, params);
     server_->setConnectionFilter(gate_);
     server_->start();
-    Poco::Logger::get("host").information("Listening on " + socket_.address().toString() + " for up to " +
-                                          std::to_string(server.max_connections) + " connections");
+    logger.information("Listening on " + socket_.address().toString() + " for up to " +
+                       std::to_string(server.max_connections) + " connections");
     if (server.prestart_threads) {
-        warmer_ = std::make_unique<ThreadPoolWarmer>(*pool_, server.max_connections, Poco::Logger::get("host"));
+        warmer_ = std::make_unique<ThreadPoolWarmer>(*pool_, server.max_connections, logger, [this, &logger](int made) {
+            // Connections beyond the threads would wait for one: better answered 503 at once.
+            gate_->set_capacity(static_cast<std::size_t>(made));
+            logger.warning("Serving at most " + std::to_string(made) + " connections at once instead of [server] "
+                           "max_connections = " + std::to_string(config_.server.max_connections) + ": " +
+                           describe_thread_limit());
+        });
     }
 }
 
@@ -200,26 +204,28 @@ std::string Host::metrics_text() const {
     if (server_) {
         append_metric(out, "plugin_host_connections_current", "gauge", "Connections being served by a thread.",
                       server_->currentConnections());
-        append_metric(out, "plugin_host_connections_queued", "gauge", "Accepted connections waiting for a thread.",
+        append_metric(out, "plugin_host_connections_open", "gauge",
+                      "Connections admitted and not finished, served or waiting for a thread.",
+                      static_cast<double>(gate_->open_connections()));
+        append_metric(out, "plugin_host_connections_queued", "gauge", "Admitted connections waiting for a thread.",
                       server_->queuedConnections());
-        append_metric(out, "plugin_host_connections_refused_total", "counter",
-                      "Connections closed at once because Poco's queue was full.", server_->refusedConnections());
         append_metric(out, "plugin_host_connections_turned_away_total", "counter",
-                      "Clients answered 503 because max_connections were open.", gate_->turned_away());
+                      "Clients answered 503 because max_connections were open.", static_cast<double>(gate_->turned_away()));
         append_metric(out, "plugin_host_connections_accepted_total", "counter", "Connections served since start.",
                       server_->totalConnections());
         append_metric(out, "plugin_host_pool_threads_busy", "gauge", "Pool threads serving a connection.",
                       pool_->used());
         append_metric(out, "plugin_host_pool_threads", "gauge", "Pool threads started.", pool_->allocated());
-        append_metric(out, "plugin_host_connections_max", "gauge", "Connections served at once ([server] max_connections).",
-                      config_.server.max_connections);
+        append_metric(out, "plugin_host_connections_max", "gauge",
+                      "Connections served at once: [server] max_connections, or fewer if the threads could not be made.",
+                      static_cast<double>(gate_->capacity()));
     }
     out += "# HELP plugin_host_plugin_generation The generation of each plugin serving now (0: none).\n"
            "# TYPE plugin_host_plugin_generation gauge\n";
     std::string draining = "# HELP plugin_host_plugin_versions_draining Old versions of each plugin still in use.\n"
                            "# TYPE plugin_host_plugin_versions_draining gauge\n";
     for (const PluginStatus& plugin : plugins_.status()) {
-        const std::string label = "{plugin=\"" + plugin.name + "\"} ";
+        const std::string label = "{plugin=\"" + prometheus_label_value(plugin.name) + "\"} ";
         if (plugin.configured) out += "plugin_host_plugin_generation" + label + std::to_string(plugin.generation) + "\n";
         draining += "plugin_host_plugin_versions_draining" + label + std::to_string(plugin.draining.size()) + "\n";
     }

@@ -2,6 +2,7 @@
 
 #include "config/host_config.hpp"
 #include "http/connection_gate.hpp"
+#include "http/http_connection.hpp"
 #include "plugins/plugin_manager.hpp"
 #include "app/thread_pool_warmer.hpp"
 #include "plugins/plugin_watcher.hpp"
@@ -22,8 +23,8 @@
 namespace plugin_host {
 
 /// The whole server, built from a HostConfig: the repository and execution services, the
-/// plugins, their routes and the watcher that swaps them, and Poco's HTTPServer with a
-/// thread pool of its own. Constructed, started and stopped by one thread (the
+/// plugins, their routes and the watcher that swaps them, and Poco's TCPServer serving
+/// HttpConnections on a thread pool of its own. Constructed, started and stopped by one thread (the
 /// application's main thread, or a test); requests run on the pool's threads; reload() may
 /// be called from any thread.
 class Host {
@@ -40,7 +41,10 @@ public:
     Host& operator=(const Host&) = delete;
 
     /// Starts watching the plugin files and accepting connections. With prestart_threads,
-    /// the pool's threads are created in the background right after.
+    /// the pool's threads are created in the background right after; if the system lets it
+    /// make fewer than max_connections (RLIMIT_NPROC, a container's pids limit), the host
+    /// serves as many connections as it has threads, and says so in the log. Throws
+    /// Poco::Exception or std::system_error if a thread the host needs cannot be started.
     void start();
 
     /// Waits until the background creation of the pool's threads has finished.
@@ -86,9 +90,10 @@ private:
     RequestDispatcher dispatcher_;
     Poco::Net::ServerSocket socket_;
     ConnectionGate::Ptr gate_;
+    std::unique_ptr<ConnectionContext> connections_;  ///< shared by every connection; outlives server_
     bool draining_ = false;
     std::unique_ptr<Poco::ThreadPool> pool_;
-    std::unique_ptr<Poco::Net::TCPServer> server_;  ///< serves HTTP through a ConnectionFactory
+    std::unique_ptr<Poco::Net::TCPServer> server_;  ///< serves HTTP through HttpConnections
     std::unique_ptr<ThreadPoolWarmer> warmer_;
 };
 

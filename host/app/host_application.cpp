@@ -1,12 +1,12 @@
 #include "app/host_application.hpp"
 
-#include "app/descriptor_limit.hpp"
+#include "app/exit_paths.hpp"
+#include "app/process_limits.hpp"
 #include "logging/guarded_file_channel.hpp"
 #include "app/host.hpp"
 #include "logging/buffered_async_channel.hpp"
 #include "plugins/plugin_loader.hpp"
 
-#include <Poco/AsyncChannel.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <pthread.h>
+#include <system_error>
 
 namespace plugin_host {
 namespace {
@@ -38,15 +39,14 @@ int wait_for_stop_signal(Host& host, Poco::Logger& logger) {
     }
 }
 
-/// Writes out what asynchronous log channels still hold.
-void flush_logging() {
-    std::vector<std::string> names;
-    Poco::Logger::names(names);
-    for (const std::string& name : names) {
-        if (auto* async = dynamic_cast<Poco::AsyncChannel*>(Poco::Logger::get(name).getChannel().get())) async->close();
-    }
-    std::cout.flush();
-    std::cerr.flush();
+/// Start-up failed for want of a thread: one line that names the limit.
+int cannot_start(const ServerConfig& server, Poco::Logger& logger, const std::string& error) {
+    const std::string line = "cannot start a thread the server needs (" + error + "): " + describe_thread_limit() +
+                             "; [server] max_connections = " + std::to_string(server.max_connections) +
+                             " needs about " + std::to_string(threads_needed(server));
+    std::cerr << "plugin-host: " << line << std::endl;
+    logger.fatal(line);
+    return Poco::Util::Application::EXIT_OSERR;
 }
 
 }  // namespace
@@ -114,7 +114,14 @@ int HostApplication::main(const std::vector<std::string>&) {
     }
 
     Poco::Logger& logger = Poco::Logger::get("host");
-    raise_descriptor_limit(config_->server, logger);
+    check_process_limits(config_->server, logger);
+    const int exit_code = serve(logger);
+    flush_logging();
+    return exit_code;
+}
+
+int HostApplication::serve(Poco::Logger& logger) {
+    const ServerConfig server = config_->server;
     std::optional<Host> host;
     try {
         host.emplace(std::move(*config_));
@@ -132,7 +139,14 @@ int HostApplication::main(const std::vector<std::string>&) {
         std::cerr << "plugin-host: cannot start: " << error.what() << std::endl;
         return EXIT_SOFTWARE;
     }
-    host->start();
+    clean_up_on_fatal_exit(host->plugins().shadow_folder());
+    try {
+        host->start();
+    } catch (const Poco::SystemException& error) {
+        return cannot_start(server, logger, error.displayText());
+    } catch (const std::system_error& error) {
+        return cannot_start(server, logger, error.what());
+    }
 
     const int signal = wait_for_stop_signal(*host, logger);
     logger.information(std::string("Received ") + strsignal(signal) +
@@ -141,6 +155,7 @@ int HostApplication::main(const std::vector<std::string>&) {
         // Destroying the Host would wait for that thread, and unloading its plugin under it
         // is not safe: leave without either.
         logger.warning("A request is still running inside a plugin after the drain timeout; exiting without it");
+        host->plugins().discard_private_copies();
         flush_logging();
         std::_Exit(EXIT_OK);
     }

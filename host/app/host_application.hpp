@@ -2,6 +2,7 @@
 
 #include "config/host_config.hpp"
 
+#include <Poco/Logger.h>
 #include <Poco/Util/ServerApplication.h>
 
 #include <optional>
@@ -23,6 +24,8 @@ protected:
     int main(const std::vector<std::string>& args) override;
 
 private:
+    /// Builds, starts and runs the Host until a stop signal; the exit code.
+    int serve(Poco::Logger& logger);
     void print_help() const;
 
     bool help_requested_ = false;

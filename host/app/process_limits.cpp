@@ -1,16 +1,24 @@
-#include "app/descriptor_limit.hpp"
+#include "app/process_limits.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 namespace plugin_host {
+namespace {
 
-long descriptors_needed(const ServerConfig& server) {
-    constexpr long kOwnDescriptors = 64;
-    constexpr long kPerConnection = 3;  // the socket, Poco's epoll instance, the gate's duplicate
-    return kPerConnection * server.max_connections + server.max_queued + kOwnDescriptors;
+/// The server's own threads beyond its connections: the acceptor, the gate's watchdog, the
+/// plugin watcher, the log writer, the warmer, the main thread.
+constexpr long kOwnThreads = 16;
+
+std::string read_first_line(const char* path) {
+    std::ifstream file(path);
+    std::string line;
+    std::getline(file, line);
+    return line;
 }
 
 void raise_descriptor_limit(const ServerConfig& server, Poco::Logger& logger) {
@@ -32,11 +40,46 @@ void raise_descriptor_limit(const ServerConfig& server, Poco::Logger& logger) {
     const long needed = descriptors_needed(server);
     if (limit.rlim_cur != RLIM_INFINITY && static_cast<long>(limit.rlim_cur) < needed) {
         logger.warning("[server] max_connections = " + std::to_string(server.max_connections) + " needs about " +
-                       std::to_string(needed) + " open files (three per idle keep-alive connection), but the limit is " +
+                       std::to_string(needed) + " open files (one per connection), but the limit is " +
                        std::to_string(limit.rlim_cur) +
                        ": connections beyond it will fail. Raise it: ulimit -n, or docker run --ulimit nofile=" +
                        std::to_string(needed) + ":" + std::to_string(needed));
     }
+}
+
+void check_thread_limit(const ServerConfig& server, Poco::Logger& logger) {
+    rlimit limit{};
+    if (::geteuid() == 0 || getrlimit(RLIMIT_NPROC, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+    const long needed = threads_needed(server);
+    if (static_cast<long>(limit.rlim_cur) >= needed) return;
+    logger.warning("[server] max_connections = " + std::to_string(server.max_connections) + " needs about " +
+                   std::to_string(needed) + " threads (one per connection), but " + describe_thread_limit() +
+                   ": the host serves as many connections as it can make threads for. Raise it: ulimit -u, or the "
+                   "container's pids limit");
+}
+
+}  // namespace
+
+long descriptors_needed(const ServerConfig& server) {
+    constexpr long kOwnDescriptors = 64;
+    return server.max_connections + kOwnDescriptors;
+}
+
+long threads_needed(const ServerConfig& server) { return server.max_connections + kOwnThreads; }
+
+void check_process_limits(const ServerConfig& server, Poco::Logger& logger) {
+    raise_descriptor_limit(server, logger);
+    check_thread_limit(server, logger);
+}
+
+std::string describe_thread_limit() {
+    rlimit limit{};
+    if (::geteuid() != 0 && getrlimit(RLIMIT_NPROC, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+        return "RLIMIT_NPROC is " + std::to_string(limit.rlim_cur) + " processes and threads for uid " +
+               std::to_string(::getuid()) + " (ulimit -u; a container's pids limit does the same)";
+    }
+    return "the system allows no more threads (kernel.threads-max " + read_first_line("/proc/sys/kernel/threads-max") +
+           ", kernel.pid_max " + read_first_line("/proc/sys/kernel/pid_max") + ", or a cgroup's pids.max)";
 }
 
 }  // namespace plugin_host

@@ -4,15 +4,27 @@
 
 #include <Poco/Logger.h>
 
+#include <string>
+
 namespace plugin_host {
 
-/// Descriptors the server may need: three for each idle keep-alive connection (the socket,
-/// the epoll instance Poco 1.11 makes for each wait, the connection gate's duplicate), one
-/// for each queued connection, and a few of its own (listening socket, plugins, logs).
+// The system's limits on what the server makes per connection: a descriptor and a thread.
+// Called on the main thread before the server starts, and when a thread cannot be made.
+
+/// Descriptors the server may need: one for each connection (its socket), and a few of its
+/// own (listening socket, plugin folders, logs, connections being turned away).
 long descriptors_needed(const ServerConfig& server);
 
+/// Threads the server may need: one for each connection, and a few of its own.
+long threads_needed(const ServerConfig& server);
+
 /// Raises the soft RLIMIT_NOFILE to the hard limit, and warns when descriptors_needed()
-/// does not fit even so. Called once on the main thread before the server starts.
-void raise_descriptor_limit(const ServerConfig& server, Poco::Logger& logger);
+/// does not fit even so; warns when RLIMIT_NPROC is below threads_needed() for a user it
+/// applies to (not root).
+void check_process_limits(const ServerConfig& server, Poco::Logger& logger);
+
+/// What limits how many threads this process can make, in a clause for a message:
+/// "RLIMIT_NPROC is 300 processes and threads for uid 1000" or the system-wide limits.
+std::string describe_thread_limit();
 
 }  // namespace plugin_host

@@ -4,8 +4,8 @@
 
 namespace plugin_host {
 
-ThreadPoolWarmer::ThreadPoolWarmer(Poco::ThreadPool& pool, int count, Poco::Logger& logger)
-    : pool_(pool), logger_(logger), thread_([this, count] { warm(count); }) {}
+ThreadPoolWarmer::ThreadPoolWarmer(Poco::ThreadPool& pool, int count, Poco::Logger& logger, Shortfall shortfall)
+    : pool_(pool), logger_(logger), shortfall_(std::move(shortfall)), thread_([this, count] { warm(count); }) {}
 
 ThreadPoolWarmer::~ThreadPoolWarmer() {
     {
@@ -25,6 +25,7 @@ void ThreadPoolWarmer::wait() {
 void ThreadPoolWarmer::warm(int count) {
     const auto started = std::chrono::steady_clock::now();
     int holding = 0;
+    std::string refused;  // why the system made no more threads
     for (; holding < count; ++holding) {
         {
             std::lock_guard lock(mutex_);
@@ -33,6 +34,9 @@ void ThreadPoolWarmer::warm(int count) {
         try {
             pool_.start(*this);
         } catch (const Poco::NoThreadAvailableException&) {
+            break;
+        } catch (const Poco::Exception& error) {  // "cannot start thread": a limit of the system's
+            refused = error.displayText();
             break;
         }
     }
@@ -43,11 +47,13 @@ void ThreadPoolWarmer::warm(int count) {
     // Every task started must have come and gone: one still on its way into run() would
     // otherwise find this object destroyed.
     counted_.wait(lock, [this, holding] { return left_ == holding; });
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    const int threads = pool_.allocated();
+    logger_.information(std::to_string(threads) + " connection threads ready after " + std::to_string(took.count()) +
+                        " ms" + (refused.empty() ? "" : "; no more could be made: " + refused));
+    if (!refused.empty() && shortfall_) shortfall_(threads);
     done_ = true;
     counted_.notify_all();
-    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    logger_.information(std::to_string(pool_.allocated()) + " connection threads ready after " +
-                        std::to_string(took.count()) + " ms");
 }
 
 void ThreadPoolWarmer::run() {

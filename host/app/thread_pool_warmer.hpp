@@ -5,6 +5,7 @@
 #include <Poco/ThreadPool.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -17,10 +18,16 @@ namespace plugin_host {
 /// beside the server's own (the Host gives it twice the connection capacity), so the
 /// server never waits for the warmer.
 ///
+/// If the system will not make `count` threads (RLIMIT_NPROC, a container's pids limit),
+/// the warmer stops at the first thread it cannot make and calls `shortfall` with the
+/// number the pool has, on the warmer's thread.
+///
 /// Owned by the Host; its destructor releases the waiting tasks and joins its thread.
 class ThreadPoolWarmer final : private Poco::Runnable {
 public:
-    ThreadPoolWarmer(Poco::ThreadPool& pool, int count, Poco::Logger& logger);
+    using Shortfall = std::function<void(int threads)>;
+
+    ThreadPoolWarmer(Poco::ThreadPool& pool, int count, Poco::Logger& logger, Shortfall shortfall = {});
     ~ThreadPoolWarmer();
 
     ThreadPoolWarmer(const ThreadPoolWarmer&) = delete;
@@ -35,6 +42,7 @@ private:
 
     Poco::ThreadPool& pool_;
     Poco::Logger& logger_;
+    Shortfall shortfall_;
     std::mutex mutex_;
     std::condition_variable counted_;   ///< the warmer thread waits on it for the count
     std::condition_variable released_;  ///< the held tasks wait on it, woken once

@@ -1,7 +1,5 @@
 #include "http/connection_factory.hpp"
 
-#include <Poco/Net/HTTPServerConnection.h>
-
 #include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -11,22 +9,20 @@
 namespace plugin_host {
 namespace {
 
-/// HTTPServerConnection, destroyed on the pool thread that ran it, in
-/// TCPServerDispatcher::run(), once the connection is over.
-class StackReleasingConnection final : public Poco::Net::HTTPServerConnection {
+/// Destroyed on the pool thread that ran it, in TCPServerDispatcher::run(), once the
+/// connection is over.
+class StackReleasingConnection final : public HttpConnection {
 public:
-    using HTTPServerConnection::HTTPServerConnection;
+    using HttpConnection::HttpConnection;
     ~StackReleasingConnection() override { release_unused_stack(); }
 };
 
 }  // namespace
 
-ConnectionFactory::ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
-                                     Poco::Net::HTTPRequestHandlerFactory::Ptr handlers)
-    : params_(std::move(params)), handlers_(std::move(handlers)) {}
+ConnectionFactory::ConnectionFactory(const ConnectionContext& context) : context_(context) {}
 
 Poco::Net::TCPServerConnection* ConnectionFactory::createConnection(const Poco::Net::StreamSocket& socket) {
-    return new StackReleasingConnection(socket, params_, handlers_);
+    return new StackReleasingConnection(socket, context_);
 }
 
 void release_unused_stack() {

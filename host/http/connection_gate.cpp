@@ -2,9 +2,6 @@
 
 #include "http/json_text.hpp"
 
-#include <Poco/Any.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/Net/SocketImpl.h>
 
 #include <fcntl.h>
@@ -17,28 +14,26 @@
 
 namespace plugin_host {
 
-enum class ConnectionGate::Phase : int { awaiting_request, reading_body, handling, expired };
+enum class ConnectionGate::Phase : int {
+    queued,            ///< admitted, no thread serves it yet
+    awaiting_request,  ///< its thread waits for the next request
+    busy,              ///< its thread reads, handles or answers a request
+    expired,           ///< the watchdog answered 408 and closed it while it was queued
+};
 
 struct ConnectionGate::Tracked {
-    Tracked(const Poco::Net::StreamSocket& tracked_socket, int own_descriptor, Clock::time_point first_deadline)
-        : socket(tracked_socket), descriptor(own_descriptor), deadline(first_deadline.time_since_epoch().count()) {}
-    ~Tracked() { ::close(descriptor); }
+    Tracked(const Poco::Net::StreamSocket& tracked_socket, Clock::time_point header_deadline)
+        : socket(tracked_socket), deadline(header_deadline) {}
 
-    Tracked(const Tracked&) = delete;
-    Tracked& operator=(const Tracked&) = delete;
-
-    const Poco::Net::StreamSocket socket;  ///< a copy of Poco's: its reference count tells when Poco is done
-    const int descriptor;                  ///< the gate's own, for shutdown() and send()
-    std::atomic<Phase> phase{Phase::awaiting_request};
-    /// When the current phase must end (Clock ticks). Written before `phase` changes, so the
-    /// watchdog never pairs a new phase with an old deadline.
-    std::atomic<Clock::rep> deadline;
-    std::atomic<bool> read_side_closed{false};  ///< by the drain, once
+    /// A copy of Poco's: keeps the descriptor open while the gate may act on it, and its
+    /// reference count tells when Poco dropped a connection no thread served.
+    const Poco::Net::StreamSocket socket;
+    const Clock::time_point deadline;  ///< of the first request header, while queued
+    std::atomic<Phase> phase{Phase::queued};
+    bool read_side_closed = false;     ///< by the drain; guarded by the gate's mutex
 };
 
 namespace {
-
-Poco::Timespan to_timespan(std::chrono::milliseconds duration) { return Poco::Timespan(duration.count() * 1000); }
 
 /// Sent by the watchdog to a client whose request header did not arrive in time.
 const std::string& header_timeout_response() {
@@ -69,21 +64,12 @@ constexpr auto kTurnedAwayRequestWait = std::chrono::seconds(1);
 /// How long the rest of a turned-away client's request is read and discarded after the answer.
 constexpr auto kTurnedAwayLinger = std::chrono::seconds(1);
 
-std::string peer_of(int descriptor) {
-    sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    if (::getpeername(descriptor, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "a client that left";
-    try {
-        return Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&address), length).toString();
-    } catch (const Poco::Exception&) {
-        return "an unknown address";
-    }
-}
+int descriptor_of(const ConnectionGate::Tracked& connection) { return connection.socket.impl()->sockfd(); }
 
 }  // namespace
 
 ConnectionGate::ConnectionGate(Settings settings, Poco::Logger& logger)
-    : settings_(settings), logger_(logger), watchdog_([this] { watch(); }) {}
+    : settings_(settings), logger_(logger), capacity_(settings.capacity), watchdog_([this] { watch(); }) {}
 
 ConnectionGate::~ConnectionGate() { stop(); }
 
@@ -99,32 +85,48 @@ void ConnectionGate::stop() {
     turned_away_.clear();
 }
 
-ConnectionGate::Admission ConnectionGate::admit() const {
-    if (draining()) return Admission::drop;
-    if (settings_.capacity > 0 && settings_.open_connections && settings_.open_connections() >= settings_.capacity) {
-        return Admission::busy;
+bool ConnectionGate::accept(const Poco::Net::StreamSocket& socket) {
+    if (draining()) return false;
+    {
+        std::lock_guard lock(mutex_);
+        const std::size_t capacity = capacity_.load();
+        if (capacity == 0 || tracked_.size() < capacity) {
+            tracked_.emplace(socket.impl(),
+                             std::make_shared<Tracked>(socket, Clock::now() + settings_.first_header_deadline));
+            return true;
+        }
     }
-    return Admission::serve;
+    turn_away(socket);
+    return false;
 }
 
-bool ConnectionGate::accept(const Poco::Net::StreamSocket& socket) {
-    switch (admit()) {
-    case Admission::drop: return false;
-    case Admission::busy: turn_away(socket); return false;
-    case Admission::serve: break;
-    }
-    Poco::Net::StreamSocket copy(socket);
-    try {
-        copy.setSendTimeout(to_timespan(settings_.send_timeout));
-    } catch (const Poco::Exception&) {
-        return false;  // the client is already gone
-    }
-    const int own_descriptor = ::fcntl(copy.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
-    if (own_descriptor < 0) return false;  // out of descriptors: better refused than unwatched
-    auto connection = std::make_shared<Tracked>(copy, own_descriptor, next_request_deadline(Clock::now()));
+ConnectionGate::Ticket ConnectionGate::attach(const Poco::Net::StreamSocket& socket) {
     std::lock_guard lock(mutex_);
-    tracked_.emplace(copy.impl(), std::move(connection));
-    return true;
+    const auto found = tracked_.find(socket.impl());
+    if (found == tracked_.end()) return nullptr;
+    Phase expected = Phase::queued;
+    found->second->phase.compare_exchange_strong(expected, Phase::busy);
+    return found->second;
+}
+
+bool ConnectionGate::awaiting(const Ticket& ticket) {
+    if (ticket) {
+        Phase expected = Phase::busy;
+        ticket->phase.compare_exchange_strong(expected, Phase::awaiting_request);  // seq_cst, as in begin_drain()
+    }
+    return !draining();
+}
+
+void ConnectionGate::busy(const Ticket& ticket) {
+    if (!ticket) return;
+    Phase expected = Phase::awaiting_request;
+    ticket->phase.compare_exchange_strong(expected, Phase::busy);
+}
+
+void ConnectionGate::detach(const Ticket& ticket) {
+    if (!ticket) return;
+    std::lock_guard lock(mutex_);
+    tracked_.erase(ticket->socket.impl());
 }
 
 void ConnectionGate::turn_away(const Poco::Net::StreamSocket& socket) {
@@ -147,9 +149,8 @@ void ConnectionGate::turn_away(const Poco::Net::StreamSocket& socket) {
     auto logged = busy_logged_at_.load(std::memory_order_relaxed);
     const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(10)).count();
     if (now - logged >= every && busy_logged_at_.compare_exchange_strong(logged, now)) {
-        logger_.warning("At capacity (" + std::to_string(settings_.capacity) +
-                        " connections): new clients are answered 503; " + std::to_string(turned_away()) +
-                        " so far");
+        logger_.warning("At capacity (" + std::to_string(capacity()) + " connections): new clients are answered 503; " +
+                        std::to_string(turned_away()) + " so far");
     }
 }
 
@@ -161,7 +162,7 @@ void ConnectionGate::answer_busy(int descriptor) {
 
 void ConnectionGate::linger_turned_away(Clock::time_point now) {
     std::lock_guard lock(turned_away_mutex_);
-    std::erase_if(turned_away_, [this, now](TurnedAway& connection) {
+    std::erase_if(turned_away_, [now](TurnedAway& connection) {
         char discard[4096];
         if (!connection.answered) {
             // The answer goes out once the request has begun to arrive (or the wait is
@@ -190,43 +191,19 @@ void ConnectionGate::linger_turned_away(Clock::time_point now) {
     });
 }
 
-ConnectionGate::Ticket ConnectionGate::find(Poco::Net::HTTPServerRequest& request) {
-    // The session lives as long as the connection: after the first request, its ticket is
-    // found there without taking the gate's lock.
-    Poco::Net::HTTPServerSession& session = static_cast<Poco::Net::HTTPServerRequestImpl&>(request).session();
-    if (const Ticket* cached = Poco::AnyCast<Ticket>(&session.sessionData())) return *cached;
-    Ticket ticket;
-    {
-        std::lock_guard lock(mutex_);
-        const auto found = tracked_.find(session.socket().impl());
-        if (found != tracked_.end()) ticket = found->second;
+void ConnectionGate::begin_drain() {
+    draining_.store(true);  // seq_cst: a thread that goes on to wait after this sees it (awaiting())
+    std::lock_guard lock(mutex_);
+    for (const auto& [impl, connection] : tracked_) {
+        const Phase phase = connection->phase.load();
+        if ((phase == Phase::awaiting_request || phase == Phase::queued) && !connection->read_side_closed) {
+            // Closing the read side ends the wait at once. What the client sent before is
+            // still read (the kernel keeps it) and answered; the answer can still be written.
+            connection->read_side_closed = true;
+            ::shutdown(descriptor_of(*connection), SHUT_RD);
+        }
     }
-    session.attachSessionData(ticket);
-    return ticket;
 }
-
-ConnectionGate::Deadline ConnectionGate::header_received(Poco::Net::HTTPServerRequest& request, Ticket& ticket) {
-    ticket = find(request);
-    if (!ticket) return Deadline::met;
-    ticket->deadline.store((Clock::now() + settings_.body_timeout).time_since_epoch().count());
-    Phase expected = Phase::awaiting_request;
-    return ticket->phase.compare_exchange_strong(expected, Phase::reading_body) ? Deadline::met : Deadline::missed;
-}
-
-ConnectionGate::Deadline ConnectionGate::body_received(const Ticket& ticket) {
-    if (!ticket) return Deadline::met;
-    Phase expected = Phase::reading_body;
-    return ticket->phase.compare_exchange_strong(expected, Phase::handling) ? Deadline::met : Deadline::missed;
-}
-
-void ConnectionGate::response_sent(const Ticket& ticket) {
-    if (!ticket) return;
-    ticket->deadline.store(next_request_deadline(Clock::now()).time_since_epoch().count());
-    Phase expected = Phase::handling;
-    ticket->phase.compare_exchange_strong(expected, Phase::awaiting_request);
-}
-
-void ConnectionGate::begin_drain() { draining_ = true; }
 
 std::size_t ConnectionGate::open_connections() const {
     std::lock_guard lock(mutex_);
@@ -235,12 +212,8 @@ std::size_t ConnectionGate::open_connections() const {
 
 std::size_t ConnectionGate::abort_all() {
     std::lock_guard lock(mutex_);
-    for (const auto& [impl, connection] : tracked_) ::shutdown(connection->descriptor, SHUT_RDWR);
+    for (const auto& [impl, connection] : tracked_) ::shutdown(descriptor_of(*connection), SHUT_RDWR);
     return tracked_.size();
-}
-
-ConnectionGate::Clock::time_point ConnectionGate::next_request_deadline(Clock::time_point now) const {
-    return now + settings_.idle_wait + settings_.header_timeout;
 }
 
 void ConnectionGate::watch() {
@@ -257,53 +230,31 @@ void ConnectionGate::watch() {
 }
 
 void ConnectionGate::look(Clock::time_point now) {
-    const bool drain = draining();
-    std::vector<Ticket> finished;  // released after the lock: that closes the gate's descriptors
+    std::vector<Ticket> dropped;  // released after the lock: that closes their descriptors
     std::lock_guard lock(mutex_);
     for (auto entry = tracked_.begin(); entry != tracked_.end();) {
         Tracked& connection = *entry->second;
-        if (connection.socket.impl()->referenceCount() == 1) {  // Poco is done with it
-            finished.push_back(std::move(entry->second));
+        Phase phase = connection.phase.load();
+        if (phase != Phase::queued) {
+            ++entry;
+            continue;
+        }
+        if (connection.socket.impl()->referenceCount() == 1) {  // Poco dropped it unserved
+            dropped.push_back(std::move(entry->second));
             entry = tracked_.erase(entry);
             continue;
         }
         ++entry;
-        const Phase phase = connection.phase.load();
-        const Clock::time_point deadline{Clock::duration(connection.deadline.load())};
-        if (phase == Phase::awaiting_request && now >= deadline) {
-            Phase expected = Phase::awaiting_request;
-            if (connection.phase.compare_exchange_strong(expected, Phase::expired)) expire_waiting(connection);
-        } else if (phase == Phase::awaiting_request && drain && !connection.read_side_closed) {
-            // Waiting for a request while stopping: closing the read side ends Poco's wait at
-            // once. What the client sent before is still read (the kernel keeps it) and
-            // answered; the answer can still be written.
-            connection.read_side_closed = true;
-            ::shutdown(connection.descriptor, SHUT_RD);
-        } else if (phase == Phase::reading_body && now >= deadline) {
-            Phase expected = Phase::reading_body;
-            if (connection.phase.compare_exchange_strong(expected, Phase::expired)) expire_body(connection);
+        if (now >= connection.deadline && connection.phase.compare_exchange_strong(phase, Phase::expired)) {
+            // No thread reads it, so nobody else writes to it. The answer is best effort: a
+            // client that does not read gets the close without it.
+            const std::string& response = header_timeout_response();
+            ::send(descriptor_of(connection), response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+            ::shutdown(descriptor_of(connection), SHUT_RDWR);
+            logger_.warning("Closed a connection that waited " +
+                            std::to_string(settings_.first_header_deadline.count()) +
+                            " ms for a thread: no thread was free to serve it");
         }
-    }
-}
-
-void ConnectionGate::expire_waiting(const Tracked& connection) {
-    // Nobody else writes to the connection while it waits for a request. The answer is best
-    // effort: a client that does not read gets the close without it.
-    const std::string peer = logger_.information() ? peer_of(connection.descriptor) : std::string();
-    const std::string& response = header_timeout_response();
-    ::send(connection.descriptor, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    ::shutdown(connection.descriptor, SHUT_RDWR);
-    if (logger_.information()) {
-        logger_.information("Closed the connection from " + peer + ": no complete request header within " +
-                            std::to_string((settings_.idle_wait + settings_.header_timeout).count()) + " ms");
-    }
-}
-
-void ConnectionGate::expire_body(const Tracked& connection) {
-    ::shutdown(connection.descriptor, SHUT_RD);  // ends the handler's read; it answers 408
-    if (logger_.information()) {
-        logger_.information("Gave up reading a request body from " + peer_of(connection.descriptor) + " after " +
-                            std::to_string(settings_.body_timeout.count()) + " ms");
     }
 }
 

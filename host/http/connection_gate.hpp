@@ -1,7 +1,6 @@
 #pragma once
 
 #include <Poco/Logger.h>
-#include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/TCPServer.h>
 
@@ -10,7 +9,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -19,32 +17,28 @@
 
 namespace plugin_host {
 
-/// Keeps track of every connection the HTTP server accepts, so that no client can hold a
-/// connection thread by sending slowly, and so that stopping can tell idle connections from
-/// busy ones. Poco's HTTPServer only bounds each single read (receive_timeout), so a client
-/// sending a byte a second would otherwise keep a thread forever.
+/// Admits connections and keeps track of every admitted one until it ends, so that the
+/// server never holds more than `capacity` connections, and so that stopping can tell idle
+/// connections from busy ones.
 ///
 /// Who calls what:
 /// - Poco's acceptor thread calls accept() for every new connection (the gate is installed
-///   as the server's connection filter): it asks admit(), then tracks the connection.
-/// - The request handler, on the connection's pool thread, reports each request's progress:
-///   header_received() once Poco has parsed the header, body_received() once the body is
-///   read, response_sent() once the answer is written.
-/// - The gate's own watchdog thread enforces two deadlines: a connection waiting for a
-///   request must deliver a complete header within idle_wait + header_timeout of being
-///   accepted or of its last response (else it is answered 408 and closed); a body must be
-///   complete within body_timeout of its header (else its read side is closed and the
-///   handler answers 408). It also forgets connections Poco is done with.
+///   as the server's connection filter). Below capacity the connection is admitted and
+///   tracked; at capacity the client is turned away: once its request begins to arrive (or
+///   after a second), the watchdog answers 503 with Retry-After and closes.
+/// - The connection's pool thread (HttpConnection) calls attach() when it begins to serve
+///   the connection, awaiting() and busy() as it waits for a request and serves one, and
+///   detach() when it is done: from then on the connection no longer counts, exactly.
+/// - The gate's watchdog thread answers turned-away clients, forgets admitted connections
+///   Poco dropped before any thread served them, and gives a connection still waiting for a
+///   thread the same header deadline a served one has (408, then closed).
 /// - The thread stopping the host calls begin_drain(), open_connections() and abort_all().
 ///
-/// The gate acts on a descriptor of its own for each connection (a dup), so what the
-/// watchdog does can only ever reach that connection: Poco closes its descriptor when the
-/// connection ends, and the number may at once be reused for another. The gate also keeps a
-/// copy of Poco's socket; once that copy holds the last reference, Poco has finished with
-/// the connection, and the watchdog forgets it and closes its own descriptor. Until then the
-/// connection stays open, so a handler that ends a connection shuts its sending side itself.
+/// The gate keeps a copy of each tracked connection's socket, so its descriptor stays open
+/// and cannot be reused for another connection while the gate may still shut it down; the
+/// connection's thread detaches before it closes the socket.
 ///
-/// Owned through AutoPtr by the Host and by the HTTPServer (Poco's filters are reference
+/// Owned through AutoPtr by the Host and by the TCPServer (Poco's filters are reference
 /// counted).
 class ConnectionGate final : public Poco::Net::TCPServerConnectionFilter {
 public:
@@ -52,25 +46,21 @@ public:
     using Clock = std::chrono::steady_clock;
 
     struct Settings {
-        std::chrono::milliseconds idle_wait{};       ///< the keep-alive wait before a request
-        std::chrono::milliseconds header_timeout{};  ///< beyond idle_wait, for the whole header
-        std::chrono::milliseconds body_timeout{};    ///< from the header to the end of the body
-        std::chrono::milliseconds send_timeout{};    ///< how long one write to the client may block
-        std::chrono::milliseconds tick{20};          ///< how often the watchdog looks
         /// Connections served at once; beyond it, a new client is answered 503 with
         /// Retry-After and closed. 0: no limit.
         std::size_t capacity = 0;
-        /// How many connections the server holds now (served and queued); called by accept().
-        std::function<std::size_t()> open_connections;
+        /// How long an admitted connection may wait, from its acceptance, for its request
+        /// header to be complete (keep_alive_timeout_ms + header_timeout_ms); enforced here
+        /// only while no thread serves it yet.
+        std::chrono::milliseconds first_header_deadline{};
+        std::chrono::milliseconds tick{20};  ///< how often the watchdog looks
     };
 
     /// One tracked connection; opaque outside the gate.
     struct Tracked;
-    /// What the request handler holds for the connection its request came on; empty if the
-    /// connection is not tracked (then every deadline counts as met).
+    /// What the connection's thread holds while it serves the connection; empty if the
+    /// connection is not tracked.
     using Ticket = std::shared_ptr<Tracked>;
-
-    enum class Deadline { met, missed };
 
     /// Starts the watchdog thread.
     ConnectionGate(Settings settings, Poco::Logger& logger);
@@ -82,45 +72,47 @@ public:
     /// have Poco close it at once.
     bool accept(const Poco::Net::StreamSocket& socket) override;
 
-    /// Request thread, when Poco has parsed a request header. Sets `ticket` to the
-    /// connection's. `missed`: the header came after its deadline, the watchdog has already
-    /// answered 408 and closed the connection; the handler must not answer.
-    Deadline header_received(Poco::Net::HTTPServerRequest& request, Ticket& ticket);
+    /// Connection thread, before it serves `socket`: its ticket; empty if the gate does not
+    /// track it. A connection the gate has already closed (its deadline passed while it
+    /// waited for a thread, or the host aborts) is served all the same: its reads end at once.
+    Ticket attach(const Poco::Net::StreamSocket& socket);
 
-    /// Request thread, when the body is read. `missed`: the body did not arrive in time (the
-    /// watchdog closed the read side, which ended the read); the handler answers 408.
-    Deadline body_received(const Ticket& ticket);
+    /// Connection thread: waiting for the next request. False if the host is draining: the
+    /// connection must end.
+    bool awaiting(const Ticket& ticket);
 
-    /// Request thread, when the response is written: the connection waits for its next request.
-    void response_sent(const Ticket& ticket);
+    /// Connection thread: a request has begun to arrive; the drain lets it finish.
+    void busy(const Ticket& ticket);
 
-    /// Stopping: refuse new connections; the watchdog closes idle connections that have no
-    /// request pending, and request handlers answer with `Connection: close`.
+    /// Connection thread, last: the connection no longer counts against the capacity.
+    void detach(const Ticket& ticket);
+
+    /// Stopping: refuse new connections; shut the read side of connections waiting for a
+    /// request (what a client sent before is still read and answered).
     void begin_drain();
-    bool draining() const { return draining_.load(std::memory_order_relaxed); }
+    bool draining() const { return draining_.load(); }
 
-    /// Connections accepted and not yet finished by Poco (seen by the watchdog's last look).
+    /// Connections admitted and not finished.
     std::size_t open_connections() const;
 
     /// Shuts down every tracked connection (both directions): requests still in flight can
     /// no longer be answered. Returns how many there were.
     std::size_t abort_all();
 
+    /// Changes the capacity (the host lowers it when it cannot make as many threads).
+    void set_capacity(std::size_t capacity) { capacity_.store(capacity); }
+    std::size_t capacity() const { return capacity_.load(); }
+
     /// Clients answered 503 because the server was at capacity, since start.
     std::uint64_t turned_away() const { return turned_away_total_.load(std::memory_order_relaxed); }
 
-    /// Stops the watchdog; deadlines are no longer enforced. Idempotent.
+    /// Stops the watchdog; waiting connections are no longer answered. Idempotent.
     void stop();
 
 private:
     enum class Phase : int;  // of a tracked connection: defined with Tracked
 
     ~ConnectionGate() override;
-
-    /// Whether a newly accepted connection may be served: not while draining, not beyond
-    /// capacity. Called by accept() before it tracks the connection.
-    enum class Admission { serve, drop, busy };
-    Admission admit() const;
 
     /// A client the server has no room for: once its request begins to arrive (within a
     /// second), the watchdog answers 503 with Retry-After and closes the sending side, then
@@ -131,15 +123,12 @@ private:
     /// Watchdog thread: answers, drains and closes turned-away connections as they are due.
     void linger_turned_away(Clock::time_point now);
 
-    Ticket find(Poco::Net::HTTPServerRequest& request);
     void watch();
     void look(Clock::time_point now);
-    void expire_waiting(const Tracked& connection);
-    void expire_body(const Tracked& connection);
-    Clock::time_point next_request_deadline(Clock::time_point now) const;
 
     const Settings settings_;
     Poco::Logger& logger_;
+    std::atomic<std::size_t> capacity_;
     std::atomic<bool> draining_{false};
 
     mutable std::mutex mutex_;  ///< guards tracked_

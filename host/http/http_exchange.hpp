@@ -2,6 +2,8 @@
 
 #include "http/request_metrics.hpp"
 
+#include <Poco/Net/HTTPRequest.h>
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,13 +11,21 @@
 
 namespace plugin_host {
 
-/// A request as the dispatcher sees it: read off the socket, body complete.
+/// A request as the dispatcher sees it: its head read off the socket, its body complete.
+/// Built and used on the connection's thread, for one request.
 struct HttpRequest {
-    std::string method;
-    std::string path;          ///< the URI's path, without query string
-    std::string content_type;  ///< as sent, possibly with parameters
+    /// Method, request target, version and header fields as received (HTTP/1.1 until the
+    /// request line is read, so that an answer to a malformed one is HTTP/1.1).
+    Poco::Net::HTTPRequest head{Poco::Net::HTTPMessage::HTTP_1_1};
+    std::string path;             ///< the target's path, still percent-encoded, without the query
+    std::string query;            ///< the target's query, without '?'; empty if none
     std::string body;
-    bool from_loopback = false;  ///< the client connected from 127.0.0.0/8 or ::1
+    std::string_view client_address;  ///< "address:port" of the client; owned by the connection
+    bool from_loopback = false;       ///< the client connected from 127.0.0.0/8 or ::1
+
+    const std::string& method() const { return head.getMethod(); }
+    /// The Content-Type as sent, possibly with parameters; empty if none.
+    const std::string& content_type() const { return head.getContentType(); }
 };
 
 /// The answer to one request.
@@ -28,5 +38,11 @@ struct HttpResponse {
     /// The endpoint the request is counted under; nullptr: it reached none.
     RequestMetrics::Endpoint* counted_as = nullptr;
 };
+
+/// A response with a JSON body.
+HttpResponse json_response(int status, std::string body);
+
+/// An error response with the body {"error": message}.
+HttpResponse error_response(int status, std::string_view message);
 
 }  // namespace plugin_host

@@ -1,14 +1,10 @@
 #include "http/request_body.hpp"
 
-#include "routing/request_dispatcher.hpp"
-
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerSession.h>
 #include <Poco/String.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdint>
-#include <istream>
 #include <limits>
 #include <string_view>
 #include <vector>
@@ -17,10 +13,10 @@ namespace plugin_host {
 namespace {
 
 constexpr std::size_t kMaxChunkLine = 4096;    // chunk size with its extensions
-constexpr std::size_t kMaxTrailerLine = 8192;  // as Poco's limit for a header value
-constexpr int kMaxTrailers = 100;              // as Poco's limit for header fields
+constexpr std::size_t kMaxTrailerLine = 8192;  // as the limit for a header field
+constexpr int kMaxTrailers = 100;              // as the limit on header fields
 
-HttpResponse closing(int status, std::string_view message) {
+[[gnu::noinline, gnu::cold]] HttpResponse closing(int status, std::string_view message) {
     HttpResponse response = error_response(status, message);
     response.close_connection = true;
     return response;
@@ -33,7 +29,7 @@ std::string_view trim(std::string_view text) {
 }
 
 /// Every value of the header `name` (a header may be repeated).
-std::vector<std::string_view> values_of(const Poco::Net::HTTPServerRequest& request, const std::string& name) {
+std::vector<std::string_view> values_of(const Poco::Net::HTTPRequest& request, const std::string& name) {
     std::vector<std::string_view> values;
     for (auto field = request.find(name); field != request.end() && Poco::icompare(field->first, name) == 0; ++field) {
         values.push_back(field->second);
@@ -45,18 +41,7 @@ bool is_decimal(std::string_view text) {
     return !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-std::optional<HttpResponse> check_version(const std::string& version) {
-    if (version == Poco::Net::HTTPMessage::HTTP_1_1 || version == Poco::Net::HTTPMessage::HTTP_1_0) {
-        return std::nullopt;
-    }
-    const auto digit = [&version](std::size_t at) { return version[at] >= '0' && version[at] <= '9'; };
-    if (version.size() == 8 && version.starts_with("HTTP/") && digit(5) && version[6] == '.' && digit(7)) {
-        return closing(505, "HTTP version " + version + " is not supported (use HTTP/1.1)");
-    }
-    return closing(400, "malformed request line: the HTTP version must be HTTP/1.1 or HTTP/1.0");
-}
-
-std::optional<HttpResponse> check_transfer_encoding(const Poco::Net::HTTPServerRequest& request,
+std::optional<HttpResponse> check_transfer_encoding(const Poco::Net::HTTPRequest& request,
                                                     const std::vector<std::string_view>& fields) {
     if (request.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0) {
         return closing(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
@@ -74,43 +59,19 @@ std::optional<HttpResponse> check_transfer_encoding(const Poco::Net::HTTPServerR
         return closing(400, "the body's length cannot be determined: chunked must be the last Transfer-Encoding");
     }
     if (codings.size() > 1) return closing(501, "only the chunked Transfer-Encoding is supported");
-    if (!request.getChunkedTransferEncoding()) return closing(400, "malformed Transfer-Encoding");
     return std::nullopt;
 }
 
-/// Poco reads a request through its HTTPServerSession, whose byte-level reads are protected,
-/// meant for Poco's own body streams. Poco's chunked stream takes a malformed chunk for the
-/// end of the body, which would let the bytes after it pass for the next request; so chunked
-/// bodies are decoded here, from the same session buffer. This class only lends the
-/// protected members; it is never instantiated.
-class SessionBytes final : public Poco::Net::HTTPSession {
-public:
-    SessionBytes() = delete;
+using Status = ConnectionIo::Status;
 
-    /// The next byte, or a negative value at the end of the stream. HTTPSession hands out
-    /// plain (signed) chars, so bytes from 0x80 are negative too: never valid in framing.
-    static int next_byte(Poco::Net::HTTPSession& session) { return (session.*(&SessionBytes::get))(); }
+/// The deadline of the next read: the body's, or the read timeout if that comes first.
+ConnectionIo::Clock::time_point next_read_deadline(const BodyLimits& limits) {
+    return std::min(limits.deadline, ConnectionIo::Clock::now() + limits.read_timeout);
+}
 
-    /// Up to `length` bytes; 0 at the end of the stream.
-    static int read_bytes(Poco::Net::HTTPSession& session, char* buffer, std::streamsize length) {
-        return (session.*(&SessionBytes::read))(buffer, length);
-    }
-};
-
-/// One line of chunked framing, without its CRLF (a bare LF is accepted, as Poco does for
-/// headers). False if the stream ends first, or the line is longer than `max` or holds a
-/// byte that cannot occur in framing.
-bool read_framing_line(Poco::Net::HTTPSession& session, std::size_t max, std::string& line) {
-    line.clear();
-    for (;;) {
-        const int byte = SessionBytes::next_byte(session);
-        if (byte < 0) return false;
-        if (byte == '\n') break;
-        if (line.size() == max) return false;
-        line += static_cast<char>(byte);
-    }
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return true;
+HttpResponse body_failed(Status status, std::string_view malformed) {
+    if (status == Status::timed_out) return closing(408, "the request body did not arrive in time");
+    return closing(400, malformed);
 }
 
 int hex_value(char digit) {
@@ -121,55 +82,52 @@ int hex_value(char digit) {
 }
 
 /// RFC 9112 §7.1: *(chunk-size [ext] CRLF data CRLF) 0 [ext] CRLF *(trailer CRLF) CRLF.
-std::optional<HttpResponse> read_chunked(Poco::Net::HTTPSession& session, std::size_t limit, std::string& body) {
-    const auto malformed = [](std::string_view what) { return closing(400, "malformed chunked body: " + std::string(what)); };
-    const auto too_large = [limit] { return closing(413, "request body exceeds " + std::to_string(limit) + " bytes"); };
-    std::string line;
+std::optional<HttpResponse> read_chunked(ConnectionIo& io, const BodyLimits& limits, std::string& body) {
+    const auto malformed = [](Status status, std::string_view what) {
+        return body_failed(status, "malformed chunked body: " + std::string(what));
+    };
+    const auto too_large = [&limits] {
+        return closing(413, "request body exceeds " + std::to_string(limits.max_bytes) + " bytes");
+    };
+    std::string_view line;
     for (;;) {
-        if (!read_framing_line(session, kMaxChunkLine, line)) return malformed("a chunk size line is cut off or invalid");
+        if (const Status read = io.read_line(kMaxChunkLine, next_read_deadline(limits), line); read != Status::ok) {
+            return malformed(read, "a chunk size line is cut off or invalid");
+        }
         std::uint64_t size = 0;
         std::size_t digits = 0;
         for (; digits < line.size() && hex_value(line[digits]) >= 0; ++digits) {
             if (size > (std::numeric_limits<std::uint64_t>::max() >> 4)) return too_large();
             size = size * 16 + static_cast<std::uint64_t>(hex_value(line[digits]));
         }
-        if (digits == 0) return malformed("a chunk does not start with its size in hexadecimal");
-        const std::string_view extensions = trim(std::string_view(line).substr(digits));
-        if (!extensions.empty() && extensions.front() != ';') return malformed("junk after a chunk size");
+        if (digits == 0) return malformed(Status::ok, "a chunk does not start with its size in hexadecimal");
+        const std::string_view extensions = trim(line.substr(digits));
+        if (!extensions.empty() && extensions.front() != ';') return malformed(Status::ok, "junk after a chunk size");
         if (size == 0) break;
-        if (size > limit - body.size()) return too_large();
+        if (size > limits.max_bytes - body.size()) return too_large();
 
-        // Straight into the body (at most `limit` bytes): a buffer on the stack would stay
-        // resident in every connection thread's stack.
-        std::size_t filled = body.size();
-        body.resize(filled + static_cast<std::size_t>(size));
-        while (filled < body.size()) {
-            const int got = SessionBytes::read_bytes(session, body.data() + filled,
-                                                     static_cast<std::streamsize>(body.size() - filled));
-            if (got <= 0) return malformed("the body ends inside a chunk");
-            filled += static_cast<std::size_t>(got);
+        if (const Status read = io.read_exact(static_cast<std::size_t>(size), next_read_deadline(limits), body);
+            read != Status::ok) {
+            return malformed(read, "the body ends inside a chunk");
         }
-        if (!read_framing_line(session, 1, line) || !line.empty()) return malformed("a chunk is longer than its size");
+        const Status read = io.read_line(0, next_read_deadline(limits), line);
+        if (read != Status::ok) return malformed(read == Status::too_long ? Status::ok : read, "a chunk is longer than its size");
     }
     for (int trailers = 0;; ++trailers) {
-        if (!read_framing_line(session, kMaxTrailerLine, line)) return malformed("the trailer section is cut off or invalid");
+        const Status read = io.read_line(kMaxTrailerLine, next_read_deadline(limits), line);
+        if (read != Status::ok) {
+            return malformed(read == Status::too_long ? Status::ok : read, "the trailer section is cut off or invalid");
+        }
         if (line.empty()) return std::nullopt;
-        if (trailers == kMaxTrailers || line.find(':') == std::string::npos) return malformed("invalid trailer fields");
+        if (trailers == kMaxTrailers || line.find(':') == std::string_view::npos) {
+            return malformed(Status::ok, "invalid trailer fields");
+        }
     }
-}
-
-std::optional<HttpResponse> read_fixed_length(std::istream& in, std::size_t length, std::string& body) {
-    body.resize(length);  // straight into the body, as for chunks
-    in.read(body.data(), static_cast<std::streamsize>(length));
-    body.resize(static_cast<std::size_t>(in.gcount()));
-    if (body.size() != length) return closing(400, "request body is shorter than its Content-Length");
-    return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<HttpResponse> check_framing(const Poco::Net::HTTPServerRequest& request) {
-    if (auto wrong = check_version(request.getVersion())) return wrong;
+std::optional<HttpResponse> check_framing(const Poco::Net::HTTPRequest& request) {
     if (request.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1 && values_of(request, "Host").size() != 1) {
         return closing(400, "an HTTP/1.1 request needs exactly one Host header");
     }
@@ -186,31 +144,36 @@ std::optional<HttpResponse> check_framing(const Poco::Net::HTTPServerRequest& re
     return std::nullopt;
 }
 
-std::optional<HttpResponse> read_body(Poco::Net::HTTPServerRequest& request, std::size_t limit, std::string& body) {
-    const bool chunked = request.getChunkedTransferEncoding();
-    if (!chunked && !request.hasContentLength()) {
+std::optional<std::size_t> announced_length(const Poco::Net::HTTPRequest& request) {
+    if (request.has(Poco::Net::HTTPMessage::TRANSFER_ENCODING)) return std::nullopt;
+    const std::string& text = request.get(Poco::Net::HTTPMessage::CONTENT_LENGTH, Poco::Net::HTTPMessage::EMPTY);
+    std::size_t length = 0;
+    std::from_chars(text.data(), text.data() + text.size(), length);  // checked by check_framing()
+    return length;
+}
+
+std::optional<HttpResponse> read_body(ConnectionIo& io, const Poco::Net::HTTPRequest& request,
+                                      const BodyLimits& limits, std::string& body) {
+    const std::optional<std::size_t> length = announced_length(request);
+    if (!length) return read_chunked(io, limits, body);
+    if (!request.has(Poco::Net::HTTPMessage::CONTENT_LENGTH)) {
         const std::string& method = request.getMethod();
         if (method == "POST" || method == "PUT" || method == "PATCH") {
             return closing(411, "a request body needs Content-Length or chunked Transfer-Encoding");
         }
         return std::nullopt;
     }
-    const Poco::Int64 length = chunked ? 0 : request.getContentLength64();
-    if (length > static_cast<Poco::Int64>(limit)) {
-        return closing(413, "request body exceeds " + std::to_string(limit) + " bytes");
+    if (*length > limits.max_bytes) {
+        return closing(413, "request body exceeds " + std::to_string(limits.max_bytes) + " bytes");
     }
-    try {
-        if (chunked) {
-            return read_chunked(static_cast<Poco::Net::HTTPServerRequestImpl&>(request).session(), limit, body);
+    // Read in pieces, each within the read timeout, the whole within the body's deadline.
+    while (body.size() < *length) {
+        const std::size_t piece = std::min<std::size_t>(*length - body.size(), 64 * 1024);
+        if (const Status read = io.read_exact(piece, next_read_deadline(limits), body); read != Status::ok) {
+            return body_failed(read, "request body is shorter than its Content-Length");
         }
-        std::istream& in = request.stream();
-        in.exceptions(std::ios::badbit);  // rethrow the stream's own exception (a timeout)
-        return read_fixed_length(in, static_cast<std::size_t>(length), body);
-    } catch (const Poco::TimeoutException&) {
-        return closing(408, "the request body did not arrive in time");
-    } catch (const Poco::Exception& error) {
-        return closing(400, "the request body could not be read: " + error.message());
     }
+    return std::nullopt;
 }
 
 }  // namespace plugin_host

@@ -1,8 +1,9 @@
 #pragma once
 
+#include "http/connection_io.hpp"
 #include "http/http_exchange.hpp"
 
-#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPRequest.h>
 
 #include <cstddef>
 #include <optional>
@@ -10,26 +11,38 @@
 
 namespace plugin_host {
 
-// How a request's body is framed and read. Called by the request handler on the
-// connection's thread, after Poco has parsed the request header. Every error response here
-// closes the connection: after a framing error, the rest of the stream cannot be trusted to
-// begin the next request (request smuggling).
+// How a request's body is framed and read. Called on the connection's thread, after the
+// request head is read. Every error response here closes the connection: after a framing
+// error, the rest of the stream cannot be trusted to begin the next request (request
+// smuggling).
 
-/// The checks of the request line and framing headers that Poco does not make (RFC 9112):
-/// - an HTTP version other than 1.0 and 1.1: 505, or 400 if it is not HTTP/<digit>.<digit>;
+/// The framing checks of RFC 9112 §6-7 on a request head:
 /// - an HTTP/1.1 request without exactly one Host header: 400;
 /// - a Transfer-Encoding other than `chunked`: 400 when chunked is not the last coding (the
 ///   length cannot be known), else 501; any Transfer-Encoding in HTTP/1.0: 400;
 /// - Transfer-Encoding together with Content-Length, a Content-Length that is not a decimal
-///   number, or several different ones: 400.
-/// Returns the error response, or nothing if the request may be read.
-std::optional<HttpResponse> check_framing(const Poco::Net::HTTPServerRequest& request);
+///   number (a list, a sign, hexadecimal, an exponent, more than 18 digits), or several
+///   different ones: 400.
+/// Returns the error response, or nothing if the body may be read.
+std::optional<HttpResponse> check_framing(const Poco::Net::HTTPRequest& request);
+
+/// The body's announced length: Content-Length, 0 if there is neither it nor chunked
+/// encoding, nothing for a chunked body. For a request that passed check_framing().
+std::optional<std::size_t> announced_length(const Poco::Net::HTTPRequest& request);
+
+/// When and how long the body may take.
+struct BodyLimits {
+    std::size_t max_bytes = 0;
+    ConnectionIo::Clock::time_point deadline;   ///< the whole body, from its header (body_timeout_ms)
+    std::chrono::milliseconds read_timeout{};   ///< each read (receive_timeout_ms)
+};
 
 /// Reads the body of a request that passed check_framing() into `body`: exactly
 /// Content-Length bytes, or a chunked body decoded strictly (a malformed chunk is an error,
 /// never taken for the end of the body). Returns the error response, or nothing:
-/// 411 for a POST, PUT or PATCH with neither; 413 past `limit` bytes; 400 for a body that is
-/// malformed or ends early; 408 for one that does not arrive within the receive timeout.
-std::optional<HttpResponse> read_body(Poco::Net::HTTPServerRequest& request, std::size_t limit, std::string& body);
+/// 411 for a POST, PUT or PATCH with neither; 413 past `max_bytes`; 400 for a body that is
+/// malformed or ends early; 408 for one that does not arrive in time.
+std::optional<HttpResponse> read_body(ConnectionIo& io, const Poco::Net::HTTPRequest& request,
+                                      const BodyLimits& limits, std::string& body);
 
 }  // namespace plugin_host

@@ -17,6 +17,9 @@ bool is_json_content_type(std::string_view content_type) {
     return rest.empty() || rest.front() == ';' || rest.front() == ' ';
 }
 
+/// HEAD is answered as GET; the connection leaves the body out.
+std::string_view answered_as(const std::string& method) { return method == "HEAD" ? "GET" : std::string_view(method); }
+
 HttpResponse method_not_allowed(std::string_view method, std::string_view path, std::string allow) {
     HttpResponse response = error_response(
         405, std::string(method) + " is not allowed on " + std::string(path) + " (allowed: " + allow + ")");
@@ -25,15 +28,6 @@ HttpResponse method_not_allowed(std::string_view method, std::string_view path, 
 }
 
 }  // namespace
-
-HttpResponse json_response(int status, std::string body) {
-    HttpResponse response;
-    response.status = status;
-    response.body = std::move(body);
-    return response;
-}
-
-HttpResponse error_response(int status, std::string_view message) { return json_response(status, json_error(message)); }
 
 RequestDispatcher::RequestDispatcher(const Router& router, const ExecutionService& execution,
                                      RequestMetrics& metrics)
@@ -54,11 +48,13 @@ bool RequestDispatcher::is_host_path(const std::string& path) const {
 
 HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request) const {
     std::string allow;
+    const std::string_view method = answered_as(request.method());
     for (const HostEndpoint& endpoint : host_endpoints_) {
         if (endpoint.path != request.path) continue;
-        if (endpoint.method != request.method) {
+        if (endpoint.method != method) {
             if (!allow.empty()) allow += ", ";
             allow += endpoint.method;
+            if (endpoint.method == "GET") allow += ", HEAD";
             continue;
         }
         HttpResponse response = endpoint.access == Access::loopback_only && !request.from_loopback
@@ -67,7 +63,7 @@ HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request) con
         response.counted_as = endpoint.metrics;
         return response;
     }
-    return method_not_allowed(request.method, request.path, std::move(allow));
+    return method_not_allowed(request.method(), request.path, std::move(allow));
 }
 
 HttpResponse RequestDispatcher::from_reply(plugin_api::Reply&& reply, RequestMetrics::Endpoint* counted_as) {
@@ -80,7 +76,7 @@ HttpResponse RequestDispatcher::from_reply(plugin_api::Reply&& reply, RequestMet
 
 HttpResponse RequestDispatcher::unrouted(const HttpRequest& request, const Router::Match& match) {
     if (match.outcome == Router::Outcome::method_not_allowed) {
-        return method_not_allowed(request.method, request.path, match.allow);
+        return method_not_allowed(request.method(), request.path, match.allow);
     }
     return error_response(404, "no endpoint at " + request.path);
 }
@@ -95,10 +91,10 @@ HttpResponse RequestDispatcher::dispatch(const HttpRequest& request) const {
     try {
         if (is_host_path(request.path)) return dispatch_to_host(request);
 
-        const Router::Match match = router_.find(request.method, request.path);
+        const Router::Match match = router_.find(answered_as(request.method()), request.path);
         if (match.outcome != Router::Outcome::found) return unrouted(request, match);
         RequestMetrics::Endpoint* const counted_as = &metrics_.endpoint(match.endpoint->method, match.endpoint->path);
-        if (!is_json_content_type(request.content_type)) return not_json(counted_as);
+        if (!is_json_content_type(request.content_type())) return not_json(counted_as);
 
         return from_reply(execution_.execute(match.endpoint->plugin_name, request.body, match.endpoint->callback),
                           counted_as);

@@ -54,10 +54,4 @@ private:
     std::vector<HostEndpoint> host_endpoints_;
 };
 
-/// A response with a JSON body.
-HttpResponse json_response(int status, std::string body);
-
-/// An error response with the body {"error": message}.
-HttpResponse error_response(int status, std::string_view message);
-
 }  // namespace plugin_host

@@ -59,12 +59,12 @@ for tool in nginx wrk curl /usr/bin/python3; do
     command -v "$tool" >/dev/null || die "$tool is missing: scripts/install-dependencies.sh build deploy"
 done
 
-# Open files: a replica needs about three per connection (host/app/descriptor_limit.cpp),
+# Open files: a replica needs about one per connection (host/app/process_limits.cpp),
 # wrk one per connection; nginx raises its own (worker_rlimit_nofile, capped at the hard
 # limit by nginx_for_loopback.py).
 hard_limit=$(ulimit -Hn)
 [ "$hard_limit" = unlimited ] || ulimit -n "$hard_limit"
-needed=$((3 * max_connections + 1024))
+needed=$((max_connections + 1024))
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge "$needed" ] ||
     die "the open-file limit is $(ulimit -n) (hard $hard_limit); each replica needs about $needed"
 

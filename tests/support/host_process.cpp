@@ -1,5 +1,6 @@
 #include "support/host_process.hpp"
 
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "test_paths.hpp"
 
@@ -25,22 +26,28 @@ int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 
 }  // namespace
 
 HostProcess::HostProcess(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys,
-                         std::optional<unsigned> run_as_user)
+                         const HostLaunch& launch)
     : port_(free_port()),
       config_(dir_ / "server.ini"),
       process_([&] {
           std::ofstream(config_) << config_text(delay_ms, extra_ini, extra_server_keys);
           std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
           std::filesystem::permissions(config_, std::filesystem::perms(0644));
-          if (!run_as_user) {
-              return Poco::Process::launch(test_paths::kHostExecutable, {"--config", config_.string()}, nullptr,
-                                           &output_pipe_, &output_pipe_);
+          // prlimit [limits] -- setpriv [user] -- plugin-host --config FILE, each part if needed.
+          std::vector<std::string> command;
+          if (!launch.limits.empty()) {
+              command.push_back("prlimit");
+              command.insert(command.end(), launch.limits.begin(), launch.limits.end());
+              command.push_back("--");
           }
-          const std::string id = std::to_string(*run_as_user);
-          return Poco::Process::launch("setpriv",
-                                       {"--reuid", id, "--regid", id, "--clear-groups", test_paths::kHostExecutable,
-                                        "--config", config_.string()},
-                                       nullptr, &output_pipe_, &output_pipe_);
+          if (launch.run_as_user) {
+              const std::string id = std::to_string(*launch.run_as_user);
+              command.insert(command.end(), {"setpriv", "--reuid", id, "--regid", id, "--clear-groups", "--"});
+          }
+          command.insert(command.end(), {test_paths::kHostExecutable, "--config", config_.string()});
+          const std::string program = command.front();
+          command.erase(command.begin());
+          return Poco::Process::launch(program, command, nullptr, &output_pipe_, &output_pipe_);
       }()) {
     output_pipe_.close(Poco::Pipe::CLOSE_WRITE);
     output_reader_ = std::thread([this] {
@@ -64,8 +71,9 @@ HostProcess::~HostProcess() {
 
 std::string HostProcess::config_text(int delay_ms, const std::string& extra_ini,
                                      const std::string& extra_server_keys) const {
-    return "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port_) + "\nmax_connections = 32\n" +
-           extra_server_keys + "[repository]\ndelay_ms = " + std::to_string(delay_ms) + "\n" + extra_ini;
+    return "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port_) + "\n" +
+           server_keys({"max_connections = 32"}, extra_server_keys) + "[repository]\ndelay_ms = " +
+           std::to_string(delay_ms) + "\n" + extra_ini;
 }
 
 void HostProcess::rewrite_config(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys) const {
@@ -73,25 +81,37 @@ void HostProcess::rewrite_config(int delay_ms, const std::string& extra_ini, con
 }
 
 int HostProcess::wait_until_listening() const {
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        try {
-            return send_request(port_, "GET", "/healthz").status;
-        } catch (const Poco::Exception&) {
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return 0;
+    int status = 0;
+    eventually(
+        [&] {
+            try {
+                status = send_request(port_, "GET", "/healthz").status;
+            } catch (const Poco::Exception&) {
+            }
+            return status != 0;
+        },
+        std::chrono::seconds(10));
+    return status;
 }
 
 bool HostProcess::wait_until_healthy() const {
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        try {
-            if (send_request(port_, "GET", "/healthz").status == 200) return true;
-        } catch (const Poco::Exception&) {
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+    return eventually(
+        [&] {
+            try {
+                return send_request(port_, "GET", "/healthz").status == 200;
+            } catch (const Poco::Exception&) {
+                return false;
+            }
+        },
+        std::chrono::seconds(10));
+}
+
+bool HostProcess::wait_for_output(const std::string& text, std::chrono::milliseconds limit) const {
+    return eventually([&] { return output().find(text) != std::string::npos; }, limit);
+}
+
+double HostProcess::metric(const std::string& sample) const {
+    return metric_value(send_request(port_, "GET", "/metrics").body, sample);
 }
 
 void HostProcess::signal(int number) const { ::kill(process_.id(), number); }
@@ -107,16 +127,15 @@ int HostProcess::wait() {
 }
 
 std::optional<int> HostProcess::wait_for(std::chrono::milliseconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!exit_code_) {
-        int status = 0;
-        if (::waitpid(process_.id(), &status, WNOHANG) == process_.id()) {
-            exit_code_ = exit_code_of(status);
-            break;
-        }
-        if (std::chrono::steady_clock::now() >= deadline) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    eventually(
+        [&] {
+            int status = 0;
+            if (!exit_code_ && ::waitpid(process_.id(), &status, WNOHANG) == process_.id()) {
+                exit_code_ = exit_code_of(status);
+            }
+            return exit_code_.has_value();
+        },
+        limit);
     return exit_code_;
 }
 

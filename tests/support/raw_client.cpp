@@ -47,7 +47,9 @@ std::size_t take_response(std::string_view bytes, std::size_t at, RawResponse& r
 
 }  // namespace
 
-RawClient::RawClient(std::uint16_t port) : socket_(Poco::Net::SocketAddress("127.0.0.1", port)) {
+RawClient::RawClient(std::uint16_t port, int receive_buffer) : socket_(Poco::Net::SocketAddress::IPv4) {
+    if (receive_buffer > 0) socket_.setReceiveBufferSize(receive_buffer);  // before connecting: the window follows it
+    socket_.connect(Poco::Net::SocketAddress("127.0.0.1", port));
     socket_.setReceiveTimeout(Poco::Timespan(0, 20000));
 }
 

@@ -15,7 +15,8 @@ namespace test_support {
 /// and send_stream() may run on a writer thread while another thread reads.
 class RawClient {
 public:
-    explicit RawClient(std::uint16_t port);
+    /// Connects; with `receive_buffer` (bytes), the socket's receive buffer is that small.
+    explicit RawClient(std::uint16_t port, int receive_buffer = 0);
 
     /// Sends `bytes`; false if the server has closed or reset the connection.
     bool send(std::string_view bytes);

@@ -6,17 +6,21 @@
 
 namespace test_support {
 
+std::string server_keys(std::initializer_list<std::string_view> defaults, const std::string& extra_server_keys) {
+    std::string keys;
+    for (const std::string_view line : defaults) {
+        const std::string key(line.substr(0, line.find(" =")));
+        if (extra_server_keys.find(key + " =") == std::string::npos) keys += std::string(line) + "\n";
+    }
+    return keys + extra_server_keys;
+}
+
 std::string test_server_ini(int delay_ms, const std::string& extra_server_keys) {
-    return "[server]\n"
-           "address = 127.0.0.1\n"
-           "port = 0\n"
-           "max_connections = 96\n"
-           "keep_alive_timeout_ms = 2000\n"
-           "receive_timeout_ms = 2000\n" +
-           extra_server_keys +
-           "\n[repository]\n"
-           "delay_ms = " +
-           std::to_string(delay_ms) + "\n";
+    return "[server]\n" +
+           server_keys({"address = 127.0.0.1", "port = 0", "max_connections = 96", "keep_alive_timeout_ms = 2000",
+                        "receive_timeout_ms = 2000"},
+                       extra_server_keys) +
+           "\n[repository]\ndelay_ms = " + std::to_string(delay_ms) + "\n";
 }
 
 std::string seed_plugins_ini() {
@@ -29,6 +33,16 @@ plugin_host::HostConfig write_and_load_config(const TempDir& dir, const std::str
     const std::filesystem::path file = dir / "server.ini";
     std::ofstream(file) << ini_text;
     return plugin_host::load_host_config(file);
+}
+
+double metric_value(const std::string& text, const std::string& sample) {
+    const std::string prefix = sample + " ";
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t end = std::min(text.find('\n', at), text.size());
+        if (text.compare(at, prefix.size(), prefix) == 0) return std::stod(text.substr(at + prefix.size(), end - at - prefix.size()));
+        at = end + 1;
+    }
+    return -1;
 }
 
 RunningHost::RunningHost(const std::string& ini_text)

@@ -1,9 +1,11 @@
 // Tests of the plugin-host executable itself: options, start-up errors, signals.
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
 #include "support/host_process.hpp"
 #include "support/http_client.hpp"
 #include "support/keep_alive_load.hpp"
+#include "support/open_files.hpp"
 #include "support/plugin_files.hpp"
 #include "support/raw_client.hpp"
 #include "support/temp_dir.hpp"
@@ -26,9 +28,14 @@
 
 namespace {
 
+using test_support::eventually;
 using test_support::HostProcess;
 using test_support::post_json;
 using test_support::seed_body;
+
+/// A user id no process on the machine runs as, so that a per-user limit counts only the
+/// server's own threads.
+constexpr unsigned kUnusedUser = 54321;
 
 struct Finished {
     int exit_code = -1;
@@ -55,9 +62,10 @@ Finished run_host(const std::vector<std::string>& args) {
     return finished;
 }
 
-std::uint16_t free_port() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    return socket.address().port();
+
+/// Waits (bounded) until `path` answers `expected_body`.
+bool wait_for_body(std::uint16_t port, const std::string& path, const std::string& expected_body) {
+    return eventually([&] { return post_json(port, path, seed_body("s")).body == expected_body; });
 }
 
 std::filesystem::path write_config(const test_support::TempDir& dir, const std::string& text) {
@@ -133,7 +141,7 @@ TEST(HostApplication, UnprivilegedServerTrustsPluginsOwnedByRootAndRefusesAnothe
     // root installed are trusted, the private copies go to a folder of that user's in /tmp.
     if (::geteuid() != 0) GTEST_SKIP() << "starting the server as another user needs root";
     constexpr unsigned kServerUser = 65534;
-    HostProcess root_owned(0, test_support::seed_plugins_ini(), "", kServerUser);
+    HostProcess root_owned(0, test_support::seed_plugins_ini(), "", {.run_as_user = kServerUser});
     ASSERT_TRUE(root_owned.wait_until_healthy()) << root_owned.output();
     EXPECT_EQ(post_json(root_owned.port(), "/first", seed_body("first")).status, 200);
     root_owned.signal(SIGTERM);
@@ -145,7 +153,7 @@ TEST(HostApplication, UnprivilegedServerTrustsPluginsOwnedByRootAndRefusesAnothe
     ASSERT_EQ(::chown((dir / "plugins" / "first.so").c_str(), 12345, 12345), 0);  // neither root nor the server
     std::filesystem::permissions(dir.path(), std::filesystem::perms(0755));
     HostProcess other_user(0, "[plugin.first]\nlibrary = " + (dir / "plugins" / "first.so").string() + "\n", "",
-                           kServerUser);
+                           {.run_as_user = kServerUser});
     EXPECT_EQ(other_user.wait_for(std::chrono::seconds(5)), std::optional<int>(78));
     EXPECT_NE(other_user.output().find("not trusted: the file is owned by uid 12345, neither root nor the server's "
                                        "user (uid 65534)"),
@@ -215,7 +223,8 @@ TEST(HostApplication, SigtermLetsTheRequestInFlightFinishThenExitsZero) {
     auto in_flight = std::async(std::launch::async, [port = host.port()] {
         return post_json(port, "/first", seed_body("first"));
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // The request is in flight once /metrics counts it beside itself.
+    ASSERT_TRUE(eventually([&] { return host.metric("plugin_host_requests_in_flight") == 2; }));
     host.signal(SIGTERM);
     const auto response = in_flight.get();
     EXPECT_EQ(response.status, 200);
@@ -238,56 +247,59 @@ std::pair<std::string, std::string> open_file_limits(int pid) {
 }
 
 TEST(HostApplication, RaisesTheSoftOpenFileLimitToTheHardOne) {
-    test_support::TempDir dir;
-    const std::uint16_t port = free_port();
-    const auto config = write_config(dir, "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port) +
-                                              "\nmax_connections = 16\n" + test_support::seed_plugins_ini());
-    Poco::ProcessHandle process = Poco::Process::launch(
-        "/bin/sh", {"-c", "ulimit -Sn 256 && exec \"$0\" --config \"$1\"", test_paths::kHostExecutable, config.string()});
-    bool healthy = false;
-    for (int attempt = 0; attempt < 100 && !healthy; ++attempt) {
-        try {
-            healthy = test_support::send_request(port, "GET", "/healthz").status == 200;
-        } catch (const Poco::Exception&) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-    }
-    ASSERT_TRUE(healthy);
-    const auto [soft, hard] = open_file_limits(process.id());
-    EXPECT_NE(soft, "256");
-    EXPECT_EQ(soft, hard);
-    ::kill(process.id(), SIGTERM);
-    EXPECT_EQ(process.wait(), 0);
+    HostProcess host(0, test_support::seed_plugins_ini(), "max_connections = 16\n",
+                     {.limits = {"--nofile=256:4096"}});
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    EXPECT_EQ(open_file_limits(host.pid()), std::make_pair(std::string("4096"), std::string("4096")));
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0);
 }
 
 TEST(HostApplication, WarnsWhenTheConnectionCapacityCannotFitTheOpenFileLimit) {
-    test_support::TempDir dir;
-    const std::uint16_t port = free_port();
-    const auto config = write_config(dir, "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port) +
-                                              "\nmax_connections = 2000\nprestart_threads = false\n" +
-                                              test_support::seed_plugins_ini());
-    Poco::Pipe out;
-    Poco::ProcessHandle process = Poco::Process::launch(
-        "/bin/sh", {"-c", "ulimit -n 1000 && exec \"$0\" --config \"$1\"", test_paths::kHostExecutable, config.string()},
-        nullptr, &out, &out);
-    bool healthy = false;
-    for (int attempt = 0; attempt < 100 && !healthy; ++attempt) {
-        try {
-            healthy = test_support::send_request(port, "GET", "/healthz").status == 200;
-        } catch (const Poco::Exception&) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-    }
-    ::kill(process.id(), SIGTERM);
-    Poco::PipeInputStream stream(out);
-    std::string log;
-    Poco::StreamCopier::copyToString(stream, log);
-    EXPECT_EQ(process.wait(), 0);
-    EXPECT_TRUE(healthy);
-    EXPECT_NE(log.find("[server] max_connections = 2000 needs about 6320 open files (three per idle keep-alive "
-                       "connection), but the limit is 1000"),
+    HostProcess host(0, test_support::seed_plugins_ini(), "max_connections = 2000\nprestart_threads = false\n",
+                     {.limits = {"--nofile=1000:1000"}});
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    EXPECT_TRUE(host.wait_for_output("[server] max_connections = 2000 needs about 2064 open files (one per "
+                                     "connection), but the limit is 1000"))
+        << host.output();
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0);
+}
+
+TEST(HostApplication, ServesWithTheThreadsItCanMakeWhenAProcessLimitStopsItShort) {
+    // As under a container's pids limit: the server's user may run 300 threads in all.
+    if (::geteuid() != 0) GTEST_SKIP() << "a thread limit that applies needs another user, which needs root";
+    HostProcess host(0, test_support::seed_plugins_ini(), "max_connections = 1600\n",
+                     {.limits = {"--nproc=300:300"}, .run_as_user = kUnusedUser});
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    ASSERT_TRUE(host.wait_for_output("Serving at most ")) << host.output();
+    EXPECT_NE(host.output().find("connections at once instead of [server] max_connections = 1600: RLIMIT_NPROC is "
+                                 "300 processes and threads for uid " + std::to_string(kUnusedUser)),
               std::string::npos)
-        << log;
+        << host.output();
+    const double capacity = host.metric("plugin_host_connections_max");
+    EXPECT_GT(capacity, 200);
+    EXPECT_LT(capacity, 300);
+    EXPECT_EQ(post_json(host.port(), "/first", seed_body("first")).status, 200);
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait_for(std::chrono::seconds(10)), std::optional<int>(0)) << host.output();
+}
+
+TEST(HostApplication, AThreadLimitTooLowToStartFailsStartUpWithOneLineNamingIt) {
+    if (::geteuid() != 0) GTEST_SKIP() << "a thread limit that applies needs another user, which needs root";
+    test_support::TempDir shadow;
+    std::filesystem::permissions(shadow.path(), std::filesystem::perms(0777) | std::filesystem::perms::sticky_bit);
+    HostProcess host(0, test_support::seed_plugins_ini() + "[plugins]\nshadow_dir = " + shadow.path().string() + "\n",
+                     "", {.limits = {"--nproc=4:4"}, .run_as_user = kUnusedUser});
+    EXPECT_EQ(host.wait_for(std::chrono::seconds(10)), std::optional<int>(71)) << host.output();  // EX_OSERR
+    EXPECT_NE(host.output().find("plugin-host: cannot start a thread the server needs ("), std::string::npos)
+        << host.output();
+    EXPECT_NE(host.output().find("RLIMIT_NPROC is 4 processes and threads for uid " + std::to_string(kUnusedUser) +
+                                 " (ulimit -u; a container's pids limit does the same); [server] max_connections = 32 "
+                                 "needs about 48\n"),
+              std::string::npos)
+        << host.output();
+    EXPECT_TRUE(std::filesystem::is_empty(shadow.path())) << "the private copies were left behind";
 }
 
 TEST(HostApplication, SigtermUnderLoadAnswersEveryRequestSentBeforeItClosesIdleConnectionsAndExitsZero) {
@@ -303,7 +315,14 @@ TEST(HostApplication, SigtermUnderLoadAnswersEveryRequestSentBeforeItClosesIdleC
     ASSERT_TRUE(idle.send("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n"));
     ASSERT_EQ(test_support::parse_responses(idle.read_responses(1, std::chrono::seconds(2)).bytes).size(), 1u);
 
-    std::this_thread::sleep_for(std::chrono::milliseconds(1700));  // requests in flight now
+    // Three rounds of 18 clients answered, and the next requests in flight.
+    const auto completed_so_far = [&loads] {
+        std::uint64_t completed = 0;
+        for (const auto& load : loads) completed += load->completed();
+        return completed;
+    };
+    ASSERT_TRUE(eventually([&] { return completed_so_far() >= 18u * 3; }, std::chrono::seconds(10)));
+    ASSERT_TRUE(eventually([&] { return host.metric("plugin_host_requests_in_flight") > 1; }));
     const auto signalled = std::chrono::steady_clock::now();
     host.signal(SIGTERM);
     const std::optional<int> exit_code = host.wait_for(std::chrono::seconds(8));
@@ -312,7 +331,7 @@ TEST(HostApplication, SigtermUnderLoadAnswersEveryRequestSentBeforeItClosesIdleC
 
     ASSERT_TRUE(exit_code.has_value()) << "still running 8 s after SIGTERM";
     EXPECT_EQ(*exit_code, 0) << host.output();
-    EXPECT_LT(exited_after, std::chrono::seconds(3));
+    EXPECT_LT(exited_after, test_support::scaled(std::chrono::seconds(3)));
     std::uint64_t completed = 0;
     for (const auto& load : loads) {
         EXPECT_EQ(load->failed_sent_before(signalled), 0u) << ::testing::PrintToString(load->failures());
@@ -322,9 +341,12 @@ TEST(HostApplication, SigtermUnderLoadAnswersEveryRequestSentBeforeItClosesIdleC
     EXPECT_TRUE(idle.read_until_closed(std::chrono::seconds(1)).closed);
 }
 
-TEST(HostApplication, SigtermCutsARequestThatOutlivesTheDrainTimeoutAndStillExitsZero) {
-    HostProcess host(5000, test_support::seed_plugins_ini(), "drain_timeout_ms = 500\n");
+TEST(HostApplication, SigtermCutsARequestThatOutlivesTheDrainTimeoutLogsItAndLeavesNothingBehind) {
+    test_support::TempDir shadow;
+    HostProcess host(5000, test_support::seed_plugins_ini() + "[plugins]\nshadow_dir = " + shadow.path().string() + "\n",
+                     "drain_timeout_ms = 500\n");
     ASSERT_TRUE(host.wait_until_healthy());
+    ASSERT_FALSE(std::filesystem::is_empty(shadow.path()));  // the host's private copies
     auto too_slow = std::async(std::launch::async, [port = host.port()] {
         try {
             return post_json(port, "/first", seed_body("first")).status;
@@ -332,19 +354,24 @@ TEST(HostApplication, SigtermCutsARequestThatOutlivesTheDrainTimeoutAndStillExit
             return 0;  // cut
         }
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ASSERT_TRUE(eventually([&] { return host.metric("plugin_host_requests_in_flight") == 2; }));
     const auto signalled = std::chrono::steady_clock::now();
     host.signal(SIGTERM);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // draining now: no new client is served
+    ASSERT_TRUE(host.wait_for_output("Stopped accepting"));  // draining now: no new client is served
     EXPECT_THROW(post_json(host.port(), "/second", seed_body("second")), Poco::Exception);
     const std::optional<int> exit_code = host.wait_for(std::chrono::seconds(4));
     const auto exited_after = std::chrono::steady_clock::now() - signalled;
 
     ASSERT_TRUE(exit_code.has_value()) << "still running 4 s after SIGTERM";
     EXPECT_EQ(*exit_code, 0) << host.output();
-    EXPECT_LT(exited_after, std::chrono::milliseconds(500 + 1000 + 800));  // drain + grace + margin
+    EXPECT_LT(exited_after, test_support::scaled(std::chrono::milliseconds(500 + 1000 + 800)));  // drain, grace, margin
     EXPECT_NE(too_slow.get(), 200);
     EXPECT_NE(host.output().find("Drain timeout: closed 1 connections"), std::string::npos) << host.output();
+    // The last lines, written out before the process left without waiting for the request.
+    EXPECT_NE(host.output().find("A request is still running inside a plugin after the drain timeout; exiting without it"),
+              std::string::npos)
+        << host.output();
+    EXPECT_TRUE(std::filesystem::is_empty(shadow.path())) << "the private copies were left behind";
 }
 
 /// Logging sections that send every message to `path` through a Poco `file_class`, directly
@@ -383,13 +410,11 @@ TEST(HostApplication, LoggingResumesOnceTheLogFileCanBeWritten) {
     ASSERT_TRUE(host.wait_until_healthy()) << host.output();
     EXPECT_EQ(post_json(host.port(), "/first", seed_body("first")).status, 200);
     std::filesystem::create_directory(logs / "later");
-    bool written = false;
-    for (int attempt = 0; attempt < 40 && !written; ++attempt) {  // retried once a second
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // The file is tried again at most once a second, when a line is logged.
+    EXPECT_TRUE(eventually([&] {
         EXPECT_EQ(post_json(host.port(), "/second", seed_body("second")).status, 200);
-        written = std::filesystem::exists(file) && std::filesystem::file_size(file) > 0;
-    }
-    EXPECT_TRUE(written);
+        return std::filesystem::exists(file) && std::filesystem::file_size(file) > 0;
+    }));
     host.signal(SIGTERM);
     EXPECT_EQ(host.wait_for(std::chrono::seconds(5)), std::optional<int>(0));
     EXPECT_NE(host.output().find("plugin-host: writing the log file " + file.string() + " again; "), std::string::npos)
@@ -399,35 +424,70 @@ TEST(HostApplication, LoggingResumesOnceTheLogFileCanBeWritten) {
 TEST(HostApplication, ShippedLoggingWritesTheSeedLinesToStandardOutput) {
     std::ifstream shipped(test_paths::kDefaultConfig);
     const std::string text((std::istreambuf_iterator<char>(shipped)), std::istreambuf_iterator<char>());
-    const std::string logging = text.substr(text.find("[logging.loggers.root]"));
-    test_support::TempDir dir;
-    const std::uint16_t port = free_port();
-    const auto config = write_config(dir, "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port) +
-                                              "\nmax_connections = 16\n[repository]\ndelay_ms = 0\n" +
-                                              test_support::seed_plugins_ini() + logging);
-    Poco::Pipe out;
-    Poco::ProcessHandle process =
-        Poco::Process::launch(test_paths::kHostExecutable, {"--config", config.string()}, nullptr, &out, nullptr);
-    bool answered = false;
-    for (int attempt = 0; attempt < 100 && !answered; ++attempt) {
-        try {
-            answered = post_json(port, "/second", seed_body("second")).status == 200;
-        } catch (const Poco::Exception&) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-    }
-    ::kill(process.id(), SIGTERM);
-    Poco::PipeInputStream stream(out);
-    std::string log;
-    Poco::StreamCopier::copyToString(stream, log);
-    EXPECT_EQ(process.wait(), 0);
-    ASSERT_TRUE(answered);
+    HostProcess host(0, test_support::seed_plugins_ini() + text.substr(text.find("[logging.loggers.root]")));
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    EXPECT_EQ(post_json(host.port(), "/second", seed_body("second")).status, 200);
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0);
     for (const std::string line : {"[Information] host.execution: Starting second\n",
                                    "[Information] host.repository: Executing second_first,second_second with data: second\n",
                                    "[Information] host.repository: Executed second_first,second_second\n",
                                    "[Information] host.execution: Finished second\n", "[Information] host: Stopped\n"}) {
-        EXPECT_NE(log.find(line), std::string::npos) << line << "\n" << log;
+        EXPECT_NE(host.output().find(line), std::string::npos) << line << "\n" << host.output();
     }
+}
+
+TEST(HostApplication, AnAddressThatIsNotOneStopsStartUpNamingFileLineAndKey) {
+    test_support::TempDir dir;
+    const auto config = write_config(dir, "[server]\naddress = not an address\n" + test_support::seed_plugins_ini());
+    const Finished finished = run_host({"--config", config.string()});
+    EXPECT_EQ(finished.exit_code, 78);  // EX_CONFIG
+    EXPECT_TRUE(finished.err.starts_with("plugin-host: " + config.string() +
+                                         ":2: [server] address: \"not an address\" is neither an IP address nor a "
+                                         "host name that resolves"))
+        << finished.err;
+}
+
+TEST(HostApplication, SighupReloadsWithThousandsOfConnectionsOpen) {
+    // Each open connection holds a descriptor, so past a thousand of them every descriptor
+    // the host makes is beyond what select() can take (glibc aborts the process for it).
+    constexpr int kConnections = 1100;
+    ASSERT_GT(test_support::raise_open_file_limit(), kConnections + 100u);
+    test_support::TempDir elsewhere;  // a second plugin folder, new to the host
+    test_support::publish_by_rename(test_paths::kSwapV1Plugin, elsewhere / "swap.so");
+    const std::string admin = "[admin]\nenabled = true\n[plugins]\nsettle_ms = 50\n";
+    const std::string server = "max_connections = 1200\n";
+    HostProcess host(0, test_support::seed_plugins_ini() + admin, server, {.limits = {"--nofile=4096:4096"}});
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+
+    std::vector<std::unique_ptr<test_support::RawClient>> idle;
+    for (int i = 0; i < kConnections; ++i) {
+        idle.push_back(std::make_unique<test_support::RawClient>(host.port()));
+        ASSERT_TRUE(idle.back()->send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
+        ASSERT_EQ(test_support::parse_responses(idle.back()->read_responses(1, std::chrono::seconds(5)).bytes).size(), 1u);
+    }
+    ASSERT_GT(test_support::open_descriptors(host.pid()), static_cast<std::size_t>(kConnections));
+
+    const std::string swap = "[plugin.swap]\nlibrary = " + (elsewhere / "swap.so").string() + "\n";
+    host.rewrite_config(0, test_support::seed_plugins_ini() + admin + swap, server);
+    host.signal(SIGHUP);
+    ASSERT_TRUE(wait_for_body(host.port(), "/swap", R"({"version":"v1"})")) << host.output();
+    const auto reloaded = test_support::send_request(host.port(), "POST", "/admin/reload", "{}");
+    EXPECT_EQ(reloaded.status, 200) << reloaded.body;
+
+    // A storm of reloads while connections come and go.
+    for (int round = 0; round < 20; ++round) {
+        host.signal(SIGHUP);
+        idle[static_cast<std::size_t>(round)] = std::make_unique<test_support::RawClient>(host.port());
+        EXPECT_EQ(test_support::send_request(host.port(), "GET", "/healthz").status, 200) << host.output();
+    }
+    // The new folder is watched: a new version published there is loaded by itself.
+    test_support::publish_by_rename(test_paths::kSwapV2Plugin, elsewhere / "swap.so");
+    EXPECT_TRUE(wait_for_body(host.port(), "/swap", R"({"version":"v2"})")) << host.output();
+
+    idle.clear();
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait_for(std::chrono::seconds(10)), std::optional<int>(0)) << host.output();
 }
 
 TEST(HostApplication, SigintStopsCleanly) {
@@ -435,15 +495,6 @@ TEST(HostApplication, SigintStopsCleanly) {
     ASSERT_TRUE(host.wait_until_healthy());
     host.signal(SIGINT);
     EXPECT_EQ(host.wait(), 0);
-}
-
-/// Waits (bounded) until `path` answers `expected_body`.
-bool wait_for_body(std::uint16_t port, const std::string& path, const std::string& expected_body) {
-    for (int attempt = 0; attempt < 100; ++attempt) {
-        if (post_json(port, path, seed_body("s")).body == expected_body) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
 }
 
 TEST(HostApplication, SighupReloadsChangedPluginsAndTheConfiguration) {
@@ -455,6 +506,7 @@ TEST(HostApplication, SighupReloadsChangedPluginsAndTheConfiguration) {
     ASSERT_TRUE(host.wait_until_healthy());
 
     test_support::publish_by_rename(test_paths::kSwapV2Plugin, plugins / "swap.so");
+    // A negative: a reload nothing asked for would have this long to happen.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     EXPECT_EQ(post_json(host.port(), "/swap", seed_body("s")).body, R"({"version":"v1"})");  // nothing watches
     host.signal(SIGHUP);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/log_capture.hpp"
 #include "support/test_host.hpp"
@@ -204,7 +205,7 @@ TEST(HostConcurrency, SixtyConcurrentRequestsRunInParallel) {
     for (auto& status : statuses) EXPECT_EQ(status.get(), 200);
     const auto elapsed = Clock::now() - started;
     // One after another they would take 60 × 200 ms = 12 s.
-    EXPECT_LT(elapsed, std::chrono::milliseconds(3000))
+    EXPECT_LT(elapsed, test_support::scaled(std::chrono::milliseconds(3000)))
         << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms";
 }
 
@@ -235,35 +236,6 @@ TEST(HostStartup, TwoPluginsOnOnePathAreRefused) {
                   std::string::npos)
             << refused.what();
     }
-}
-
-TEST(HostStartup, StopFinishesTheRequestInFlight) {
-    auto server = std::make_unique<test_support::RunningHost>(test_support::test_server_ini(500) +
-                                                              test_support::seed_plugins_ini());
-    const std::uint16_t port = server->port();
-    auto in_flight = std::async(std::launch::async,
-                                [port] { return post_json(port, "/first", seed_body("first")).status; });
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    server.reset();  // stops the host while the request waits in the repository
-    EXPECT_EQ(in_flight.get(), 200);
-}
-
-TEST(HostStartup, StopGivesUpOnARequestPastTheDrainTimeout) {
-    test_support::RunningHost server(test_support::test_server_ini(2500, "drain_timeout_ms = 200\n") +
-                                     test_support::seed_plugins_ini());
-    const std::uint16_t port = server.port();
-    auto in_flight = std::async(std::launch::async, [port] {
-        try {
-            return post_json(port, "/first", seed_body("first")).status;
-        } catch (const Poco::Exception&) {
-            return 0;  // cut
-        }
-    });
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    const auto started = Clock::now();
-    EXPECT_FALSE(server.host().stop());  // the thread is still inside the repository's wait
-    EXPECT_LT(Clock::now() - started, std::chrono::milliseconds(200 + 1000 + 500));
-    EXPECT_EQ(in_flight.get(), 0);
 }
 
 }  // namespace

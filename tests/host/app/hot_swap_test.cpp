@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/keep_alive_load.hpp"
 #include "support/log_capture.hpp"
@@ -20,13 +21,14 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using test_support::eventually;
 using test_support::post_json;
 using test_support::publish_by_rename;
 using test_support::publish_in_place;
 using test_support::seed_body;
 using test_support::send_request;
 
-constexpr auto kSwitchBound = 5s;  // a published version must answer within this
+const auto kSwitchBound = test_support::scaled(5s);  // a published version must answer within this
 
 /// A host serving `first` and `swap` from a plugin folder of the test's own.
 class HotSwapTest : public ::testing::Test {
@@ -46,27 +48,22 @@ protected:
     Clock::duration wait_for_version(const std::string& version) {
         const std::string expected = R"({"version":")" + version + "\"}";
         const auto started = Clock::now();
-        while (Clock::now() - started < kSwitchBound && swap_body() != expected) std::this_thread::sleep_for(10ms);
+        eventually([&] { return swap_body() == expected; }, kSwitchBound);
         return Clock::now() - started;
     }
 
     /// Waits until GET /admin/plugins mentions `text`.
     bool wait_for_admin_text(const std::string& text) {
-        const auto started = Clock::now();
-        while (Clock::now() - started < kSwitchBound) {
-            if (send_request(port(), "GET", "/admin/plugins").body.find(text) != std::string::npos) return true;
-            std::this_thread::sleep_for(20ms);
-        }
-        return false;
+        return eventually(
+            [&] { return send_request(port(), "GET", "/admin/plugins").body.find(text) != std::string::npos; },
+            kSwitchBound);
     }
 
     /// Waits until no old version drains; returns the mapped plugin images then.
     std::size_t mapped_images_once_drained() {
-        const auto started = Clock::now();
-        while (Clock::now() - started < 10s &&
-               send_request(port(), "GET", "/admin/plugins").body.find("\"draining\":[{") != std::string::npos) {
-            std::this_thread::sleep_for(20ms);
-        }
+        eventually(
+            [&] { return send_request(port(), "GET", "/admin/plugins").body.find("\"draining\":[{") == std::string::npos; },
+            10s);
         return test_support::mapped_files_under(host_->host().plugins().shadow_folder());
     }
 
@@ -154,7 +151,8 @@ TEST_F(HotSwapTest, RequestsInsideTheOldVersionFinishOnIt) {
     host_.emplace(test_support::test_server_ini(1500) + kWatchFast + "[admin]\nenabled = true\n" +
                   "[plugin.swap]\nlibrary = " + swap_file_.string() + "\n");
     auto slow = std::async(std::launch::async, [this] { return swap_body(); });
-    std::this_thread::sleep_for(300ms);  // the request now waits in the repository, inside v1
+    // The request waits in the repository, inside v1.
+    ASSERT_TRUE(eventually([this] { return host_->metric("plugin_host_requests_in_flight") == 1; }));
     publish_by_rename(test_paths::kSwapV2Plugin, swap_file_);
     ASSERT_TRUE(wait_for_admin_text(R"("generation":2)"));
     EXPECT_TRUE(wait_for_admin_text(R"("draining":[{"generation":1)"));  // v1 is still in use
@@ -169,7 +167,6 @@ TEST_F(HotSwapTest, PeriodicCheckCatchesAChangeTheWatcherDoesNotReport) {
     // Written through a hard link in another folder: inotify reports it to that folder only.
     const test_support::TempDir elsewhere;
     std::filesystem::create_hard_link(swap_file_, elsewhere / "alias.so");
-    std::this_thread::sleep_for(20ms);
     publish_in_place(test_paths::kSwapV2Plugin, elsewhere / "alias.so");
     EXPECT_LT(wait_for_version("v2"), kSwitchBound);
     EXPECT_TRUE(log_.contains_text("[periodic check]"));
@@ -179,7 +176,7 @@ TEST_F(HotSwapTest, PeriodicCheckCatchesAChangeTheWatcherDoesNotReport) {
 TEST_F(HotSwapTest, AdminReloadLoadsAChangedFileAndAnswersWhatItDid) {
     start("[plugins]\nwatch = false\npoll_interval_ms = 0\n");
     publish_by_rename(test_paths::kSwapV2Plugin, swap_file_);
-    std::this_thread::sleep_for(300ms);
+    std::this_thread::sleep_for(300ms);  // a negative: a reload nobody asked for would have this long
     EXPECT_EQ(swap_body(), R"({"version":"v1"})");  // nothing watches: still v1
 
     const auto response = send_request(port(), "POST", "/admin/reload", "", "application/json");

@@ -1,163 +1,168 @@
-// Request framing and bodies over raw sockets: what Poco lets through and the host must not.
+// Request framing and bodies, over a socket pair: the framing a server must refuse (request
+// smuggling), strict chunked decoding, limits and deadlines.
 #include "http/request_body.hpp"
 
 #include <gtest/gtest.h>
 
-#include "support/gated_server.hpp"
-#include "support/http_client.hpp"
-#include "support/raw_client.hpp"
+#include "http/request_head.hpp"
+#include "support/socket_pair.hpp"
 
 namespace plugin_host {
 namespace {
 
 using namespace std::chrono_literals;
-using test_support::GatedServer;
-using test_support::parse_responses;
-using test_support::RawClient;
+using Clock = ConnectionIo::Clock;
 
-struct Exchange {
-    std::vector<test_support::RawResponse> responses;
-    bool closed = false;
+struct Outcome {
+    std::optional<HttpResponse> framing;  ///< check_framing()'s refusal
+    std::optional<HttpResponse> body;     ///< read_body()'s refusal
+    std::string bytes;                    ///< the body read
+    std::size_t left_over = 0;            ///< bytes after the body still buffered
 };
 
-/// Sends `raw` on a new connection and reads until the server closes (at most 3 s).
-Exchange exchange(std::uint16_t port, const std::string& raw) {
-    RawClient client(port);
-    client.send(raw);
-    const auto received = client.read_until_closed(3s);
-    return {parse_responses(received.bytes), received.closed};
+/// Sends `bytes` (then ends the stream if `finish`), reads the head, checks the framing and,
+/// if it passes, reads the body (at most 1,024 bytes, within `deadline`).
+Outcome exchange(const std::string& bytes, bool finish = false, std::chrono::milliseconds deadline = 2s) {
+    test_support::SocketPair pair;
+    pair.send(bytes);
+    if (finish) pair.finish_sending();
+    ConnectionIo io(pair.server());
+    Poco::Net::HTTPRequest request;
+    const auto now = Clock::now();
+    const HeadOutcome head = read_request_head(io, HeadLimits{}, now + 2s, now + 2s, request);
+    EXPECT_EQ(head.kind, HeadOutcome::Kind::complete);
+    Outcome outcome;
+    outcome.framing = check_framing(request);
+    if (!outcome.framing) outcome.body = read_body(io, request, BodyLimits{1024, now + deadline, 2s}, outcome.bytes);
+    outcome.left_over = io.buffered();
+    return outcome;
 }
 
-std::string echo_head(const std::string& framing) {
-    return "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n" + framing + "\r\n";
+std::string post(const std::string& framing) {
+    return "POST /first HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n" + framing + "\r\n";
 }
 
-class RequestBodyTest : public ::testing::Test {
-protected:
-    /// The only response to `raw`; the connection must be closed after it.
-    test_support::RawResponse only_response(const std::string& raw) {
-        const Exchange result = exchange(server_.port(), raw);
-        EXPECT_TRUE(result.closed);
-        EXPECT_EQ(result.responses.size(), 1u);
-        return result.responses.empty() ? test_support::RawResponse{} : result.responses[0];
-    }
-
-    GatedServer server_;
-};
-
-TEST_F(RequestBodyTest, ChunkedBodyIsDecoded) {
-    const auto result = exchange(server_.port(), echo_head("Transfer-Encoding: chunked\r\nConnection: close\r\n") +
-                                                     "3\r\nabc\r\n10;ext=1\r\n0123456789abcdef\r\n0\r\nX-Trailer: t\r\n\r\n");
-    ASSERT_EQ(result.responses.size(), 1u);
-    EXPECT_EQ(result.responses[0].status, 200);
-    EXPECT_EQ(result.responses[0].body, R"({"bytes":19})");
+int framing_status(const std::string& bytes) {
+    const Outcome outcome = exchange(bytes);
+    EXPECT_TRUE(!outcome.framing || outcome.framing->close_connection);
+    return outcome.framing ? outcome.framing->status : 0;
 }
 
-TEST_F(RequestBodyTest, ChunkedBodyKeepsTheConnectionForTheNextRequest) {
-    const auto result = exchange(server_.port(), echo_head("Transfer-Encoding: chunked\r\n") + "2\r\n{}\r\n0\r\n\r\n" +
-                                                     "GET /ping HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
-    ASSERT_EQ(result.responses.size(), 2u);
-    EXPECT_EQ(result.responses[0].body, R"({"bytes":2})");
-    EXPECT_EQ(result.responses[1].body, R"({"pong":true})");
+int body_status(const std::string& bytes, bool finish = false) {
+    const Outcome outcome = exchange(bytes, finish);
+    EXPECT_FALSE(outcome.framing.has_value()) << outcome.framing->body;
+    EXPECT_TRUE(!outcome.body || outcome.body->close_connection);
+    return outcome.body ? outcome.body->status : 0;
 }
 
-TEST_F(RequestBodyTest, MalformedChunkSizeIs400AndNothingAfterItIsTakenForARequest) {
-    // Poco's own chunked stream ends the body at "zz" and would serve the rest as a request.
-    const auto response = only_response(echo_head("Transfer-Encoding: chunked\r\n") +
-                                        "zz\r\nGET /ping HTTP/1.1\r\nHost: test\r\n\r\n0\r\n\r\n");
-    EXPECT_EQ(response.status, 400);
-    EXPECT_EQ(response.body, R"({"error":"malformed chunked body: a chunk does not start with its size in hexadecimal"})");
+TEST(RequestBody, ChunkedBodyIsDecodedWithExtensionsAndTrailers) {
+    const Outcome outcome = exchange(post("Transfer-Encoding: chunked\r\n") +
+                                     "3\r\nabc\r\n10;ext=1\r\n0123456789abcdef\r\n0\r\nX-Trailer: t\r\n\r\nGET");
+    ASSERT_FALSE(outcome.body.has_value()) << outcome.body->body;
+    EXPECT_EQ(outcome.bytes, "abc0123456789abcdef");
+    EXPECT_EQ(outcome.left_over, 3u);  // the next request's first bytes stay for it
 }
 
-TEST_F(RequestBodyTest, ChunkLongerThanItsSizeIs400) {
-    EXPECT_EQ(only_response(echo_head("Transfer-Encoding: chunked\r\n") + "2\r\nabcd\r\n0\r\n\r\n").status, 400);
+TEST(RequestBody, FixedLengthBodyLeavesWhatFollows) {
+    const Outcome outcome = exchange(post("Content-Length: 2\r\n") + "{}GET");
+    ASSERT_FALSE(outcome.body.has_value());
+    EXPECT_EQ(outcome.bytes, "{}");
+    EXPECT_EQ(outcome.left_over, 3u);
 }
 
-TEST_F(RequestBodyTest, ChunkedBodyCutOffIs400) {
-    RawClient client(server_.port());
-    client.send(echo_head("Transfer-Encoding: chunked\r\n") + "a\r\n{}");
-    client.finish_sending();
-    const auto responses = parse_responses(client.read_until_closed(3s).bytes);
-    ASSERT_EQ(responses.size(), 1u);
-    EXPECT_EQ(responses[0].status, 400);
-    EXPECT_EQ(responses[0].body, R"({"error":"malformed chunked body: the body ends inside a chunk"})");
+TEST(RequestBody, MalformedChunkSizeIs400AndNothingAfterItIsTakenForARequest) {
+    // A lenient decoder ends the body at "zz" and would serve the rest as a request.
+    const Outcome outcome =
+        exchange(post("Transfer-Encoding: chunked\r\n") + "zz\r\nGET /healthz HTTP/1.1\r\nHost: test\r\n\r\n0\r\n\r\n");
+    ASSERT_TRUE(outcome.body.has_value());
+    EXPECT_EQ(outcome.body->status, 400);
+    EXPECT_EQ(outcome.body->body,
+              R"({"error":"malformed chunked body: a chunk does not start with its size in hexadecimal"})");
 }
 
-TEST_F(RequestBodyTest, ChunkSizeBeyondTheLimitIs413BeforeReadingIt) {
-    EXPECT_EQ(only_response(echo_head("Transfer-Encoding: chunked\r\n") + "ffffffffffffffffffff\r\n").status, 413);
-    EXPECT_EQ(only_response(echo_head("Transfer-Encoding: chunked\r\n") + "401\r\n").status, 413);  // 1025 > 1024
+TEST(RequestBody, ChunkLongerThanItsSizeIs400) {
+    EXPECT_EQ(body_status(post("Transfer-Encoding: chunked\r\n") + "2\r\nabcd\r\n0\r\n\r\n"), 400);
 }
 
-TEST_F(RequestBodyTest, TransferEncodingOtherThanChunkedIsRefused) {
-    EXPECT_EQ(only_response(echo_head("Transfer-Encoding: gzip\r\n") + "{}").status, 400);
-    EXPECT_EQ(only_response(echo_head("Transfer-Encoding: gzip, chunked\r\n") + "2\r\n{}\r\n0\r\n\r\n").status, 501);
-    EXPECT_EQ(only_response(echo_head("Transfer-Encoding: chunked, gzip\r\n") + "2\r\n{}\r\n0\r\n\r\n").status, 400);
+TEST(RequestBody, ChunkedBodyCutOffIs400) {
+    const Outcome outcome = exchange(post("Transfer-Encoding: chunked\r\n") + "a\r\n{}", true);
+    ASSERT_TRUE(outcome.body.has_value());
+    EXPECT_EQ(outcome.body->status, 400);
+    EXPECT_EQ(outcome.body->body, R"({"error":"malformed chunked body: the body ends inside a chunk"})");
 }
 
-TEST_F(RequestBodyTest, TransferEncodingWithContentLengthIs400) {
-    const auto response = only_response(echo_head("Transfer-Encoding: chunked\r\nContent-Length: 2\r\n") + "2\r\n{}\r\n0\r\n\r\n");
-    EXPECT_EQ(response.status, 400);
-    EXPECT_EQ(response.body, R"({"error":"a request must not have both Transfer-Encoding and Content-Length"})");
+TEST(RequestBody, ChunkSizeBeyondTheLimitIs413BeforeReadingIt) {
+    EXPECT_EQ(body_status(post("Transfer-Encoding: chunked\r\n") + "ffffffffffffffffffff\r\n"), 413);
+    EXPECT_EQ(body_status(post("Transfer-Encoding: chunked\r\n") + "401\r\n"), 413);  // 1025 > 1024
 }
 
-TEST_F(RequestBodyTest, ContentLengthMustBeOneDecimalNumber) {
-    EXPECT_EQ(only_response(echo_head("Content-Length: -2\r\n") + "{}").status, 400);
-    EXPECT_EQ(only_response(echo_head("Content-Length: +2\r\n") + "{}").status, 400);
-    EXPECT_EQ(only_response(echo_head("Content-Length: 2\r\nContent-Length: 3\r\n") + "{}x").status, 400);
+TEST(RequestBody, ContentLengthBeyondTheLimitIs413BeforeReadingIt) {
+    EXPECT_EQ(body_status(post("Content-Length: 1025\r\n")), 413);
 }
 
-TEST_F(RequestBodyTest, RepeatedEqualContentLengthIsAccepted) {
-    const auto result = exchange(server_.port(), echo_head("Content-Length: 2\r\nContent-Length: 2\r\nConnection: close\r\n") + "{}");
-    ASSERT_EQ(result.responses.size(), 1u);
-    EXPECT_EQ(result.responses[0].status, 200);
+TEST(RequestBody, TransferEncodingOtherThanChunkedIsRefused) {
+    EXPECT_EQ(framing_status(post("Transfer-Encoding: gzip\r\n") + "{}"), 400);
+    EXPECT_EQ(framing_status(post("Transfer-Encoding: gzip, chunked\r\n") + "2\r\n{}\r\n0\r\n\r\n"), 501);
+    EXPECT_EQ(framing_status(post("Transfer-Encoding: chunked, gzip\r\n") + "2\r\n{}\r\n0\r\n\r\n"), 400);
 }
 
-TEST_F(RequestBodyTest, ShortBodyIs400WhenTheClientStopsSending) {
-    RawClient client(server_.port());
-    client.send(echo_head("Content-Length: 10\r\n") + "{}");
-    client.finish_sending();
-    const auto responses = parse_responses(client.read_until_closed(3s).bytes);
-    ASSERT_EQ(responses.size(), 1u);
-    EXPECT_EQ(responses[0].status, 400);
+TEST(RequestBody, TransferEncodingWithContentLengthIs400) {
+    const Outcome outcome = exchange(post("Transfer-Encoding: chunked\r\nContent-Length: 2\r\n") + "2\r\n{}\r\n0\r\n\r\n");
+    ASSERT_TRUE(outcome.framing.has_value());
+    EXPECT_EQ(outcome.framing->status, 400);
+    EXPECT_EQ(outcome.framing->body, R"({"error":"a request must not have both Transfer-Encoding and Content-Length"})");
 }
 
-TEST_F(RequestBodyTest, UnsupportedHttpVersionIs505AnsweredInHttp11) {
-    const auto response = only_response("GET /ping HTTP/2.0\r\nHost: test\r\n\r\n");
-    EXPECT_EQ(response.status, 505);
-    EXPECT_TRUE(response.head.starts_with("HTTP/1.1 505")) << response.head;
+TEST(RequestBody, TransferEncodingInHttp10Is400) {
+    EXPECT_EQ(framing_status("POST /first HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400);
 }
 
-TEST_F(RequestBodyTest, MalformedHttpVersionIs400) {
-    const auto response = only_response("GET /ping FOO/1.1\r\nHost: test\r\n\r\n");
-    EXPECT_EQ(response.status, 400);
-    EXPECT_TRUE(response.head.starts_with("HTTP/1.1 400")) << response.head;
+class ContentLength : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ContentLength, ThatIsNotOneDecimalNumberIs400) {
+    const Outcome outcome = exchange(post("Content-Length: " + GetParam() + "\r\n") + "{}");
+    ASSERT_TRUE(outcome.framing.has_value()) << GetParam();
+    EXPECT_EQ(outcome.framing->status, 400);
+    EXPECT_EQ(outcome.framing->body, R"({"error":"Content-Length is not a decimal number"})");
 }
 
-TEST_F(RequestBodyTest, Http11WithoutExactlyOneHostIs400) {
-    EXPECT_EQ(only_response("GET /ping HTTP/1.1\r\n\r\n").status, 400);
-    EXPECT_EQ(only_response("GET /ping HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").status, 400);
+INSTANTIATE_TEST_SUITE_P(Rfc9110, ContentLength,
+                         ::testing::Values("31, 31", "abc", "0x1d", "31 x", "1e3", "12345678901234567890", "-2", "+2",
+                                           ""));
+
+TEST(RequestBody, SeveralDifferentContentLengthsAre400) {
+    EXPECT_EQ(framing_status(post("Content-Length: 2\r\nContent-Length: 3\r\n") + "{}x"), 400);
 }
 
-TEST_F(RequestBodyTest, Http10NeedsNoHost) {
-    const auto result = exchange(server_.port(), "GET /ping HTTP/1.0\r\n\r\n");
-    ASSERT_EQ(result.responses.size(), 1u);
-    EXPECT_EQ(result.responses[0].status, 200);
+TEST(RequestBody, RepeatedEqualContentLengthIsAccepted) {
+    const Outcome outcome = exchange(post("Content-Length: 2\r\nContent-Length: 2\r\n") + "{}");
+    EXPECT_FALSE(outcome.framing.has_value());
+    EXPECT_FALSE(outcome.body.has_value());
+    EXPECT_EQ(outcome.bytes, "{}");
 }
 
-TEST_F(RequestBodyTest, ExpectContinueIsAnsweredOnlyForABodyThatWillBeRead) {
-    RawClient accepted(server_.port());
-    accepted.send(echo_head("Content-Length: 2\r\nExpect: 100-continue\r\n"));
-    EXPECT_EQ(parse_responses(accepted.read_responses(1, 2s).bytes)[0].status, 100);
-
-    RawClient refused(server_.port());
-    refused.send(echo_head("Content-Length: 5000\r\nExpect: 100-continue\r\n"));
-    const auto responses = parse_responses(refused.read_until_closed(3s).bytes);
-    ASSERT_EQ(responses.size(), 1u);  // no 100 Continue first
-    EXPECT_EQ(responses[0].status, 413);
+TEST(RequestBody, ShortBodyIs400WhenTheClientStopsSending) {
+    EXPECT_EQ(body_status(post("Content-Length: 10\r\n") + "{}", true), 400);
 }
 
-TEST_F(RequestBodyTest, PostWithoutLengthIs411) {
-    EXPECT_EQ(only_response(echo_head("")).status, 411);
+TEST(RequestBody, ShortBodyIs408AtItsDeadline) {
+    const Outcome outcome = exchange(post("Content-Length: 10\r\n") + "{}", false, 100ms);
+    ASSERT_TRUE(outcome.body.has_value());
+    EXPECT_EQ(outcome.body->status, 408);
+    EXPECT_EQ(outcome.body->body, R"({"error":"the request body did not arrive in time"})");
+}
+
+TEST(RequestBody, Http11WithoutExactlyOneHostIs400) {
+    EXPECT_EQ(framing_status("GET /healthz HTTP/1.1\r\n\r\n"), 400);
+    EXPECT_EQ(framing_status("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+}
+
+TEST(RequestBody, Http10NeedsNoHost) { EXPECT_EQ(framing_status("GET /healthz HTTP/1.0\r\n\r\n"), 0); }
+
+TEST(RequestBody, PostPutAndPatchWithoutALengthAre411) {
+    EXPECT_EQ(body_status(post("")), 411);
+    EXPECT_EQ(body_status("PUT /kv/a HTTP/1.1\r\nHost: test\r\n\r\n"), 411);
+    EXPECT_EQ(body_status("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n"), 0);  // no body, nothing to read
 }
 
 }  // namespace

@@ -27,8 +27,12 @@ protected:
     HttpResponse dispatch(std::string method, std::string path,
                           std::string body = R"({"info":{"sequence":"s"}})",
                           std::string content_type = "application/json") {
-        return dispatcher_.dispatch(HttpRequest{std::move(method), std::move(path),
-                                                std::move(content_type), std::move(body)});
+        HttpRequest request;
+        request.head.setMethod(method);
+        request.path = std::move(path);
+        if (!content_type.empty()) request.head.setContentType(content_type);
+        request.body = std::move(body);
+        return dispatcher_.dispatch(request);
     }
 
     static std::string header(const HttpResponse& response, const std::string& name) {
@@ -76,11 +80,13 @@ TEST_F(RequestDispatcherTest, WrongMethodOnPluginPathIs405WithAllow) {
 TEST_F(RequestDispatcherTest, WrongMethodOnHostPathIs405WithAllow) {
     const HttpResponse response = dispatch("POST", "/healthz");
     EXPECT_EQ(response.status, 405);
-    EXPECT_EQ(header(response, "Allow"), "GET");
+    EXPECT_EQ(header(response, "Allow"), "GET, HEAD");
 }
 
 TEST_F(RequestDispatcherTest, LoopbackOnlyEndpointRefusesOtherClientsWith403) {
-    HttpRequest request{"POST", "/admin/reload", "application/json", "", false};
+    HttpRequest request;
+    request.head.setMethod("POST");
+    request.path = "/admin/reload";
     const HttpResponse remote = dispatcher_.dispatch(request);
     EXPECT_EQ(remote.status, 403);
     EXPECT_EQ(remote.body, R"({"error":"/admin/reload answers loopback clients only"})");

@@ -1,0 +1,191 @@
+#include "http/http_connection.hpp"
+
+#include "http/request_body.hpp"
+#include "routing/request_dispatcher.hpp"
+
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/String.h>
+#include <Poco/Timestamp.h>
+
+#include <sys/socket.h>
+
+#include <sstream>
+
+namespace plugin_host {
+namespace {
+
+using Clock = ConnectionIo::Clock;
+
+/// Whether the comma-separated list in the header fields `name` holds `token` (any case).
+bool has_token(const Poco::Net::HTTPRequest& head, const std::string& name, std::string_view token) {
+    for (auto field = head.find(name); field != head.end() && Poco::icompare(field->first, name) == 0; ++field) {
+        std::string_view list = field->second;
+        while (!list.empty()) {
+            const auto comma = list.find(',');
+            std::string_view item = list.substr(0, comma);
+            while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+            while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+            if (item.size() == token.size() && Poco::icompare(std::string(item), std::string(token)) == 0) return true;
+            if (comma == std::string_view::npos) break;
+            list.remove_prefix(comma + 1);
+        }
+    }
+    return false;
+}
+
+/// RFC 9112 §9.3: HTTP/1.1 persists unless `close` is among the Connection options;
+/// HTTP/1.0 only with `keep-alive` among them.
+bool client_keeps_alive(const Poco::Net::HTTPRequest& head) {
+    if (has_token(head, "Connection", "close")) return false;
+    return head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1 || has_token(head, "Connection", "keep-alive");
+}
+
+bool is_loopback(const Poco::Net::IPAddress& address) {
+    return address.isLoopback() || (address.isIPv4Mapped() && address.toString().starts_with("::ffff:127."));
+}
+
+[[gnu::noinline, gnu::cold]] HttpResponse closing(int status, std::string_view message) {
+    HttpResponse response = error_response(status, message);
+    response.close_connection = true;
+    return response;
+}
+
+/// Everything between a complete head and the dispatcher: the target, the framing, the
+/// expectation and the body. An error response if the request cannot be handled.
+[[gnu::noinline]] std::optional<HttpResponse> read_rest(ConnectionIo& io, HttpRequest& request,
+                                                        const HttpSettings& settings, Clock::time_point head_done) {
+    const Poco::Net::HTTPRequest& head = request.head;
+    if (auto failed = split_request_target(head.getURI(), head.getMethod(), request.path, request.query)) return failed;
+    if (auto failed = check_framing(head)) return failed;
+
+    const std::optional<std::size_t> length = announced_length(head);
+    const bool has_body = !length || *length > 0;
+    if (head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1 && head.has("Expect")) {
+        // RFC 9110 §10.1.1; an HTTP/1.0 request's expectation is ignored.
+        if (!has_token(head, "Expect", "100-continue")) {
+            return closing(417, "the only expectation this server meets is 100-continue");
+        }
+        const bool refused_unread = length && *length > settings.max_body_bytes;
+        if (has_body && !refused_unread && io.buffered() == 0) {
+            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+            if (io.write({kContinue}, Clock::now() + settings.receive_timeout) != ConnectionIo::Status::ok) {
+                return closing(408, "the request body did not arrive in time");
+            }
+        }
+    }
+    const BodyLimits limits{settings.max_body_bytes, head_done + settings.body_timeout, settings.receive_timeout};
+    return read_body(io, head, limits, request.body);
+}
+
+bool has_no_body(int status) { return status == 204 || status == 304 || status < 200; }
+
+/// Writes `response` to a request of `head`'s method and version.
+[[gnu::noinline]] ConnectionIo::Status write_response(ConnectionIo& io, const Poco::Net::HTTPRequest& head,
+                                                      const HttpResponse& response, bool keep_alive,
+                                                      Clock::time_point deadline) {
+    // HTTP/1.0 clients are answered in their version, all others in HTTP/1.1.
+    Poco::Net::HTTPResponse out;
+    out.setVersion(head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0 ? Poco::Net::HTTPMessage::HTTP_1_0
+                                                                         : Poco::Net::HTTPMessage::HTTP_1_1);
+    out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(response.status));
+    out.setDate(Poco::Timestamp());
+    out.setKeepAlive(keep_alive);
+    const bool bodiless = has_no_body(response.status);
+    if (!bodiless) out.setContentType(std::string(response.content_type));
+    for (const auto& [name, value] : response.headers) out.add(name, value);
+    if (response.status != 204 && response.status >= 200) {
+        out.setContentLength64(static_cast<Poco::Int64>(bodiless ? 0 : response.body.size()));
+    }
+    std::ostringstream text;
+    out.write(text);
+    const std::string head_text = std::move(text).str();
+    const bool send_body = !bodiless && head.getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD;
+    return io.write({head_text, send_body ? std::string_view(response.body) : std::string_view()}, deadline);
+}
+
+std::string describe(ConnectionIo::Status status) {
+    return status == ConnectionIo::Status::timed_out ? "did not complete in time" : "failed";
+}
+
+}  // namespace
+
+HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, const ConnectionContext& context)
+    : TCPServerConnection(socket), context_(context) {}
+
+void HttpConnection::run() {
+    const ConnectionGate::Ticket ticket = context_.gate.attach(socket());
+    try {
+        serve(ticket);
+    } catch (const std::exception& error) {
+        context_.logger.error(std::string("A connection ended on an unexpected error: ") + error.what());
+    }
+    context_.gate.detach(ticket);
+    socket().close();
+}
+
+void HttpConnection::serve(const ConnectionGate::Ticket& ticket) {
+    const HttpSettings& settings = context_.settings;
+    ConnectionIo io(socket().impl()->sockfd());
+    std::string client_address = "a client that left";
+    bool from_loopback = false;
+    try {
+        const Poco::Net::SocketAddress peer = socket().peerAddress();
+        client_address = peer.toString();
+        from_loopback = is_loopback(peer.host());
+    } catch (const Poco::Exception&) {
+        return;  // gone before it was served
+    }
+
+    Clock::time_point last_response = Clock::now();
+    for (int served = 0;; ++served) {
+        if (!context_.gate.awaiting(ticket)) return;  // draining
+        const Clock::time_point idle_deadline = last_response + settings.keep_alive_timeout;
+        if (io.wait_readable(idle_deadline) != ConnectionIo::Status::ok) return;
+        context_.gate.busy(ticket);
+
+        HttpRequest request;
+        request.client_address = client_address;
+        request.from_loopback = from_loopback;
+        const HeadOutcome head = read_request_head(io, settings.head_limits, idle_deadline,
+                                                   idle_deadline + settings.header_timeout, request.head);
+        if (head.kind == HeadOutcome::Kind::no_request) return;
+        const Clock::time_point head_done = Clock::now();
+        context_.metrics.started();
+        std::optional<HttpResponse> failed = head.answer;
+        if (!failed) failed = read_rest(io, request, settings, head_done);
+        const bool request_failed = failed.has_value();
+        HttpResponse response = request_failed ? std::move(*failed) : context_.dispatcher.dispatch(request);
+        context_.metrics.finished(response.counted_as ? *response.counted_as : context_.metrics.unmatched(),
+                                  response.status, Clock::now() - head_done);
+
+        const bool last_allowed = settings.max_keep_alive_requests > 0 && served + 1 >= settings.max_keep_alive_requests;
+        const bool keep_alive = settings.keep_alive && !request_failed && !response.close_connection && !last_allowed &&
+                                client_keeps_alive(request.head) && !context_.gate.draining();
+        const ConnectionIo::Status written =
+            write_response(io, request.head, response, keep_alive, Clock::now() + settings.receive_timeout);
+        if (written != ConnectionIo::Status::ok) {
+            // Nothing may follow a partial answer: the connection ends here, unread requests and all.
+            ::shutdown(io.descriptor(), SHUT_RDWR);
+            if (context_.logger.information()) {
+                context_.logger.information("Closed the connection from " + client_address + ": writing the answer to " +
+                                            request.head.getMethod() + " " + request.path + " " + describe(written) +
+                                            " (receive_timeout_ms = " +
+                                            std::to_string(settings.receive_timeout.count()) + ")");
+            }
+            return;
+        }
+        if (request_failed) {
+            io.linger_before_close();  // the client may still be sending the request refused
+            return;
+        }
+        if (!keep_alive) {
+            if (io.buffered() > 0) io.linger_before_close();  // pipelined requests nobody answers
+            return;
+        }
+        last_response = Clock::now();
+        io.shrink();
+    }
+}
+
+}  // namespace plugin_host

@@ -1,0 +1,74 @@
+#pragma once
+
+#include "http/connection_gate.hpp"
+#include "http/request_head.hpp"
+#include "http/request_metrics.hpp"
+
+#include <Poco/Logger.h>
+#include <Poco/Net/TCPServerConnection.h>
+
+#include <chrono>
+#include <cstddef>
+
+namespace plugin_host {
+
+class RequestDispatcher;
+
+/// How the server treats its connections ([server] settings).
+struct HttpSettings {
+    bool keep_alive = true;
+    std::chrono::milliseconds keep_alive_timeout{10000};  ///< idle wait for the next request
+    std::chrono::milliseconds header_timeout{10000};      ///< beyond the idle wait, for the whole header
+    std::chrono::milliseconds body_timeout{30000};        ///< from the header to the end of the body
+    std::chrono::milliseconds receive_timeout{60000};     ///< each read of a body, each write
+    int max_keep_alive_requests = 0;                      ///< requests per connection; 0: unlimited
+    std::size_t max_body_bytes = 65536;
+    HeadLimits head_limits;
+};
+
+/// What every connection of one server shares; outlives them all.
+struct ConnectionContext {
+    HttpSettings settings;
+    const RequestDispatcher& dispatcher;
+    RequestMetrics& metrics;
+    ConnectionGate& gate;
+    Poco::Logger& logger;  ///< "host"
+};
+
+/// One client connection, served on a pool thread of Poco's TCPServer from its acceptance to
+/// its end: HTTP/1.1 with keep-alive and pipelining. For each request it reads the head
+/// strictly (read_request_head()), checks the framing and reads the body
+/// (request_body.hpp), answers `Expect: 100-continue`, has the dispatcher answer, counts the
+/// request in the metrics and writes the response (without a body for HEAD, 204 and 304).
+///
+/// The connection ends when the client closes it or asks to (`Connection: close`, HTTP/1.0
+/// without keep-alive), after keep_alive_timeout_ms without a request, after an answer that
+/// refuses the request's framing (then the rest of what the client sends is read and
+/// discarded for a moment, so that it can read the answer), when an answer cannot be
+/// written within receive_timeout_ms (at once: nothing may follow a partial answer), or when
+/// the host drains. Deadlines: a request header must be complete keep_alive_timeout_ms +
+/// header_timeout_ms after the connection's start or its last response (408), a body
+/// body_timeout_ms after its header (408).
+///
+/// Why not Poco's HTTPServerConnection: it takes a request line preceded by an empty line
+/// for an empty request (400), ignores header lines without a colon and keeps a field name
+/// with a space before its colon (so `Transfer-Encoding : chunked` is not seen), closes the
+/// connection without an answer for a Content-Length it cannot parse, goes on reading the
+/// next request after an answer it failed to write, reads `Connection: TE, close` as keep-
+/// alive, answers `100 Continue` to HTTP/1.0, and creates an epoll instance for every wait.
+/// Poco parses nothing here but what it is given: the head's fields go into a
+/// Poco::Net::HTTPRequest, and responses are formatted by Poco::Net::HTTPResponse.
+class HttpConnection : public Poco::Net::TCPServerConnection {
+public:
+    HttpConnection(const Poco::Net::StreamSocket& socket, const ConnectionContext& context);
+
+    /// Poco's pool thread. Never throws.
+    void run() final;
+
+private:
+    void serve(const ConnectionGate::Ticket& ticket);
+
+    const ConnectionContext& context_;
+};
+
+}  // namespace plugin_host
