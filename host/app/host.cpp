@@ -131,7 +131,6 @@ void Host::start() {
     Poco::AutoPtr<Poco::Net::TCPServerParams> params(new Poco::Net::TCPServerParams);
     params->setMaxThreads(server.max_connections);
     params->setMaxQueued(server.max_connections);
-    params->setThreadIdleTime(Poco::Timespan(kNeverReclaim, 0));
 
     Poco::Logger& logger = Poco::Logger::get("host");
     ConnectionGate::Settings gate;

@@ -167,6 +167,7 @@ std::optional<HttpResponse> read_body(ConnectionIo& io, const Poco::Net::HTTPReq
         return closing(413, "request body exceeds " + std::to_string(limits.max_bytes) + " bytes");
     }
     // Read in pieces, each within the read timeout, the whole within the body's deadline.
+    body.reserve(*length);
     while (body.size() < *length) {
         const std::size_t piece = std::min<std::size_t>(*length - body.size(), 64 * 1024);
         if (const Status read = io.read_exact(piece, next_read_deadline(limits), body); read != Status::ok) {

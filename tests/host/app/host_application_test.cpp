@@ -33,9 +33,10 @@ using test_support::HostProcess;
 using test_support::post_json;
 using test_support::seed_body;
 
-/// A user id no process on the machine runs as, so that a per-user limit counts only the
-/// server's own threads.
-constexpr unsigned kUnusedUser = 54321;
+/// User ids no process on the machine runs as, so that a per-user limit counts only the
+/// server's own threads; one for each test, since the tests may run at the same time.
+constexpr unsigned kThreadLimitedUser = 54321;
+constexpr unsigned kStartlessUser = 54322;
 
 struct Finished {
     int exit_code = -1;
@@ -270,11 +271,11 @@ TEST(HostApplication, ServesWithTheThreadsItCanMakeWhenAProcessLimitStopsItShort
     // As under a container's pids limit: the server's user may run 300 threads in all.
     if (::geteuid() != 0) GTEST_SKIP() << "a thread limit that applies needs another user, which needs root";
     HostProcess host(0, test_support::seed_plugins_ini(), "max_connections = 1600\n",
-                     {.limits = {"--nproc=300:300"}, .run_as_user = kUnusedUser});
+                     {.limits = {"--nproc=300:300"}, .run_as_user = kThreadLimitedUser});
     ASSERT_TRUE(host.wait_until_healthy()) << host.output();
     ASSERT_TRUE(host.wait_for_output("Serving at most ")) << host.output();
     EXPECT_NE(host.output().find("connections at once instead of [server] max_connections = 1600: RLIMIT_NPROC is "
-                                 "300 processes and threads for uid " + std::to_string(kUnusedUser)),
+                                 "300 processes and threads for uid " + std::to_string(kThreadLimitedUser)),
               std::string::npos)
         << host.output();
     const double capacity = host.metric("plugin_host_connections_max");
@@ -290,11 +291,11 @@ TEST(HostApplication, AThreadLimitTooLowToStartFailsStartUpWithOneLineNamingIt) 
     test_support::TempDir shadow;
     std::filesystem::permissions(shadow.path(), std::filesystem::perms(0777) | std::filesystem::perms::sticky_bit);
     HostProcess host(0, test_support::seed_plugins_ini() + "[plugins]\nshadow_dir = " + shadow.path().string() + "\n",
-                     "", {.limits = {"--nproc=4:4"}, .run_as_user = kUnusedUser});
+                     "", {.limits = {"--nproc=4:4"}, .run_as_user = kStartlessUser});
     EXPECT_EQ(host.wait_for(std::chrono::seconds(10)), std::optional<int>(71)) << host.output();  // EX_OSERR
     EXPECT_NE(host.output().find("plugin-host: cannot start a thread the server needs ("), std::string::npos)
         << host.output();
-    EXPECT_NE(host.output().find("RLIMIT_NPROC is 4 processes and threads for uid " + std::to_string(kUnusedUser) +
+    EXPECT_NE(host.output().find("RLIMIT_NPROC is 4 processes and threads for uid " + std::to_string(kStartlessUser) +
                                  " (ulimit -u; a container's pids limit does the same); [server] max_connections = 32 "
                                  "needs about 48\n"),
               std::string::npos)
@@ -464,7 +465,12 @@ TEST(HostApplication, SighupReloadsWithThousandsOfConnectionsOpen) {
     for (int i = 0; i < kConnections; ++i) {
         idle.push_back(std::make_unique<test_support::RawClient>(host.port()));
         ASSERT_TRUE(idle.back()->send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"));
-        ASSERT_EQ(test_support::parse_responses(idle.back()->read_responses(1, std::chrono::seconds(5)).bytes).size(), 1u);
+        ASSERT_EQ(
+            test_support::parse_responses(idle.back()->read_responses(1, test_support::scaled(std::chrono::seconds(5))).bytes)
+                .size(),
+            1u)
+            << "connection " << i << "\n"
+            << host.output();
     }
     ASSERT_GT(test_support::open_descriptors(host.pid()), static_cast<std::size_t>(kConnections));
 
@@ -488,6 +494,32 @@ TEST(HostApplication, SighupReloadsWithThousandsOfConnectionsOpen) {
     idle.clear();
     host.signal(SIGTERM);
     EXPECT_EQ(host.wait_for(std::chrono::seconds(10)), std::optional<int>(0)) << host.output();
+}
+
+/// User and system CPU time process `pid` has used so far.
+std::chrono::milliseconds cpu_time(int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));  // after the command name
+    std::string field;
+    long ticks = 0;
+    for (int index = 3; fields >> field && index <= 15; ++index) {
+        if (index >= 14) ticks += std::stol(field);  // utime, stime
+    }
+    return std::chrono::milliseconds(ticks * 1000 / ::sysconf(_SC_CLK_TCK));
+}
+
+TEST(HostApplication, AnIdleHostUsesNoCpuAfterServingAConnection) {
+    HostProcess host(0);
+    ASSERT_TRUE(host.wait_until_healthy());
+    EXPECT_EQ(post_json(host.port(), "/first", seed_body("first")).status, 200);
+    ASSERT_TRUE(host.wait_for_output("connection threads ready"));
+    const auto before = cpu_time(host.pid());
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // the window measured: the host is idle
+    const auto used = cpu_time(host.pid()) - before;
+    EXPECT_LT(used, std::chrono::milliseconds(200)) << "a thread spins while the host is idle";
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0);
 }
 
 TEST(HostApplication, SigintStopsCleanly) {
