@@ -17,6 +17,7 @@ RUN /src/scripts/install-dependencies.sh build
 WORKDIR /src
 # Only what the Release build reads, so that editing tests or docs does not rebuild.
 COPY CMakeLists.txt ./
+COPY cmake cmake/
 COPY host host/
 COPY plugins plugins/
 COPY config config/

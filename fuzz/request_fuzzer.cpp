@@ -16,6 +16,7 @@
 #include "routing/router.hpp"
 #include "services/execution_service.hpp"
 #include "services/repository_service.hpp"
+#include "seed/seed_request.hpp"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/JSON/Parser.h>
@@ -48,8 +49,10 @@ using namespace plugin_host;
 }
 
 /// The host's request path with in-process endpoints (no shared objects to load): the seed's
-/// /first, /throws (throws std::runtime_error), /throws/other (throws an int), and the
-/// host's /healthz and a loopback-only /admin/status.
+/// POST /first (the seed plugins' own request rules), GET /items/{id} and
+/// GET /files/{path...} (a JSON echo of their parameters and query), POST /throws (throws
+/// std::runtime_error), /throws/other (throws an int), and the host's /healthz and a
+/// loopback-only /admin/status.
 class Harness {
 public:
     Harness()
@@ -60,18 +63,34 @@ public:
           connections_{settings(), dispatcher_, metrics_, *gate_, quiet_logger("host")},
           listener_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
         const std::array<std::string, 2> names{"first_first", "first_second"};
+        const auto echo = [](const plugin_api::Request& request, plugin_api::Response& response) {
+            std::string body = "{\"path\":\"" + json_escape(request.path()) + "\"";
+            for (const char* name : {"id", "path"}) {
+                if (const auto value = request.path_parameter(name)) body += ",\"" + std::string(name) + "\":\"" + json_escape(*value) + "\"";
+            }
+            for (const auto& [name, value] : request.query_parameters()) {
+                body += ",\"q:" + json_escape(name) + "\":\"" + json_escape(value) + "\"";
+            }
+            response.set_body(body + "}");
+        };
         router_.publish(std::make_shared<const RouteTable>(std::vector<RouteTable::EndpointPtr>{
-            endpoint("first", "/first",
-                     [this, names](const plugin_api::Payload& payload) { return repository_.call(names, payload); }),
-            endpoint("throwing", "/throws",
-                     [](const plugin_api::Payload&) -> plugin_api::Reply { throw std::runtime_error("on purpose"); }),
-            endpoint("throwing", "/throws/other", [](const plugin_api::Payload&) -> plugin_api::Reply { throw 7; }),
+            endpoint("first", "POST", "/first",
+                     [this, names](const plugin_api::Request& request, plugin_api::Response& response) {
+                         if (const auto sequence = seed::read_sequence(request, response)) {
+                             response.set_body(seed::result_body(repository_.call(names, *sequence)));
+                         }
+                     }),
+            endpoint("items", "GET", "/items/{id}", echo),
+            endpoint("files", "GET", "/files/{path...}", echo),
+            endpoint("throwing", "POST", "/throws",
+                     [](const plugin_api::Request&, plugin_api::Response&) { throw std::runtime_error("on purpose"); }),
+            endpoint("throwing", "POST", "/throws/other", [](const plugin_api::Request&, plugin_api::Response&) { throw 7; }),
         }));
         dispatcher_.add_host_endpoint("GET", "/healthz", [](const HttpRequest&) {
-            return HttpResponse{200, R"({"status":"ok","plugins":["first"]})", {}, false};
+            return json_response(200, R"({"status":"ok","plugins":["first"]})");
         });
         dispatcher_.add_host_endpoint(
-            "GET", "/admin/status", [](const HttpRequest&) { return HttpResponse{200, "{}", {}, false}; },
+            "GET", "/admin/status", [](const HttpRequest&) { return json_response(200, "{}"); },
             RequestDispatcher::Access::loopback_only);
     }
 
@@ -106,8 +125,10 @@ private:
         return logger;
     }
 
-    static RouteTable::EndpointPtr endpoint(std::string plugin, std::string path, plugin_api::EndpointCallback callback) {
-        return std::make_shared<const Endpoint>(Endpoint{nullptr, std::move(plugin), "POST", std::move(path), std::move(callback)});
+    static RouteTable::EndpointPtr endpoint(std::string plugin, std::string method, std::string path,
+                                            plugin_api::Handler handler) {
+        return std::make_shared<const Endpoint>(
+            Endpoint{nullptr, std::move(plugin), std::move(method), RouteTemplate::parse(path), std::move(handler)});
     }
 
     /// The client's side: writes `input`, then ends its sending, and reads until the server
@@ -157,6 +178,10 @@ void check_answer(std::string_view answer) {
         if (status < 100 || status > 599) violated("a response has an impossible status", answer);
         rest.remove_prefix(head_end + 4);
         if (status < 200) continue;
+        if (status == 204 || status == 304) {  // never a body, never a length
+            if (head.find("Content-Length: ") != std::string_view::npos) violated("a 204 or 304 with a length", answer);
+            continue;
+        }
         const auto length_at = head.find("Content-Length: ");
         if (length_at == std::string_view::npos) violated("an answer without Content-Length", answer);
         const std::size_t length = std::strtoul(std::string(head.substr(length_at + 16)).c_str(), nullptr, 10);

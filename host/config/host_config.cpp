@@ -1,5 +1,7 @@
 #include "config/host_config.hpp"
 
+#include "config/typed_value.hpp"
+
 #include <Poco/Ascii.h>
 #include <Poco/Net/SocketAddress.h>
 
@@ -12,12 +14,6 @@ namespace {
 
 constexpr std::string_view kPluginSectionPrefix = "plugin.";
 constexpr std::string_view kLoggingSectionPrefix = "logging.";
-
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 /// Reads typed values from one section and remembers which keys it read, so that a key
 /// nobody reads (a typo) is reported instead of silently ignored.
@@ -40,16 +36,10 @@ public:
     long long integer(std::string_view key, long long fallback, long long min, long long max) {
         const IniFile::Entry* entry = lookup(key);
         if (!entry) return fallback;
-        long long value = 0;
-        const char* first = entry->value.data();
-        const char* last = first + entry->value.size();
-        const auto [end, error] = std::from_chars(first, last, value);
-        if (error != std::errc{} || end != last || value < min || value > max) {
-            ini_.fail(section_, key,
-                      "\"" + entry->value + "\" is not a whole number from " + std::to_string(min) +
-                          " to " + std::to_string(max));
-        }
-        return value;
+        std::string problem;
+        const std::optional<std::int64_t> value = parse_integer(entry->value, min, max, problem);
+        if (!value) ini_.fail(section_, key, problem);
+        return *value;
     }
 
     std::chrono::milliseconds milliseconds(std::string_view key, long long fallback, long long min,
@@ -60,11 +50,10 @@ public:
     bool boolean(std::string_view key, bool fallback) {
         const IniFile::Entry* entry = lookup(key);
         if (!entry) return fallback;
-        static const std::set<std::string, std::less<>> yes{"true", "yes", "on", "1"};
-        static const std::set<std::string, std::less<>> no{"false", "no", "off", "0"};
-        if (yes.contains(entry->value)) return true;
-        if (no.contains(entry->value)) return false;
-        ini_.fail(section_, key, "\"" + entry->value + "\" is not one of true/false, yes/no, on/off, 1/0");
+        std::string problem;
+        const std::optional<bool> value = parse_boolean(entry->value, problem);
+        if (!value) ini_.fail(section_, key, problem);
+        return *value;
     }
 
     /// A comma-separated list of paths; relative ones are resolved against the folder of the
@@ -73,16 +62,13 @@ public:
         const IniFile::Entry* entry = lookup(key);
         std::vector<std::filesystem::path> paths;
         if (!entry) return paths;
-        std::string_view rest = entry->value;
-        for (;;) {
-            const auto comma = rest.find(',');
-            const std::string_view item = trim(rest.substr(0, comma));
-            if (item.empty()) ini_.fail(section_, key, "\"" + entry->value + "\" has an empty item");
+        std::string problem;
+        const std::optional<std::vector<std::string>> items = parse_list(entry->value, problem);
+        if (!items) ini_.fail(section_, key, problem);
+        for (const std::string& item : *items) {
             std::filesystem::path path(item);
             if (path.is_relative()) path = std::filesystem::absolute(ini_.path()).parent_path() / path;
             paths.push_back(path.lexically_normal());
-            if (comma == std::string_view::npos) break;
-            rest.remove_prefix(comma + 1);
         }
         return paths;
     }
@@ -209,13 +195,22 @@ PluginConfig read_plugin(const IniFile& ini, const std::string& section) {
     plugin.library = library.lexically_normal();
     plugin.optional = reader.boolean("optional", false);
 
+    plugin.file = ini.path();
     for (const std::string& key : ini.keys_of(section)) {
-        plugin.settings.emplace(key, ini.find(section + "." + key)->value);
+        const IniFile::Entry* entry = ini.find(section + "." + key);
+        plugin.settings.emplace(key, entry->value);
+        plugin.setting_lines.emplace(key, entry->line);
     }
     return plugin;
 }
 
 }  // namespace
+
+std::string PluginConfig::where(std::string_view key) const {
+    const auto line = setting_lines.find(key);
+    const std::string place = line == setting_lines.end() ? origin : file.string() + ":" + std::to_string(line->second);
+    return place + ": [plugin." + name + "] " + std::string(key) + ": ";
+}
 
 HostConfig read_host_config(const IniFile& ini) {
     HostConfig config;

@@ -65,9 +65,17 @@ struct MetricsConfig {
 struct PluginConfig {
     std::string name;
     std::filesystem::path library;  ///< absolute, resolved against the config file's folder
-    std::map<std::string, std::string, std::less<>> settings;  ///< the whole section
+    /// Every key of the section and its value: the plugin's settings (library and optional
+    /// are the host's).
+    std::map<std::string, std::string, std::less<>> settings;
+    /// The line of each key in `file`, for messages; not part of what a reload compares.
+    std::map<std::string, int, std::less<>> setting_lines;
+    std::filesystem::path file;  ///< the configuration file, as named when it was read
     std::string origin;  ///< "<file>:<line>" of the section, for messages
     bool optional = false;  ///< if it cannot be loaded at start-up, the host starts without it
+
+    /// "<file>:<line>: [plugin.<name>] <key>: " for a message about one of its settings.
+    std::string where(std::string_view key) const;
 };
 
 /// Everything server.ini says, validated. Read once on the main thread at start-up.

@@ -92,11 +92,10 @@ bool has_no_body(int status) { return status == 204 || status == 304 || status <
     out.setDate(Poco::Timestamp());
     out.setKeepAlive(keep_alive);
     const bool bodiless = has_no_body(response.status);
-    if (!bodiless) out.setContentType(std::string(response.content_type));
+    if (!bodiless) out.setContentType(response.content_type);
     for (const auto& [name, value] : response.headers) out.add(name, value);
-    if (response.status != 204 && response.status >= 200) {
-        out.setContentLength64(static_cast<Poco::Int64>(bodiless ? 0 : response.body.size()));
-    }
+    // 204 and 304 never have a body, so never a length (RFC 9110 8.6).
+    if (!bodiless) out.setContentLength64(static_cast<Poco::Int64>(response.body.size()));
     std::ostringstream text;
     out.write(text);
     const std::string head_text = std::move(text).str();

@@ -34,7 +34,7 @@ struct HttpResponse {
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  ///< beyond Content-Type/Length
     bool close_connection = false;
-    std::string_view content_type = "application/json";  ///< a string literal
+    std::string content_type = "application/json";
     /// The endpoint the request is counted under; nullptr: it reached none.
     RequestMetrics::Endpoint* counted_as = nullptr;
 };

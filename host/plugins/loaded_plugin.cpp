@@ -9,6 +9,7 @@ LoadedPlugin::LoadedPlugin(std::string name, std::filesystem::path file, std::ui
       file_(std::move(file)),
       generation_(generation),
       loaded_at_(std::chrono::system_clock::now()),
+      logger_(name_),
       library_(std::move(library)),
       instance_(std::move(instance)) {}
 

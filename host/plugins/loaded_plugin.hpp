@@ -1,5 +1,7 @@
 #pragma once
 
+#include "contract/plugin_logger.hpp"
+
 #include <plugin_api/endpoint_plugin.hpp>
 
 #include <boost/dll/shared_library.hpp>
@@ -12,7 +14,8 @@
 
 namespace plugin_host {
 
-/// A plugin's shared object, loaded, validated, and its EndpointPlugin instance.
+/// A plugin's shared object, loaded, validated, its EndpointPlugin instance, and the logger
+/// the plugin was handed (valid for the plugin's life, so owned here).
 /// Owned through shared_ptr by the PluginManager and by every Endpoint the plugin
 /// registered; the last owner to let go unloads it. The PluginManager makes sure that is
 /// itself, on its own thread, never a request thread.
@@ -31,12 +34,14 @@ public:
     std::uint64_t generation() const { return generation_; }
     std::chrono::system_clock::time_point loaded_at() const { return loaded_at_; }
     plugin_api::EndpointPlugin& instance() const { return *instance_; }
+    PluginLogger& logger() const { return logger_; }
 
 private:
     std::string name_;
     std::filesystem::path file_;
     std::uint64_t generation_;
     std::chrono::system_clock::time_point loaded_at_;
+    mutable PluginLogger logger_;
     boost::dll::shared_library library_;  // declared before instance_: unloaded after it
     std::unique_ptr<plugin_api::EndpointPlugin> instance_;
 };

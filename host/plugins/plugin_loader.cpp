@@ -1,61 +1,82 @@
 #include "plugins/plugin_loader.hpp"
 
+#include "contract/plugin_settings.hpp"
 #include "plugins/plugin_file.hpp"
+#include "routing/router.hpp"
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <utility>
 
 namespace plugin_host {
 namespace {
 
-/// The Registrar a plugin sees during register_endpoints(): collects the endpoints.
+/// The methods a route may serve. HEAD is answered from GET.
+constexpr std::array<std::string_view, 6> kRouteMethods{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+
+struct Registered {
+    std::string method;
+    std::string path_template;
+    plugin_api::Handler handler;
+};
+
+/// The Registrar a plugin sees during register_endpoints(): collects its routes; hands it
+/// its settings, its logger and the repository.
 class CollectingRegistrar final : public plugin_api::Registrar {
 public:
-    CollectingRegistrar(const PluginConfig& config, plugin_api::Repository& repository)
-        : config_(config), repository_(repository) {}
+    CollectingRegistrar(const PluginConfig& config, plugin_api::Logger& logger, plugin_api::Repository& repository)
+        : config_(config), settings_(config), logger_(logger), repository_(repository) {}
 
-    void add_post_endpoint(std::string path, plugin_api::EndpointCallback callback) override {
-        collected_.emplace_back(std::move(path), std::move(callback));
+    void add_route(std::string_view method, std::string_view path_template, plugin_api::Handler handler) override {
+        collected_.push_back({std::string(method), std::string(path_template), std::move(handler)});
     }
 
+    plugin_api::Settings& settings() override { return settings_; }
+    plugin_api::Logger& logger() override { return logger_; }
     plugin_api::Repository& repository() override { return repository_; }
-
-    std::string setting(std::string_view key, std::string_view fallback) const override {
-        const auto found = config_.settings.find(key);
-        return found == config_.settings.end() ? std::string(fallback) : found->second;
-    }
-
     std::string_view plugin_name() const override { return config_.name; }
 
-    std::vector<std::pair<std::string, plugin_api::EndpointCallback>>& collected() {
-        return collected_;
-    }
+    std::vector<Registered>& collected() { return collected_; }
+    const PluginSettings& read_settings() const { return settings_; }
 
 private:
     const PluginConfig& config_;
+    PluginSettings settings_;
+    plugin_api::Logger& logger_;
     plugin_api::Repository& repository_;
-    std::vector<std::pair<std::string, plugin_api::EndpointCallback>> collected_;
+    std::vector<Registered> collected_;
 };
 
-std::string check_path(std::string_view path) {
-    if (path.empty() || path.front() != '/') return "must start with '/'";
-    if (path.size() > 1024) return "is longer than 1024 characters";
-    for (const char c : path) {
-        if (static_cast<unsigned char>(c) <= ' ' || c == '?' || c == '#' || c == 0x7f) {
-            return "contains a space, control character, '?' or '#'";
-        }
+/// Why `route` may not be registered, or an empty string.
+std::string check_route(const Registered& route, const RouteTemplate& path) {
+    if (std::find(kRouteMethods.begin(), kRouteMethods.end(), route.method) == kRouteMethods.end()) {
+        return route.method == "HEAD" ? "registered HEAD " + path.text() + ": HEAD is answered from the GET route"
+                                      : "registered the method \"" + route.method +
+                                            "\": a route serves GET, POST, PUT, PATCH, DELETE or OPTIONS";
     }
-    if (is_host_path(path)) return "is reserved for the host";
+    if (!route.handler) return "registered " + route.method + " " + path.text() + " without a handler";
+    if (const std::string reserved = host_route_conflict(path); !reserved.empty()) {
+        return "route " + route.method + " " + path.text() + " " + reserved;
+    }
     return {};
+}
+
+std::string version_text(std::uint32_t major, std::uint32_t minor) {
+    return std::to_string(major) + "." + std::to_string(minor);
 }
 
 }  // namespace
 
-bool is_host_path(std::string_view path) {
-    return path == "/healthz" || path == "/metrics" || path == "/admin" ||
-           path.starts_with("/admin/");
+std::string host_route_conflict(const RouteTemplate& path) {
+    const auto& segments = path.segments();
+    if (segments.empty() || segments.front().kind != RouteTemplate::Segment::Kind::literal) return {};
+    const std::string& first = segments.front().text;
+    if (first == "admin") return "is under the host's own /admin/";
+    if (segments.size() == 1 && (first == "healthz" || first == "metrics")) return "is the host's own /" + first;
+    return {};
 }
 
 PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& image,
@@ -87,10 +108,18 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
                          " (use PLUGIN_API_EXPORT)");
         }
     }
-    const std::uint32_t version = library.get_alias<const std::uint32_t>("plugin_api_contract_version");
-    if (version != plugin_api::kContractVersion) {
-        throw refuse("was built for plugin contract version " + std::to_string(version) +
-                     ", this host speaks version " + std::to_string(plugin_api::kContractVersion));
+    // Contract 1 exported its version as one number; since 2 that is the major version,
+    // beside the minor one.
+    const std::uint32_t major = library.get_alias<const std::uint32_t>("plugin_api_contract_version");
+    const std::string host_version = version_text(plugin_api::kContractMajor, plugin_api::kContractMinor);
+    if (major != plugin_api::kContractMajor || !library.has("plugin_api_contract_minor")) {
+        throw refuse("was built for plugin contract " + std::to_string(major) + ", this host speaks contract " +
+                     host_version + " (rebuild the plugin against this host's plugin_api)");
+    }
+    const std::uint32_t minor = library.get_alias<const std::uint32_t>("plugin_api_contract_minor");
+    if (minor > plugin_api::kContractMinor) {
+        throw refuse("was built for plugin contract " + version_text(major, minor) + ", this host speaks contract " +
+                     host_version + " (upgrade the host, or build the plugin against contract " + host_version + ")");
     }
     const char* const abi_tag = library.get_alias<const char* const>("plugin_api_abi_tag");
     if (std::strcmp(abi_tag, plugin_api::kAbiTag) != 0) {
@@ -111,7 +140,7 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
 
     auto plugin = std::make_shared<LoadedPlugin>(config.name, config.library, generation,
                                                  std::move(library), std::move(instance));
-    CollectingRegistrar registrar(config, repository);  // destroyed before `plugin`
+    CollectingRegistrar registrar(config, plugin->logger(), repository);  // destroyed before `plugin`
     try {
         plugin->instance().register_endpoints(registrar);
     } catch (const std::exception& error) {
@@ -119,20 +148,30 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
     } catch (...) {
         throw refuse("failed to register its endpoints");
     }
+    if (const std::vector<std::string> problems = registrar.read_settings().problems(); !problems.empty()) {
+        std::string all;
+        for (const std::string& problem : problems) all += (all.empty() ? "" : "; ") + problem;
+        throw refuse(all);
+    }
 
     PluginLoad load{plugin, {}};
-    for (auto& [path, callback] : registrar.collected()) {
-        if (const std::string problem = check_path(path); !problem.empty()) {
-            throw refuse("endpoint path \"" + path + "\" " + problem);
+    for (Registered& route : registrar.collected()) {
+        std::optional<RouteTemplate> path;
+        try {
+            path = RouteTemplate::parse(route.path_template);
+        } catch (const InvalidTemplate& invalid) {
+            throw refuse(invalid.what());
         }
-        if (!callback) throw refuse("registered POST " + path + " without a callback");
-        for (const auto& earlier : load.endpoints) {
-            if (earlier->path == path) throw refuse("registered POST " + path + " twice");
-        }
+        if (const std::string problem = check_route(route, *path); !problem.empty()) throw refuse(problem);
         load.endpoints.push_back(std::make_shared<const Endpoint>(
-            Endpoint{plugin, config.name, "POST", path, std::move(callback)}));
+            Endpoint{plugin, config.name, std::move(route.method), std::move(*path), std::move(route.handler)}));
     }
-    if (load.endpoints.empty()) throw refuse("registered no endpoint");
+    if (load.endpoints.empty()) throw refuse("registered no route");
+    try {
+        [[maybe_unused]] const RouteTable own_routes(load.endpoints);  // two of its routes that are the same
+    } catch (const RouteConflict& conflict) {
+        throw refuse(conflict.what());
+    }
     return load;
 }
 

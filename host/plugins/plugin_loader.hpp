@@ -24,14 +24,18 @@ struct PluginLoad {
 
 /// Loads `image` — a private copy of `config.library` — after checking that it is a complete
 /// shared object, with every symbol bound now and local scope; checks the exported contract
-/// version and ABI tag, creates the plugin and lets it register its endpoints (each POST
-/// path must start with '/', be unique within the plugin and not be a host path). Runs on
-/// the calling thread. Throws PluginRefused with a reason that names the plugin and its
-/// published file; nothing of the plugin stays loaded then.
+/// version (the host's major, a minor no newer than the host's) and ABI tag, creates the
+/// plugin and lets it register its routes. Then checks what it registered: each method one
+/// a route may serve, each template valid, no two routes the same, none on a host path,
+/// every setting of its section read and of the type read. Runs on the calling thread.
+/// Throws PluginRefused with a reason that names the plugin and its published file; nothing
+/// of the plugin stays loaded then.
 PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& image,
                        std::uint64_t generation, plugin_api::Repository& repository);
 
-/// Paths the host serves itself (/healthz, /metrics, /admin/...); no plugin may claim them.
-bool is_host_path(std::string_view path);
+/// Why a plugin may not register a route with `path`, which claims a path the host serves
+/// itself (/healthz, /metrics, /admin and below), in words that follow the route; an empty
+/// string if it may.
+std::string host_route_conflict(const RouteTemplate& path);
 
 }  // namespace plugin_host

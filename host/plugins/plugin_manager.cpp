@@ -227,7 +227,7 @@ PluginManager::Outcome PluginManager::replace(Slot& slot, const PluginConfig& co
         slot.refused_signature.reset();
     }
     std::string routes;
-    for (const auto& endpoint : slot.endpoints) routes += (routes.empty() ? "" : ", ") + endpoint->method + " " + endpoint->path;
+    for (const auto& endpoint : slot.endpoints) routes += (routes.empty() ? "" : ", ") + endpoint->label();
     logger_.information("Loaded plugin '" + config.name + "' generation " + std::to_string(slot.generation) +
                         " from " + config.library.string() + " (" + routes + ") [" + std::string(trigger) + "]" +
                         (replaced ? "; generation " + std::to_string(replaced) + " drains" : ""));
@@ -284,7 +284,7 @@ std::vector<PluginStatus> PluginManager::status() const {
         status.loaded = slot.plugin != nullptr;
         status.generation = slot.plugin ? slot.generation : 0;
         if (slot.plugin) status.loaded_at = slot.plugin->loaded_at();
-        for (const auto& endpoint : slot.endpoints) status.routes.push_back(endpoint->method + " " + endpoint->path);
+        for (const auto& endpoint : slot.endpoints) status.routes.push_back(endpoint->label());
         status.last_refusal = slot.last_refusal;
         for (const auto& old : draining_) {
             if (old->name() == name) status.draining.push_back({old->generation(), old->loaded_at()});

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "routing/route_template.hpp"
+
 #include <plugin_api/endpoint_plugin.hpp>
 
 #include <memory>
@@ -9,16 +11,20 @@ namespace plugin_host {
 
 class LoadedPlugin;
 
-/// One routed endpoint: a method and path, and the callback a plugin registered for them.
-/// Immutable once built; shared between route tables and the requests running in it.
+/// One routed endpoint: a method and a path template, and the handler a plugin registered
+/// for them. Immutable once built; shared between route tables and the requests running in
+/// it.
 struct Endpoint {
     /// Keeps the plugin's code loaded while anyone holds this endpoint. Declared first so
-    /// that it is released last, after the callback whose code lives in the plugin.
+    /// that it is released last, after the handler whose code lives in the plugin.
     std::shared_ptr<const LoadedPlugin> plugin;
     std::string plugin_name;
     std::string method;
-    std::string path;
-    plugin_api::EndpointCallback callback;
+    RouteTemplate path;
+    plugin_api::Handler handler;
+
+    /// "<method> <template>": how logs, /admin/plugins and the metrics name it.
+    std::string label() const { return method + " " + path.text(); }
 };
 
 }  // namespace plugin_host

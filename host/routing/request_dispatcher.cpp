@@ -1,24 +1,13 @@
 #include "routing/request_dispatcher.hpp"
 
-#include "http/json_text.hpp"
-
-#include <Poco/Ascii.h>
-
 namespace plugin_host {
 namespace {
 
-bool is_json_content_type(std::string_view content_type) {
-    constexpr std::string_view kJson = "application/json";
-    if (content_type.size() < kJson.size()) return false;
-    for (std::size_t i = 0; i < kJson.size(); ++i) {
-        if (Poco::Ascii::toLower(content_type[i]) != kJson[i]) return false;
-    }
-    const std::string_view rest = content_type.substr(kJson.size());
-    return rest.empty() || rest.front() == ';' || rest.front() == ' ';
-}
-
 /// HEAD is answered as GET; the connection leaves the body out.
 std::string_view answered_as(const std::string& method) { return method == "HEAD" ? "GET" : std::string_view(method); }
+
+/// Every method a route can serve, for OPTIONS *.
+constexpr std::string_view kEveryMethod = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
 HttpResponse method_not_allowed(std::string_view method, std::string_view path, std::string allow) {
     HttpResponse response = error_response(
@@ -27,7 +16,18 @@ HttpResponse method_not_allowed(std::string_view method, std::string_view path, 
     return response;
 }
 
+HttpResponse options(std::string allow) {
+    HttpResponse response;
+    response.status = 204;
+    response.headers.emplace_back("Allow", std::move(allow));
+    return response;
+}
+
 }  // namespace
+
+bool is_host_path(std::string_view path) {
+    return path == "/healthz" || path == "/metrics" || path == "/admin" || path.starts_with("/admin/");
+}
 
 RequestDispatcher::RequestDispatcher(const Router& router, const ExecutionService& execution,
                                      RequestMetrics& metrics)
@@ -37,13 +37,6 @@ void RequestDispatcher::add_host_endpoint(std::string method, std::string path, 
                                           Access access) {
     RequestMetrics::Endpoint* counters = &metrics_.endpoint(method, path);
     host_endpoints_.push_back({std::move(method), std::move(path), std::move(handler), access, counters});
-}
-
-bool RequestDispatcher::is_host_path(const std::string& path) const {
-    for (const HostEndpoint& endpoint : host_endpoints_) {
-        if (endpoint.path == path) return true;
-    }
-    return false;
 }
 
 HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request) const {
@@ -63,41 +56,35 @@ HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request) con
         response.counted_as = endpoint.metrics;
         return response;
     }
+    if (allow.empty()) return error_response(404, "no endpoint at " + request.path);
+    if (request.method() == "OPTIONS") return options(std::move(allow));
     return method_not_allowed(request.method(), request.path, std::move(allow));
 }
 
-HttpResponse RequestDispatcher::from_reply(plugin_api::Reply&& reply, RequestMetrics::Endpoint* counted_as) {
-    HttpResponse response;
-    response.status = reply.status;
-    response.body = std::move(reply.body);
-    response.counted_as = counted_as;
-    return response;
-}
-
-HttpResponse RequestDispatcher::unrouted(const HttpRequest& request, const Router::Match& match) {
-    if (match.outcome == Router::Outcome::method_not_allowed) {
+HttpResponse RequestDispatcher::unrouted(const HttpRequest& request, const RouteTable::Match& match) {
+    switch (match.outcome) {
+    case RouteTable::Outcome::method_not_allowed:
+        if (request.method() == "OPTIONS") return options(match.allow);
         return method_not_allowed(request.method(), request.path, match.allow);
+    case RouteTable::Outcome::bad_path:
+        return error_response(400, "the path does not decode: a '%' is not followed by two hexadecimal digits");
+    default:
+        return error_response(404, "no endpoint at " + request.path);
     }
-    return error_response(404, "no endpoint at " + request.path);
-}
-
-HttpResponse RequestDispatcher::not_json(RequestMetrics::Endpoint* counted_as) {
-    HttpResponse refused = error_response(415, "Content-Type must be application/json");
-    refused.counted_as = counted_as;
-    return refused;
 }
 
 HttpResponse RequestDispatcher::dispatch(const HttpRequest& request) const {
     try {
         if (is_host_path(request.path)) return dispatch_to_host(request);
+        if (request.path == "*") return options(std::string(kEveryMethod));  // OPTIONS *, the only "*" let through
 
-        const Router::Match match = router_.find(answered_as(request.method()), request.path);
-        if (match.outcome != Router::Outcome::found) return unrouted(request, match);
-        RequestMetrics::Endpoint* const counted_as = &metrics_.endpoint(match.endpoint->method, match.endpoint->path);
-        if (!is_json_content_type(request.content_type())) return not_json(counted_as);
-
-        return from_reply(execution_.execute(match.endpoint->plugin_name, request.body, match.endpoint->callback),
-                          counted_as);
+        const RouteTable::Match match = router_.find(answered_as(request.method()), request.path);
+        if (match.outcome != RouteTable::Outcome::found) return unrouted(request, match);
+        RequestMetrics::Endpoint* const counted_as =
+            &metrics_.endpoint(match.endpoint->method, match.endpoint->path.text());
+        HttpResponse response = execution_.execute(match, request);
+        response.counted_as = counted_as;
+        return response;
     } catch (...) {
         return error_response(500, "internal error");
     }

@@ -6,14 +6,16 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace plugin_host {
 
 /// Where a request is routed: first the host's own endpoints (/healthz, ...), then the
-/// plugins' endpoints through the Router, whose callbacks run inside the execution service.
-/// Unknown path → 404, known path with another method → 405 with Allow, plugin endpoint
-/// without a JSON Content-Type → 415.
+/// plugins' routes through the Router, whose handlers run inside the execution service.
+/// HEAD is answered as GET (the connection leaves the body out); OPTIONS, unless a plugin
+/// serves it, with 204 and Allow. Unknown path → 404; known path, another method → 405
+/// with Allow; a path with a bad %-escape → 400.
 class RequestDispatcher {
 public:
     using HostHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -23,7 +25,8 @@ public:
 
     RequestDispatcher(const Router& router, const ExecutionService& execution, RequestMetrics& metrics);
 
-    /// Adds an endpoint served by the host itself. Only before the server starts.
+    /// Adds an endpoint served by the host itself, at a path is_host_path() holds. Only
+    /// before the server starts.
     void add_host_endpoint(std::string method, std::string path, HostHandler handler,
                            Access access = Access::anyone);
 
@@ -40,18 +43,19 @@ private:
         RequestMetrics::Endpoint* metrics;
     };
 
-    bool is_host_path(const std::string& path) const;
-    /// The answer of the host's own endpoint at request.path (or 403, or 405).
+    /// The answer of the host's own endpoint at request.path (or 403, 404, 405).
     [[gnu::noinline]] HttpResponse dispatch_to_host(const HttpRequest& request) const;
-    static HttpResponse from_reply(plugin_api::Reply&& reply, RequestMetrics::Endpoint* counted_as);
     // Cold answers, out of dispatch()'s frame (see ExecutionService on the stack budget).
-    [[gnu::noinline, gnu::cold]] static HttpResponse unrouted(const HttpRequest& request, const Router::Match& match);
-    [[gnu::noinline, gnu::cold]] static HttpResponse not_json(RequestMetrics::Endpoint* counted_as);
+    [[gnu::noinline, gnu::cold]] static HttpResponse unrouted(const HttpRequest& request, const RouteTable::Match& match);
 
     const Router& router_;
     const ExecutionService& execution_;
     RequestMetrics& metrics_;
     std::vector<HostEndpoint> host_endpoints_;
 };
+
+/// Paths the host serves itself: /healthz, /metrics, /admin and everything below it. No
+/// plugin route may claim them, and requests for them never reach the plugins.
+bool is_host_path(std::string_view path);
 
 }  // namespace plugin_host

@@ -8,38 +8,64 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace plugin_host {
 
-/// Two endpoints claim the same method and path.
+/// Two endpoints claim the same method and equivalent templates; what() names both.
 class RouteConflict : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
-/// An immutable set of endpoints indexed by path, then method.
+/// An immutable set of endpoints, found by method and path: a tree of path segments, each
+/// level holding literal segments, one parameter and one catch-all. For a path, the
+/// endpoint is the first found, in the order literal, then parameter, then catch-all at
+/// each segment (backing up a level when a branch leads nowhere), that serves the method.
 class RouteTable {
 public:
     using EndpointPtr = std::shared_ptr<const Endpoint>;
 
-    RouteTable() = default;
+    enum class Outcome {
+        found,
+        method_not_allowed,  ///< the path matches routes, none of them for the method
+        not_found,
+        bad_path,            ///< a segment of the path has a '%' without two hexadecimal digits
+    };
 
-    /// Throws RouteConflict naming both plugins if two endpoints share a method and path.
+    struct Match {
+        Outcome outcome = Outcome::not_found;
+        EndpointPtr endpoint;  ///< when found
+        /// The template's parameters, by name, percent-decoded; when found.
+        std::vector<std::pair<std::string_view, std::string>> parameters;
+        /// When method_not_allowed: the methods the path's routes serve, in the order GET,
+        /// HEAD (answered from GET), POST, PUT, PATCH, DELETE, OPTIONS.
+        std::string allow;
+    };
+
+    RouteTable();
+
+    /// Throws RouteConflict naming both endpoints if two share a method and an equivalent
+    /// template.
     explicit RouteTable(const std::vector<EndpointPtr>& endpoints);
 
-    /// The endpoint for `method` and `path`, or nullptr.
-    const EndpointPtr* find(std::string_view method, std::string_view path) const;
+    ~RouteTable();
+    RouteTable(const RouteTable&) = delete;
+    RouteTable& operator=(const RouteTable&) = delete;
 
-    /// The methods served at `path`, comma-separated (an Allow header); empty if none.
-    std::string allowed_methods(std::string_view path) const;
+    /// `path` is the request's path, percent-encoded; `method` is looked up as it is (HEAD
+    /// must be asked as GET). Any thread.
+    Match find(std::string_view method, std::string_view path) const;
 
-    const std::map<std::string, std::vector<EndpointPtr>, std::less<>>& by_path() const {
-        return by_path_;
-    }
+    /// Every endpoint, in the order given.
+    const std::vector<EndpointPtr>& endpoints() const { return endpoints_; }
 
 private:
-    std::map<std::string, std::vector<EndpointPtr>, std::less<>> by_path_;
+    struct Node;
+
+    std::vector<EndpointPtr> endpoints_;
+    std::unique_ptr<Node> root_;
 };
 
 /// Routes requests to the current RouteTable. Lookups run on request threads and hold a
@@ -47,18 +73,10 @@ private:
 /// already routed keep the endpoint they found).
 class Router {
 public:
-    enum class Outcome { found, method_not_allowed, not_found };
-
-    struct Match {
-        Outcome outcome = Outcome::not_found;
-        RouteTable::EndpointPtr endpoint;  ///< set when found
-        std::string allow;                 ///< set when method_not_allowed
-    };
-
     Router();
 
     /// Called on request threads.
-    Match find(std::string_view method, std::string_view path) const;
+    RouteTable::Match find(std::string_view method, std::string_view path) const;
 
     /// Makes `table` the one every following lookup sees. Called by the plugin manager.
     void publish(std::shared_ptr<const RouteTable> table);

@@ -1,12 +1,10 @@
 #include "services/execution_service.hpp"
 
+#include "contract/plugin_request.hpp"
+#include "contract/plugin_response.hpp"
 #include "http/json_text.hpp"
+#include "http/percent_encoding.hpp"
 #include "logging/log_line.hpp"
-#include "services/sequence_finder.hpp"
-
-#include <Poco/Exception.h>
-
-#include <optional>
 
 namespace plugin_host {
 namespace {
@@ -15,23 +13,19 @@ namespace {
 // do not enlarge the frame of execute(): a request thread's whole stack then stays within
 // two pages (see ExecutionService in the header).
 
-[[gnu::noinline, gnu::cold]] plugin_api::Reply error_reply(int status, std::string_view message) {
-    return {status, json_error(message)};
+[[gnu::noinline, gnu::cold]] HttpResponse endpoint_failed(Poco::Logger& logger, const std::string& plugin,
+                                                          const std::string& reason) {
+    logger.error("Endpoint " + plugin + " failed" + reason);
+    return error_response(500, "endpoint " + plugin + " failed");
 }
 
-[[gnu::noinline, gnu::cold]] plugin_api::Reply invalid_json_reply(const Poco::Exception& error) {
-    return error_reply(400, "request body is not valid JSON: " + error.message());
+[[gnu::noinline, gnu::cold]] HttpResponse query_does_not_decode() {
+    return error_response(400, "the query does not decode: a '%' is not followed by two hexadecimal digits");
 }
 
-[[gnu::noinline, gnu::cold]] plugin_api::Reply endpoint_failed(Poco::Logger& logger, std::string_view action,
-                                                                const std::string& reason) {
-    logger.error("Endpoint " + std::string(action) + " failed" + reason);
-    return error_reply(500, "endpoint " + std::string(action) + " failed");
-}
-
-[[gnu::noinline]] void log_progress(Poco::Logger& logger, const char* what, std::string_view action) {
+[[gnu::noinline]] void log_progress(Poco::Logger& logger, const char* what, const std::string& plugin) {
     std::string line(what);
-    line += action;
+    line += plugin;
     log_line(logger, Poco::Message::PRIO_INFORMATION, std::move(line));
 }
 
@@ -39,32 +33,29 @@ namespace {
 
 ExecutionService::ExecutionService(Poco::Logger& logger) : logger_(logger) {}
 
-plugin_api::Reply ExecutionService::execute(std::string_view action, std::string_view body,
-                                            const plugin_api::EndpointCallback& callback) const {
-    if (!is_valid_utf8(body)) return error_reply(400, "request body is not valid UTF-8");
+HttpResponse ExecutionService::execute(const RouteTable::Match& match, const HttpRequest& request) const {
+    const Endpoint& endpoint = *match.endpoint;
+    const std::optional<PluginRequest::Decoded> query = decode_query(request.query);
+    if (!query) return query_does_not_decode();
 
-    std::optional<std::string> sequence;
+    const PluginRequest view(request, match.parameters, *query);
+    HttpResponse response;
+    PluginResponse answer(response);
+    if (logger_.information()) log_progress(logger_, "Starting ", endpoint.plugin_name);
     try {
-        sequence = find_sequence(body, kMaxJsonDepth);
-    } catch (const Poco::Exception& error) {
-        return invalid_json_reply(error);
-    }
-    if (!sequence) return error_reply(422, "missing string field info.sequence");
-
-    if (logger_.information()) log_progress(logger_, "Starting ", action);
-    plugin_api::Reply reply;
-    try {
-        reply = callback(plugin_api::Payload{*sequence, body});
+        endpoint.handler(view, answer);
     } catch (const std::exception& error) {
-        return endpoint_failed(logger_, action, ": " + json_escape(error.what()));
+        return endpoint_failed(logger_, endpoint.plugin_name, ": " + json_escape(error.what()));
     } catch (...) {
-        return endpoint_failed(logger_, action, " with a non-standard exception");
+        return endpoint_failed(logger_, endpoint.plugin_name, " with a non-standard exception");
     }
-    if (reply.status < 100 || reply.status > 599) {
-        return endpoint_failed(logger_, action, " (it answered the invalid status " + std::to_string(reply.status) + ")");
+    if (!answer.problem().empty()) return endpoint_failed(logger_, endpoint.plugin_name, ": " + answer.problem());
+    if (response.status < 200 || response.status > 599) {
+        return endpoint_failed(logger_, endpoint.plugin_name,
+                               ": it answered the status " + std::to_string(response.status) + ", not one from 200 to 599");
     }
-    if (logger_.information()) log_progress(logger_, "Finished ", action);
-    return reply;
+    if (logger_.information()) log_progress(logger_, "Finished ", endpoint.plugin_name);
+    return response;
 }
 
 }  // namespace plugin_host

@@ -10,8 +10,7 @@ namespace plugin_host {
 RepositoryService::RepositoryService(std::chrono::milliseconds delay, Poco::Logger& logger)
     : delay_(delay), logger_(logger) {}
 
-plugin_api::Reply RepositoryService::call(std::span<const std::string> names,
-                                          const plugin_api::Payload& payload) {
+std::string RepositoryService::call(std::span<const std::string> names, std::string_view data) {
     std::string joined;
     for (const std::string& name : names) {
         if (!joined.empty()) joined += ',';
@@ -19,11 +18,11 @@ plugin_api::Reply RepositoryService::call(std::span<const std::string> names,
     }
     if (logger_.information()) {
         log_line(logger_, Poco::Message::PRIO_INFORMATION,
-                 "Executing " + joined + " with data: " + json_escape(payload.sequence));
+                 "Executing " + joined + " with data: " + json_escape(data));
     }
     if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
     if (logger_.information()) log_line(logger_, Poco::Message::PRIO_INFORMATION, "Executed " + joined);
-    return {200, json_object("result", joined + " Executed")};
+    return joined + " Executed";
 }
 
 }  // namespace plugin_host

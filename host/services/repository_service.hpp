@@ -9,14 +9,13 @@
 namespace plugin_host {
 
 /// The repository shared by every plugin: logs each call, waits the configured delay (the
-/// seed's stand-in for real work) and answers {"result":"<names> Executed"}.
+/// seed's stand-in for real work) and returns "<names> Executed".
 /// Called concurrently from request threads; holds no mutable state.
 class RepositoryService final : public plugin_api::Repository {
 public:
     RepositoryService(std::chrono::milliseconds delay, Poco::Logger& logger);
 
-    plugin_api::Reply call(std::span<const std::string> names,
-                           const plugin_api::Payload& payload) override;
+    std::string call(std::span<const std::string> names, std::string_view data) override;
 
     std::chrono::milliseconds delay() const { return delay_; }
 

@@ -1,8 +1,11 @@
 // One of the seed application's three endpoints. CMake builds this file three times, as the
 // plugins `first`, `second` and `third`, with SEED_ENDPOINT set to that name.
 //
-// The plugin registers POST /<name> (or the `route` setting) and answers by calling the
-// repository with the names ["<name>_first", "<name>_second"], as the seed's callbacks did.
+// The plugin registers POST /<name> (or its `route` setting) and answers by calling the
+// shared repository with the names ["<name>_first", "<name>_second"], as the seed's
+// callbacks did: {"result":"<name>_first,<name>_second Executed"}.
+#include "seed/seed_request.hpp"
+
 #include <plugin_api/endpoint_plugin.hpp>
 
 #include <array>
@@ -20,13 +23,13 @@ class SeedEndpointPlugin final : public plugin_api::EndpointPlugin {
 public:
     void register_endpoints(plugin_api::Registrar& registrar) override {
         plugin_api::Repository& repository = registrar.repository();
-        const std::string route = registrar.setting("route", "/" + std::string(kEndpoint));
-        const std::array<std::string, 2> names{std::string(kEndpoint) + "_first",
-                                               std::string(kEndpoint) + "_second"};
-        registrar.add_post_endpoint(
-            route, [&repository, names](const plugin_api::Payload& payload) {
-                return repository.call(names, payload);
-            });
+        const std::string route = registrar.settings().text("route", "/" + std::string(kEndpoint));
+        const std::array<std::string, 2> names{std::string(kEndpoint) + "_first", std::string(kEndpoint) + "_second"};
+        registrar.add_route("POST", route,
+                            [&repository, names](const plugin_api::Request& request, plugin_api::Response& response) {
+                                const std::optional<std::string> sequence = seed::read_sequence(request, response);
+                                if (sequence) response.set_body(seed::result_body(repository.call(names, *sequence)));
+                            });
     }
 };
 

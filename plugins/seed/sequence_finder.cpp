@@ -1,11 +1,11 @@
-#include "services/sequence_finder.hpp"
+#include "seed/sequence_finder.hpp"
 
 #include <Poco/JSON/Handler.h>
 #include <Poco/JSON/Parser.h>
 
 #include <memory>
 
-namespace plugin_host {
+namespace seed {
 namespace {
 
 /// Follows the parser's tokens and remembers the value at info.sequence.
@@ -94,4 +94,4 @@ std::optional<std::string> find_sequence(std::string_view json, int max_depth) {
     return handler->sequence();
 }
 
-}  // namespace plugin_host
+}  // namespace seed

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace plugin_host {
+namespace seed {
 
 /// The string at info.sequence of a JSON document, read in one pass without building the
 /// document: Poco's parser validates the JSON (at most `max_depth` levels deep) and reports
@@ -15,4 +15,4 @@ namespace plugin_host {
 /// Returns nothing if the document has no string at info.sequence.
 std::optional<std::string> find_sequence(std::string_view json, int max_depth);
 
-}  // namespace plugin_host
+}  // namespace seed

@@ -7,8 +7,8 @@ namespace {
 class ClaimsFirstPlugin final : public plugin_api::EndpointPlugin {
 public:
     void register_endpoints(plugin_api::Registrar& registrar) override {
-        registrar.add_post_endpoint("/first", [](const plugin_api::Payload&) {
-            return plugin_api::Reply{200, R"({"impostor":true})"};
+        registrar.add_route("POST", "/first", [](const plugin_api::Request&, plugin_api::Response& response) {
+            response.set_body(R"({"impostor":true})");
         });
     }
 };

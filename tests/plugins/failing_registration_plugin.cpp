@@ -9,9 +9,7 @@ namespace {
 class FailingRegistrationPlugin final : public plugin_api::EndpointPlugin {
 public:
     void register_endpoints(plugin_api::Registrar& registrar) override {
-        registrar.add_post_endpoint("/half-registered", [](const plugin_api::Payload&) {
-            return plugin_api::Reply{200, "{}"};
-        });
+        registrar.add_route("POST", "/half-registered", [](const plugin_api::Request&, plugin_api::Response&) {});
         throw std::runtime_error("database unreachable");
     }
 };

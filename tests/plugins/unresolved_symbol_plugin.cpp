@@ -10,9 +10,10 @@ namespace {
 class UnresolvedSymbolPlugin final : public plugin_api::EndpointPlugin {
 public:
     void register_endpoints(plugin_api::Registrar& registrar) override {
-        registrar.add_post_endpoint(registrar.setting("route", "/swap"), [](const plugin_api::Payload&) {
-            return plugin_api::Reply{200, std::to_string(plugin_host_test_function_that_does_not_exist())};
-        });
+        registrar.add_route("POST", registrar.settings().text("route", "/swap"),
+                            [](const plugin_api::Request&, plugin_api::Response& response) {
+                                response.set_body(std::to_string(plugin_host_test_function_that_does_not_exist()));
+                            });
     }
 };
 

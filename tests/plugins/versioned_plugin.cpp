@@ -18,12 +18,11 @@ public:
     void register_endpoints(plugin_api::Registrar& registrar) override {
         plugin_api::Repository& repository = registrar.repository();
         const std::array<std::string, 1> names{std::string("swap_") + PLUGIN_VERSION};
-        registrar.add_post_endpoint(
-            registrar.setting("route", "/swap"),
-            [&repository, names](const plugin_api::Payload& payload) {
-                repository.call(names, payload);
-                return plugin_api::Reply{200, std::string(R"({"version":")") + PLUGIN_VERSION + "\"}"};
-            });
+        registrar.add_route("POST", registrar.settings().text("route", "/swap"),
+                            [&repository, names](const plugin_api::Request& request, plugin_api::Response& response) {
+                                repository.call(names, request.body());
+                                response.set_body(std::string(R"({"version":")") + PLUGIN_VERSION + "\"}");
+                            });
     }
 };
 

@@ -30,7 +30,8 @@ HostProcess::HostProcess(int delay_ms, const std::string& extra_ini, const std::
     : port_(free_port()),
       config_(dir_ / "server.ini"),
       process_([&] {
-          std::ofstream(config_) << config_text(delay_ms, extra_ini, extra_server_keys);
+          config_text_ = make_config_text(delay_ms, extra_ini, extra_server_keys);
+          std::ofstream(config_) << config_text_;
           std::filesystem::permissions(dir_.path(), std::filesystem::perms(0755));
           std::filesystem::permissions(config_, std::filesystem::perms(0644));
           // prlimit [limits] -- setpriv [user] -- plugin-host --config FILE, each part if needed.
@@ -69,7 +70,7 @@ HostProcess::~HostProcess() {
     output_reader_.join();
 }
 
-std::string HostProcess::config_text(int delay_ms, const std::string& extra_ini,
+std::string HostProcess::make_config_text(int delay_ms, const std::string& extra_ini,
                                      const std::string& extra_server_keys) const {
     return "[server]\naddress = 127.0.0.1\nport = " + std::to_string(port_) + "\n" +
            server_keys({"max_connections = 32"}, extra_server_keys) + "[repository]\ndelay_ms = " +
@@ -77,7 +78,7 @@ std::string HostProcess::config_text(int delay_ms, const std::string& extra_ini,
 }
 
 void HostProcess::rewrite_config(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys) const {
-    std::ofstream(config_) << config_text(delay_ms, extra_ini, extra_server_keys);
+    std::ofstream(config_) << make_config_text(delay_ms, extra_ini, extra_server_keys);
 }
 
 int HostProcess::wait_until_listening() const {

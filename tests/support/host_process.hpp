@@ -38,6 +38,9 @@ public:
     HostProcess(const HostProcess&) = delete;
     HostProcess& operator=(const HostProcess&) = delete;
 
+    /// The server.ini the process was started with.
+    const std::string& config_text() const { return config_text_; }
+
     /// Replaces the process's server.ini (read again on SIGHUP).
     void rewrite_config(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys = "") const;
 
@@ -76,11 +79,12 @@ public:
 
 private:
     std::size_t status_kib(const std::string& field) const;
-    std::string config_text(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys) const;
+    std::string make_config_text(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys) const;
 
     TempDir dir_;
     std::uint16_t port_;
     std::filesystem::path config_;
+    std::string config_text_;
     Poco::Pipe output_pipe_;
     Poco::ProcessHandle process_;
     std::optional<int> exit_code_;

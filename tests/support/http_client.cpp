@@ -14,11 +14,13 @@
 namespace test_support {
 
 ClientResponse send_request(std::uint16_t port, const std::string& method, const std::string& path,
-                            const std::string& body, const std::string& content_type) {
+                            const std::string& body, const std::string& content_type,
+                            const Poco::Net::NameValueCollection& headers) {
     Poco::Net::HTTPClientSession session("127.0.0.1", port);
     session.setTimeout(Poco::Timespan(30, 0));
     Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!body.empty() || method == "POST") {
+    for (const auto& [name, value] : headers) request.add(name, value);
+    if (!body.empty() || method == "POST" || method == "PUT") {
         request.setContentType(content_type);
         request.setContentLength(static_cast<std::streamsize>(body.size()));
     }

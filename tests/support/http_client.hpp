@@ -13,10 +13,12 @@ struct ClientResponse {
     Poco::Net::NameValueCollection headers;
 };
 
-/// One HTTP request to 127.0.0.1:<port> over a new connection; throws on socket errors.
+/// One HTTP request to 127.0.0.1:<port> over a new connection, with `headers` beside the
+/// framing ones; throws on socket errors.
 ClientResponse send_request(std::uint16_t port, const std::string& method, const std::string& path,
                             const std::string& body = {},
-                            const std::string& content_type = "application/json");
+                            const std::string& content_type = "application/json",
+                            const Poco::Net::NameValueCollection& headers = {});
 
 /// POST with a JSON body.
 inline ClientResponse post_json(std::uint16_t port, const std::string& path, const std::string& body) {

@@ -29,6 +29,19 @@ std::string seed_plugins_ini() {
            "\n[plugin.third]\nlibrary = " + test_paths::kThirdPlugin + "\n";
 }
 
+plugin_host::PluginConfig plugin_config(std::string name, std::filesystem::path library,
+                                        std::map<std::string, std::string, std::less<>> settings) {
+    plugin_host::PluginConfig plugin;
+    plugin.name = std::move(name);
+    plugin.library = std::move(library);
+    plugin.file = "test.ini";
+    plugin.origin = "test.ini:1";
+    int line = 1;
+    for (const auto& [key, value] : settings) plugin.setting_lines.emplace(key, ++line);
+    plugin.settings = std::move(settings);
+    return plugin;
+}
+
 plugin_host::HostConfig write_and_load_config(const TempDir& dir, const std::string& ini_text) {
     const std::filesystem::path file = dir / "server.ini";
     std::ofstream(file) << ini_text;

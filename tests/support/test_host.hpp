@@ -4,7 +4,9 @@
 #include "config/host_config.hpp"
 #include "support/temp_dir.hpp"
 
+#include <filesystem>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -21,6 +23,11 @@ std::string test_server_ini(int delay_ms, const std::string& extra_server_keys =
 
 /// [plugin.<name>] sections for the seed plugins CMake built.
 std::string seed_plugins_ini();
+
+/// The configuration of plugin `name` from `library`, as if read from "test.ini", its
+/// section on line 1 and each of `settings` on the lines after it.
+plugin_host::PluginConfig plugin_config(std::string name, std::filesystem::path library,
+                                        std::map<std::string, std::string, std::less<>> settings = {});
 
 /// Writes `ini_text` to <dir>/server.ini and loads it as the host would.
 plugin_host::HostConfig write_and_load_config(const TempDir& dir, const std::string& ini_text);

@@ -163,12 +163,16 @@ TEST_F(HostTest, WrongContentTypeIs415) {
 }
 
 TEST_F(HostTest, CallbackThatThrowsIs500AndTheServerGoesOn) {
-    for (const char* path : {"/throws/std", "/throws/other", "/throws/status"}) {
+    for (const char* path : {"/throws/std", "/throws/other", "/throws/status", "/throws/length", "/throws/newline"}) {
         const auto response = post_json(server_.port(), path, seed_body("x"));
         EXPECT_EQ(response.status, 500) << path;
         EXPECT_EQ(response.body, R"({"error":"endpoint throwing failed"})") << path;
     }
     EXPECT_EQ(post_json(server_.port(), "/first", seed_body("first")).status, 200);
+    EXPECT_TRUE(log_.contains(
+        "host.execution: Endpoint throwing failed: it set the header Content-Length, which the host writes itself"));
+    EXPECT_TRUE(log_.contains("host.execution: Endpoint throwing failed: it set the header X-Injected to a value with a "
+                              "control character (CR, LF, NUL, ...)"));
 }
 
 TEST_F(HostTest, KeepAliveConnectionServesManyRequestsIncludingErrors) {
@@ -218,7 +222,7 @@ TEST(HostStartup, PluginForAnotherContractVersionIsRefused) {
         Host host(config);
         FAIL() << "the plugin was not refused";
     } catch (const PluginRefused& refused) {
-        EXPECT_NE(std::string(refused.what()).find("contract version 99, this host speaks version 1"),
+        EXPECT_NE(std::string(refused.what()).find("contract 99, this host speaks contract 2.0"),
                   std::string::npos);
     }
 }
@@ -232,7 +236,7 @@ TEST(HostStartup, TwoPluginsOnOnePathAreRefused) {
         Host host(config);
         FAIL() << "the conflict was not refused";
     } catch (const PluginRefused& refused) {
-        EXPECT_NE(std::string(refused.what()).find("POST /second is claimed by both plugin 'second' and plugin 'again'"),
+        EXPECT_NE(std::string(refused.what()).find("POST /second of plugin 'second' and POST /second of plugin 'again' are the same route"),
                   std::string::npos)
             << refused.what();
     }

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "services/repository_service.hpp"
+#include "support/call_handler.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_host.hpp"
 #include "test_paths.hpp"
 
 #include <fstream>
@@ -15,7 +17,7 @@ class PluginLoaderTest : public ::testing::Test {
 protected:
     static PluginConfig config(std::string name, std::filesystem::path library,
                                std::map<std::string, std::string, std::less<>> settings = {}) {
-        return PluginConfig{std::move(name), std::move(library), std::move(settings), "test.ini:1"};
+        return test_support::plugin_config(std::move(name), std::move(library), std::move(settings));
     }
 
     std::string refusal(const PluginConfig& plugin) {
@@ -35,21 +37,21 @@ TEST_F(PluginLoaderTest, SeedPluginRegistersItsEndpointThatCallsTheRepository) {
     ASSERT_EQ(load.endpoints.size(), 1u);
     const Endpoint& endpoint = *load.endpoints[0];
     EXPECT_EQ(endpoint.method, "POST");
-    EXPECT_EQ(endpoint.path, "/first");
+    EXPECT_EQ(endpoint.path.text(), "/first");
     EXPECT_EQ(endpoint.plugin_name, "first");
     EXPECT_EQ(endpoint.plugin, load.plugin);
     EXPECT_EQ(load.plugin->generation(), 7u);
     EXPECT_EQ(load.plugin->file(), test_paths::kFirstPlugin);
 
-    const plugin_api::Reply reply = endpoint.callback({"first", "{}"});
+    const HttpResponse reply = test_support::call_handler(endpoint, R"({"info":{"sequence":"first"}})");
     EXPECT_EQ(reply.status, 200);
     EXPECT_EQ(reply.body, R"({"result":"first_first,first_second Executed"})");
 }
 
 TEST_F(PluginLoaderTest, EachSeedPluginUsesItsOwnNames) {
     const PluginLoad third = load_plugin(config("third", test_paths::kThirdPlugin), test_paths::kThirdPlugin, 1, repository_);
-    EXPECT_EQ(third.endpoints[0]->path, "/third");
-    EXPECT_EQ(third.endpoints[0]->callback({"third", "{}"}).body,
+    EXPECT_EQ(third.endpoints[0]->path.text(), "/third");
+    EXPECT_EQ(test_support::call_handler(*third.endpoints[0], R"({"info":{"sequence":"third"}})").body,
               R"({"result":"third_first,third_second Executed"})");
 }
 
@@ -57,13 +59,48 @@ TEST_F(PluginLoaderTest, RouteSettingMovesTheEndpoint) {
     const PluginLoad load =
         load_plugin(config("second", test_paths::kSecondPlugin, {{"route", "/performance-test/second"}}),
                     test_paths::kSecondPlugin, 1, repository_);
-    EXPECT_EQ(load.endpoints[0]->path, "/performance-test/second");
+    EXPECT_EQ(load.endpoints[0]->path.text(), "/performance-test/second");
 }
 
-TEST_F(PluginLoaderTest, OtherContractVersionIsRefusedNamingBothVersions) {
+TEST_F(PluginLoaderTest, AnotherMajorContractIsRefusedNamingBothVersions) {
     EXPECT_EQ(refusal(config("future", test_paths::kContractV99Plugin)),
               std::string("plugin 'future' (") + test_paths::kContractV99Plugin +
-                  "): was built for plugin contract version 99, this host speaks version 1");
+                  "): was built for plugin contract 99, this host speaks contract 2.0 (rebuild the plugin against "
+                  "this host's plugin_api)");
+    EXPECT_EQ(refusal(config("old", test_paths::kContractV1Plugin)),
+              std::string("plugin 'old' (") + test_paths::kContractV1Plugin +
+                  "): was built for plugin contract 1, this host speaks contract 2.0 (rebuild the plugin against "
+                  "this host's plugin_api)");
+}
+
+TEST_F(PluginLoaderTest, ANewerMinorContractIsRefusedNamingBothVersions) {
+    EXPECT_EQ(refusal(config("newer", test_paths::kContractV2_9Plugin)),
+              std::string("plugin 'newer' (") + test_paths::kContractV2_9Plugin +
+                  "): was built for plugin contract 2.9, this host speaks contract 2.0 (upgrade the host, or build "
+                  "the plugin against contract 2.0)");
+}
+
+TEST_F(PluginLoaderTest, APluginBuiltAgainstTheFrozen20HeaderLoadsAndServes) {
+    const PluginLoad load = load_plugin(config("frozen", test_paths::kFrozenV2_0Plugin, {{"tag", "old"}}),
+                                        test_paths::kFrozenV2_0Plugin, 1, repository_);
+    ASSERT_EQ(load.endpoints.size(), 1u);
+    EXPECT_EQ(load.endpoints[0]->label(), "GET /frozen/{name}");
+    const HttpResponse reply = test_support::call_handler(*load.endpoints[0], "", "", {{"name", "ann"}});
+    EXPECT_EQ(reply.body, "hello, ann (repository: frozen Executed)");
+    EXPECT_EQ(reply.content_type, "text/plain");
+}
+
+TEST_F(PluginLoaderTest, AKeyOfItsSectionThePluginNeverReadsRefusesItNamingFileLineAndKey) {
+    EXPECT_EQ(refusal(config("first", test_paths::kFirstPlugin, {{"rout", "/x"}})),
+              std::string("plugin 'first' (") + test_paths::kFirstPlugin +
+                  "): test.ini:2: [plugin.first] rout: unknown key (first reads: route)");
+    EXPECT_EQ(refusal(config("first", test_paths::kFirstPlugin, {{"library", "x"}, {"optional", "true"}})), "loaded");
+}
+
+TEST_F(PluginLoaderTest, ASettingOfTheWrongTypeRefusesThePlugin) {
+    EXPECT_EQ(refusal(config("kv", test_paths::kKvPlugin, {{"max_keys", "lots"}})),
+              std::string("plugin 'kv' (") + test_paths::kKvPlugin +
+                  "): test.ini:2: [plugin.kv] max_keys: \"lots\" is not a whole number from 1 to 100000000");
 }
 
 TEST_F(PluginLoaderTest, MissingFileIsRefused) {
@@ -132,26 +169,31 @@ TEST_F(PluginLoaderTest, RegistrationThatThrowsIsRefusedWithItsMessage) {
 }
 
 TEST_F(PluginLoaderTest, HostPathsCannotBeClaimed) {
-    for (const char* path : {"/healthz", "/metrics", "/admin/reload"}) {
-        const std::string reason = refusal(config("first", test_paths::kFirstPlugin, {{"route", path}}));
-        EXPECT_NE(reason.find(std::string("endpoint path \"") + path + "\" is reserved for the host"),
-                  std::string::npos)
-            << reason;
+    for (const auto& [path, why] : std::vector<std::pair<std::string, std::string>>{
+             {"/healthz", "is the host's own /healthz"},
+             {"/metrics", "is the host's own /metrics"},
+             {"/admin/reload", "is under the host's own /admin/"},
+             {"/admin/{anything...}", "is under the host's own /admin/"}}) {
+        EXPECT_EQ(refusal(config("first", test_paths::kFirstPlugin, {{"route", path}})),
+                  std::string("plugin 'first' (") + test_paths::kFirstPlugin + "): route POST " + path + " " + why);
     }
+    EXPECT_EQ(refusal(config("first", test_paths::kFirstPlugin, {{"route", "/healthz/{x}"}})), "loaded");
+    EXPECT_EQ(refusal(config("first", test_paths::kFirstPlugin, {{"route", "/{anything}"}})), "loaded");
 }
 
-TEST_F(PluginLoaderTest, MalformedPathsAreRefused) {
-    for (const char* path : {"first", "/a b", "/a?b", ""}) {
-        EXPECT_NE(refusal(config("first", test_paths::kFirstPlugin, {{"route", path}})), "loaded") << path;
+TEST_F(PluginLoaderTest, InvalidTemplatesAreRefusedNamingTheTemplate) {
+    for (const auto& [path, why] : std::vector<std::pair<std::string, std::string>>{
+             {"first", "must start with '/'"},
+             {"/a b", "has a character a path cannot hold"},
+             {"/a?b", "has a character a path cannot hold"},
+             {"/a/{", "has a parameter that does not end its segment with '}'"},
+             {"/{id}{x}", "has a parameter whose name is not a letter or '_' followed by letters, digits or '_'"},
+             {"/{id}/{id}", "names the parameter 'id' twice"},
+             {"/{rest...}/x", "has a catch-all that is not its last segment"}}) {
+        EXPECT_EQ(refusal(config("first", test_paths::kFirstPlugin, {{"route", path}})),
+                  std::string("plugin 'first' (") + test_paths::kFirstPlugin + "): path template \"" + path + "\" " +
+                      why);
     }
-}
-
-TEST(PluginLoader, HostPaths) {
-    EXPECT_TRUE(is_host_path("/healthz"));
-    EXPECT_TRUE(is_host_path("/metrics"));
-    EXPECT_TRUE(is_host_path("/admin/plugins"));
-    EXPECT_FALSE(is_host_path("/administrator"));
-    EXPECT_FALSE(is_host_path("/first"));
 }
 
 }  // namespace

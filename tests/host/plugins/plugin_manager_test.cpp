@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "support/call_handler.hpp"
+#include "support/test_host.hpp"
+
 #include "services/repository_service.hpp"
 #include "support/log_capture.hpp"
 #include "support/plugin_files.hpp"
@@ -16,15 +19,15 @@ using test_support::publish_by_rename;
 
 PluginConfig plugin(std::string name, std::filesystem::path library,
                     std::map<std::string, std::string, std::less<>> settings = {}) {
-    return PluginConfig{std::move(name), std::move(library), std::move(settings), "test.ini:1"};
+    return test_support::plugin_config(std::move(name), std::move(library), std::move(settings));
 }
 
 class PluginManagerTest : public ::testing::Test {
 protected:
     /// The body /swap answers now (the version serving), or "" if nothing serves it.
     std::string swap_answer() {
-        const Router::Match match = router_.find("POST", "/swap");
-        return match.endpoint ? match.endpoint->callback({"s", "{}"}).body : "";
+        const RouteTable::Match match = router_.find("POST", "/swap");
+        return match.endpoint ? test_support::call_handler(*match.endpoint, "{}").body : "";
     }
 
     ReloadReport reload_changed() {
@@ -45,7 +48,7 @@ TEST_F(PluginManagerTest, LoadsEveryPluginAndPublishesTheirRoutes) {
                        plugin("third", test_paths::kThirdPlugin)});
 
     for (const char* path : {"/first", "/second", "/third"}) {
-        EXPECT_EQ(router_.find("POST", path).outcome, Router::Outcome::found) << path;
+        EXPECT_EQ(router_.find("POST", path).outcome, RouteTable::Outcome::found) << path;
     }
     const std::vector<PluginStatus> status = manager_.status();
     ASSERT_EQ(status.size(), 3u);
@@ -65,14 +68,14 @@ TEST_F(PluginManagerTest, TwoPluginsClaimingOnePathAreRefused) {
     } catch (const PluginRefused& refused) {
         EXPECT_EQ(std::string(refused.what()),
                   std::string("plugin 'second' (") + test_paths::kSecondPlugin +
-                      "): POST /first is claimed by both plugin 'first' and plugin 'second'");
+                      "): POST /first of plugin 'first' and POST /first of plugin 'second' are the same route");
     }
     EXPECT_TRUE(log_.contains_text("Refused plugin 'second'"));
 }
 
 TEST_F(PluginManagerTest, OtherContractVersionIsRefusedAndLoggedNamingBothVersions) {
     EXPECT_THROW(manager_.load_all({plugin("future", test_paths::kContractV99Plugin)}), PluginRefused);
-    EXPECT_TRUE(log_.contains_text("was built for plugin contract version 99, this host speaks version 1"));
+    EXPECT_TRUE(log_.contains_text("was built for plugin contract 99, this host speaks contract 2.0"));
 }
 
 TEST_F(PluginManagerTest, OptionalPluginThatCannotBeLoadedIsLeftOutUntilItsFileAppears) {
@@ -81,7 +84,7 @@ TEST_F(PluginManagerTest, OptionalPluginThatCannotBeLoadedIsLeftOutUntilItsFileA
     optional.optional = true;
     manager_.load_all({plugin("first", test_paths::kFirstPlugin), optional});
 
-    EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::found);
+    EXPECT_EQ(router_.find("POST", "/first").outcome, RouteTable::Outcome::found);
     const std::vector<PluginStatus> status = manager_.status();
     ASSERT_EQ(status.size(), 2u);
     EXPECT_FALSE(status[1].loaded);
@@ -145,12 +148,12 @@ TEST_F(PluginManagerTest, ChangedFileIsSwappedAndTheOldVersionUnloadedOnceReleas
     manager_.load_all({plugin("swap", file)});
     EXPECT_EQ(swap_answer(), R"({"version":"v1"})");
 
-    Router::Match held = router_.find("POST", "/swap");  // a request still inside v1
+    RouteTable::Match held = router_.find("POST", "/swap");  // a request still inside v1
     publish_by_rename(test_paths::kSwapV2Plugin, file);
     const ReloadReport report = reload_changed();
     EXPECT_EQ(report.loaded, std::vector<std::string>{"swap"});
     EXPECT_EQ(swap_answer(), R"({"version":"v2"})");
-    EXPECT_EQ(held.endpoint->callback({"s", "{}"}).body, R"({"version":"v1"})");
+    EXPECT_EQ(test_support::call_handler(*held.endpoint, "{}").body, R"({"version":"v1"})");
 
     auto status = manager_.status();
     EXPECT_EQ(status[0].generation, 2u);
@@ -187,11 +190,11 @@ TEST_F(PluginManagerTest, RefusedVersionKeepsTheOldOneServingAndIsNotRetriedUnti
     publish_by_rename(test_paths::kContractV99Plugin, file);
     ReloadReport report = reload_changed();
     ASSERT_EQ(report.refused.size(), 1u);
-    EXPECT_NE(report.refused[0].second.find("contract version 99"), std::string::npos);
+    EXPECT_NE(report.refused[0].second.find("contract 99"), std::string::npos);
     EXPECT_EQ(swap_answer(), R"({"version":"v1"})");
     const auto status = manager_.status();
     ASSERT_TRUE(status[0].last_refusal);
-    EXPECT_NE(status[0].last_refusal->reason.find("contract version 99"), std::string::npos);
+    EXPECT_NE(status[0].last_refusal->reason.find("contract 99"), std::string::npos);
     EXPECT_TRUE(log_.contains_text("; generation 1 keeps serving"));
 
     report = reload_changed();  // the same broken file: not tried again
@@ -210,7 +213,7 @@ TEST_F(PluginManagerTest, NewVersionClaimingAnotherPluginsPathIsRefused) {
     publish_by_rename(test_paths::kClaimsFirstPlugin, file);
     const ReloadReport report = reload_changed();
     ASSERT_EQ(report.refused.size(), 1u);
-    EXPECT_NE(report.refused[0].second.find("POST /first is claimed by both plugin 'first' and plugin 'swap'"),
+    EXPECT_NE(report.refused[0].second.find("POST /first of plugin 'first' and POST /first of plugin 'swap' are the same route"),
               std::string::npos);
     EXPECT_EQ(swap_answer(), R"({"version":"v1"})");
     EXPECT_EQ(router_.find("POST", "/first").endpoint->plugin_name, "first");
@@ -238,10 +241,10 @@ TEST_F(PluginManagerTest, ApplyAddsRemovesAndReconfiguresPlugins) {
     EXPECT_EQ(report.removed, std::vector<std::string>{"second"});
     EXPECT_EQ(report.loaded, (std::vector<std::string>{"first", "third"}));
     EXPECT_TRUE(report.ok());
-    EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::not_found);
-    EXPECT_EQ(router_.find("POST", "/one").outcome, Router::Outcome::found);
-    EXPECT_EQ(router_.find("POST", "/second").outcome, Router::Outcome::not_found);
-    EXPECT_EQ(router_.find("POST", "/third").outcome, Router::Outcome::found);
+    EXPECT_EQ(router_.find("POST", "/first").outcome, RouteTable::Outcome::not_found);
+    EXPECT_EQ(router_.find("POST", "/one").outcome, RouteTable::Outcome::found);
+    EXPECT_EQ(router_.find("POST", "/second").outcome, RouteTable::Outcome::not_found);
+    EXPECT_EQ(router_.find("POST", "/third").outcome, RouteTable::Outcome::found);
 
     const auto status = manager_.status();
     ASSERT_EQ(status.size(), 3u);
@@ -266,7 +269,7 @@ TEST_F(PluginManagerTest, ApplyWithARefusedNewPluginKeepsTheOthersServing) {
     EXPECT_FALSE(report.ok());
     ASSERT_EQ(report.refused.size(), 1u);
     EXPECT_EQ(report.refused[0].first, "broken");
-    EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::found);
+    EXPECT_EQ(router_.find("POST", "/first").outcome, RouteTable::Outcome::found);
     const auto status = manager_.status();
     ASSERT_EQ(status.size(), 2u);
     EXPECT_FALSE(status[1].loaded);
@@ -279,9 +282,9 @@ TEST_F(PluginManagerTest, DestructionClearsTheRoutesAndTheShadowFolder) {
         PluginManager manager(router_, repository_, shadow_.path(), Poco::Logger::get("host.plugins"));
         manager.load_all({plugin("first", test_paths::kFirstPlugin)});
         shadow = manager.shadow_folder();
-        EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::found);
+        EXPECT_EQ(router_.find("POST", "/first").outcome, RouteTable::Outcome::found);
     }
-    EXPECT_EQ(router_.find("POST", "/first").outcome, Router::Outcome::not_found);
+    EXPECT_EQ(router_.find("POST", "/first").outcome, RouteTable::Outcome::not_found);
     EXPECT_FALSE(std::filesystem::exists(shadow));
     EXPECT_EQ(test_support::mapped_files_under(shadow), 0u);
 }

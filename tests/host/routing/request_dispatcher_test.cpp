@@ -1,3 +1,5 @@
+// The dispatcher: the host's own endpoints first, then the plugins' routes through the
+// execution service; HEAD, OPTIONS, 404, 405 and paths that do not decode.
 #include "routing/request_dispatcher.hpp"
 
 #include <gtest/gtest.h>
@@ -10,12 +12,15 @@ namespace {
 class RequestDispatcherTest : public ::testing::Test {
 protected:
     RequestDispatcherTest() {
+        const auto echo = [this](const plugin_api::Request& request, plugin_api::Response& response) {
+            last_method_ = std::string(request.method());
+            response.set_status(201);
+            response.set_body("{\"id\":\"" + std::string(request.path_parameter("id").value_or("none")) + "\"}");
+        };
         router_.publish(std::make_shared<const RouteTable>(std::vector<RouteTable::EndpointPtr>{
-            std::make_shared<const Endpoint>(Endpoint{
-                nullptr, "echo", "POST", "/echo", [this](const plugin_api::Payload& payload) {
-                    last_sequence_ = std::string(payload.sequence);
-                    return plugin_api::Reply{201, "{\"echo\":\"" + std::string(payload.sequence) + "\"}"};
-                }})}));
+            std::make_shared<const Endpoint>(Endpoint{nullptr, "echo", "POST", RouteTemplate::parse("/echo"), echo}),
+            std::make_shared<const Endpoint>(Endpoint{nullptr, "items", "GET", RouteTemplate::parse("/items/{id}"), echo}),
+        }));
         dispatcher_.add_host_endpoint("GET", "/healthz", [](const HttpRequest&) {
             return json_response(200, "{\"status\":\"ok\"}");
         });
@@ -24,14 +29,11 @@ protected:
             RequestDispatcher::Access::loopback_only);
     }
 
-    HttpResponse dispatch(std::string method, std::string path,
-                          std::string body = R"({"info":{"sequence":"s"}})",
-                          std::string content_type = "application/json") {
+    HttpResponse dispatch(const std::string& method, const std::string& path, const std::string& body = "") {
         HttpRequest request;
         request.head.setMethod(method);
-        request.path = std::move(path);
-        if (!content_type.empty()) request.head.setContentType(content_type);
-        request.body = std::move(body);
+        request.path = path;
+        request.body = body;
         return dispatcher_.dispatch(request);
     }
 
@@ -46,41 +48,60 @@ protected:
     ExecutionService execution_{Poco::Logger::get("test.execution")};
     RequestMetrics metrics_;
     RequestDispatcher dispatcher_{router_, execution_, metrics_};
-    std::string last_sequence_;
+    std::string last_method_;
 };
 
-TEST_F(RequestDispatcherTest, PluginEndpointRunsThroughTheExecutionService) {
-    const HttpResponse response = dispatch("POST", "/echo");
+TEST_F(RequestDispatcherTest, APluginRouteRunsItsHandlerThroughTheExecutionService) {
+    const HttpResponse response = dispatch("GET", "/items/a%20b");
     EXPECT_EQ(response.status, 201);
-    EXPECT_EQ(response.body, R"({"echo":"s"})");
-    EXPECT_EQ(last_sequence_, "s");
+    EXPECT_EQ(response.body, R"({"id":"a b"})");
+    EXPECT_EQ(last_method_, "GET");
+}
+
+TEST_F(RequestDispatcherTest, HeadReachesTheGetRouteAsHead) {
+    EXPECT_EQ(dispatch("HEAD", "/items/7").status, 201);
+    EXPECT_EQ(last_method_, "HEAD");
+    EXPECT_EQ(dispatch("HEAD", "/healthz").status, 200);
 }
 
 TEST_F(RequestDispatcherTest, ResponsesSayWhichEndpointTheyCountUnder) {
     EXPECT_EQ(dispatch("POST", "/echo").counted_as, &metrics_.endpoint("POST", "/echo"));
-    EXPECT_EQ(dispatch("POST", "/echo", "{", "application/json").counted_as, &metrics_.endpoint("POST", "/echo"));
-    EXPECT_EQ(dispatch("GET", "/healthz", "").counted_as, &metrics_.endpoint("GET", "/healthz"));
+    EXPECT_EQ(dispatch("GET", "/items/1").counted_as, &metrics_.endpoint("GET", "/items/{id}"));  // the template
+    EXPECT_EQ(dispatch("GET", "/healthz").counted_as, &metrics_.endpoint("GET", "/healthz"));
     EXPECT_EQ(dispatch("POST", "/nowhere").counted_as, nullptr);
-    EXPECT_EQ(dispatch("GET", "/echo", "").counted_as, nullptr);
+    EXPECT_EQ(dispatch("GET", "/echo").counted_as, nullptr);
 }
 
 TEST_F(RequestDispatcherTest, HostEndpointIsServedBeforePluginRoutes) {
-    const HttpResponse response = dispatch("GET", "/healthz", "");
+    const HttpResponse response = dispatch("GET", "/healthz");
     EXPECT_EQ(response.status, 200);
     EXPECT_EQ(response.body, R"({"status":"ok"})");
 }
 
-TEST_F(RequestDispatcherTest, WrongMethodOnPluginPathIs405WithAllow) {
-    const HttpResponse response = dispatch("GET", "/echo", "");
+TEST_F(RequestDispatcherTest, WrongMethodOnAPluginPathIs405WithAllow) {
+    const HttpResponse response = dispatch("GET", "/echo");
     EXPECT_EQ(response.status, 405);
     EXPECT_EQ(header(response, "Allow"), "POST");
     EXPECT_EQ(response.body, R"js({"error":"GET is not allowed on /echo (allowed: POST)"})js");
+    EXPECT_EQ(header(dispatch("DELETE", "/items/1"), "Allow"), "GET, HEAD");
 }
 
-TEST_F(RequestDispatcherTest, WrongMethodOnHostPathIs405WithAllow) {
+TEST_F(RequestDispatcherTest, WrongMethodOnAHostPathIs405WithAllow) {
     const HttpResponse response = dispatch("POST", "/healthz");
     EXPECT_EQ(response.status, 405);
     EXPECT_EQ(header(response, "Allow"), "GET, HEAD");
+}
+
+TEST_F(RequestDispatcherTest, OptionsIsAnsweredWithAllowUnlessAPluginServesIt) {
+    const HttpResponse items = dispatch("OPTIONS", "/items/1");
+    EXPECT_EQ(items.status, 204);
+    EXPECT_EQ(header(items, "Allow"), "GET, HEAD");
+    EXPECT_TRUE(items.body.empty());
+    EXPECT_EQ(header(dispatch("OPTIONS", "/healthz"), "Allow"), "GET, HEAD");
+    EXPECT_EQ(dispatch("OPTIONS", "/nowhere").status, 404);
+    const HttpResponse everything = dispatch("OPTIONS", "*");
+    EXPECT_EQ(everything.status, 204);
+    EXPECT_EQ(header(everything, "Allow"), "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
 }
 
 TEST_F(RequestDispatcherTest, LoopbackOnlyEndpointRefusesOtherClientsWith403) {
@@ -94,31 +115,34 @@ TEST_F(RequestDispatcherTest, LoopbackOnlyEndpointRefusesOtherClientsWith403) {
     EXPECT_EQ(dispatcher_.dispatch(request).status, 200);
 }
 
-TEST_F(RequestDispatcherTest, UnknownPathIs404) {
+TEST_F(RequestDispatcherTest, UnknownPathIs404AndAHostPathWithoutAnEndpointToo) {
     const HttpResponse response = dispatch("POST", "/nowhere");
     EXPECT_EQ(response.status, 404);
     EXPECT_EQ(response.body, R"({"error":"no endpoint at /nowhere"})");
+    EXPECT_EQ(dispatch("GET", "/admin/plugins").status, 404);  // admin endpoints off
+    EXPECT_EQ(dispatch("GET", "/metrics").status, 404);
 }
 
-TEST_F(RequestDispatcherTest, NonJsonContentTypeIs415) {
-    const HttpResponse response = dispatch("POST", "/echo", R"({"info":{"sequence":"s"}})", "text/plain");
-    EXPECT_EQ(response.status, 415);
-    EXPECT_EQ(response.body, R"({"error":"Content-Type must be application/json"})");
-    EXPECT_EQ(dispatch("POST", "/echo", "{}", "").status, 415);
-    EXPECT_EQ(dispatch("POST", "/echo", "{}", "application/jsonx").status, 415);
-    EXPECT_TRUE(last_sequence_.empty());
-}
-
-TEST_F(RequestDispatcherTest, JsonContentTypeWithParametersOrOtherCaseIsAccepted) {
-    EXPECT_EQ(dispatch("POST", "/echo", R"({"info":{"sequence":"s"}})",
-                       "application/json; charset=utf-8").status, 201);
-    EXPECT_EQ(dispatch("POST", "/echo", R"({"info":{"sequence":"s"}})", "Application/JSON").status, 201);
+TEST_F(RequestDispatcherTest, APathThatDoesNotDecodeIs400) {
+    const HttpResponse response = dispatch("GET", "/items/a%zz");
+    EXPECT_EQ(response.status, 400);
+    EXPECT_EQ(response.body, R"({"error":"the path does not decode: a '%' is not followed by two hexadecimal digits"})");
 }
 
 TEST_F(RequestDispatcherTest, ErrorMessagesAreEscapedJson) {
     const HttpResponse response = dispatch("POST", "/a\"b\\c");
     EXPECT_EQ(response.status, 404);
     EXPECT_EQ(response.body, R"({"error":"no endpoint at /a\"b\\c"})");
+}
+
+TEST(HostPaths, AreHealthzMetricsAndEverythingUnderAdmin) {
+    EXPECT_TRUE(is_host_path("/healthz"));
+    EXPECT_TRUE(is_host_path("/metrics"));
+    EXPECT_TRUE(is_host_path("/admin"));
+    EXPECT_TRUE(is_host_path("/admin/plugins"));
+    EXPECT_FALSE(is_host_path("/administrator"));
+    EXPECT_FALSE(is_host_path("/healthz/x"));
+    EXPECT_FALSE(is_host_path("/first"));
 }
 
 }  // namespace

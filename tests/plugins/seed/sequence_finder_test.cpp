@@ -1,10 +1,10 @@
-#include "services/sequence_finder.hpp"
+#include "seed/sequence_finder.hpp"
 
 #include <gtest/gtest.h>
 
 #include <Poco/Exception.h>
 
-namespace plugin_host {
+namespace seed {
 namespace {
 
 std::optional<std::string> find(std::string_view json) { return find_sequence(json, 32); }
@@ -47,4 +47,4 @@ TEST(SequenceFinder, NestingBeyondTheLimitThrowsWithoutExhaustingTheStack) {
 }
 
 }  // namespace
-}  // namespace plugin_host
+}  // namespace seed

@@ -1,37 +1,61 @@
-// The plugin contract: everything an endpoint plugin and the host share.
+// The plugin contract, version 2: everything an endpoint plugin and the host share.
 //
 // A plugin is a shared object that includes this header, implements EndpointPlugin and
 // exports it with PLUGIN_API_EXPORT(MyPlugin). The host loads it, checks the exported
-// contract version and ABI tag, creates one EndpointPlugin and calls register_endpoints()
-// once. Each registered callback is then called by the host for matching requests.
+// contract version and C++ library ABI, creates one EndpointPlugin and calls
+// register_endpoints() once, on its loading thread. The plugin registers routes (a method
+// and a path template) with handlers; the host then calls a route's handler, on request
+// threads, for every request that matches it.
 //
-// Ownership rule: the host keeps a plugin's shared object loaded for as long as any object
-// that came out of it exists — the EndpointPlugin instance, every registered callback, and
-// any request still running inside a callback. A plugin must not hand out anything else
-// that outlives those (no detached threads, no objects stored in host-owned structures).
+// Ownership: the host keeps a plugin's shared object loaded for as long as anything that
+// came out of it exists: the EndpointPlugin instance, every registered handler, and every
+// request still running inside a handler. A plugin must not hand out anything else that
+// outlives those (no detached threads, no objects stored in host-owned structures). The
+// objects the host hands to a plugin (Request, Response, Registrar, Settings) are valid only
+// during the call they are passed to; Logger and Repository for the plugin's whole life.
 //
 // This header includes nothing from the host; only the C++ standard library and
 // Boost.DLL's alias macros. Build plugins with -DBOOST_DLL_USE_STD_FS, -fvisibility=hidden
-// and -fno-gnu-unique so they can be unloaded again.
+// and -fno-gnu-unique so that they can be unloaded again: the CMake package's
+// plugin_host_add_plugin() does.
+//
+// How this contract evolves (kContractMajor.kContractMinor):
+// - Nothing declared here is ever removed, renamed, reordered or changed in type or meaning
+//   within a major version.
+// - A minor version may append virtual functions at the end of the classes the host
+//   implements (Request, Response, Logger, Settings, Repository, Registrar), and add new
+//   types, functions and constants. A plugin built against 2.N calls only what 2.N declares,
+//   so every host of major 2 and minor N or later can load it; an older host refuses it,
+//   naming both versions.
+// - The classes a plugin implements (EndpointPlugin) and the types passed by value between
+//   the two (Handler, the exported symbols) never change within a major version: the host
+//   cannot know what an older plugin's object lacks.
+// - Anything else is a new major version; the host then refuses plugins of the old one.
+// tests/contract/ keeps a frozen copy of each released header, and a plugin built against
+// it must keep loading into the current host.
 #pragma once
 
 #include <boost/dll/alias.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace plugin_api {
 
-/// Bumped whenever a change to this header breaks binary compatibility. The host refuses a
-/// plugin whose exported version differs from its own.
-inline constexpr std::uint32_t kContractVersion = 1;
+/// The contract version a plugin is built against, exported by PLUGIN_API_EXPORT.
+inline constexpr std::uint32_t kContractMajor = 2;
+inline constexpr std::uint32_t kContractMinor = 0;
 
-/// The C++ standard library ABI the plugin was compiled against. Strings and std::function
-/// cross the boundary, so host and plugin must agree on it.
+/// The C++ standard library ABI the plugin was compiled against. Strings, vectors and
+/// std::function cross the boundary, so host and plugin must agree on it.
 #if defined(_LIBCPP_VERSION)
 inline constexpr char kAbiTag[] = "libc++";
 #elif defined(_GLIBCXX_USE_CXX11_ABI) && _GLIBCXX_USE_CXX11_ABI
@@ -40,48 +64,173 @@ inline constexpr char kAbiTag[] = "libstdc++/cxx11";
 inline constexpr char kAbiTag[] = "libstdc++/old";
 #endif
 
-/// A request body after the host has parsed and validated it.
-/// Valid only for the duration of the callback it is passed to.
-struct Payload {
-    std::string_view sequence;  ///< the string at info.sequence
-    std::string_view body;      ///< the whole JSON body as received
+/// A name and a value: a header field, or a query parameter.
+using Field = std::pair<std::string_view, std::string_view>;
+
+/// The request a handler answers. Implemented by the host; valid only during the handler's
+/// call (copy what must outlive it).
+class Request {
+public:
+    /// The method as sent: GET, POST, ... (a HEAD request reaches a GET route as "HEAD").
+    virtual std::string_view method() const = 0;
+
+    /// The request target's path as sent, still percent-encoded, without the query.
+    virtual std::string_view path() const = 0;
+
+    /// The value of a path template's parameter: for /items/{id} and /items/a%20b, "a b".
+    /// Percent-decoded; a %2F stays inside its segment. A catch-all ({rest...}) holds the
+    /// rest of the path, slashes included, each segment decoded. Nothing if the template has
+    /// no such parameter.
+    virtual std::optional<std::string_view> path_parameter(std::string_view name) const = 0;
+
+    /// The first value of the query parameter `name` (?name=value), decoded ('+' is a
+    /// space); an empty value for ?name alone; nothing if the query does not have it.
+    virtual std::optional<std::string_view> query_parameter(std::string_view name) const = 0;
+
+    /// Every query parameter, decoded, in the order sent; repeated names are all there.
+    virtual std::vector<Field> query_parameters() const = 0;
+
+    /// The first value of the header field `name` (any case); nothing if there is none.
+    virtual std::optional<std::string_view> header(std::string_view name) const = 0;
+
+    /// Every header field, in the order sent, names as sent.
+    virtual std::vector<Field> headers() const = 0;
+
+    /// The Content-Type as sent, parameters included; empty if there is none.
+    virtual std::string_view content_type() const = 0;
+
+    /// The body, complete (at most [server] max_body_bytes); empty if there is none.
+    virtual std::string_view body() const = 0;
+
+    /// The client's address and port: "127.0.0.1:51234", "[::1]:51234".
+    virtual std::string_view client_address() const = 0;
+
+protected:
+    ~Request() = default;
 };
 
-/// What an endpoint answers: an HTTP status and a JSON body.
-struct Reply {
-    int status = 200;
-    std::string body;
+/// What a handler answers. Implemented by the host; starts as 200, Content-Type
+/// application/json, no extra header, an empty body. Valid only during the handler's call.
+/// The host writes Content-Length, Connection, Date and Transfer-Encoding itself: a handler
+/// that sets one of them, another hop-by-hop header, or a value with CR, LF or NUL is
+/// answered 500, and the log names the plugin and the header.
+class Response {
+public:
+    /// An HTTP status from 200 to 599 (anything else becomes a 500). 204 and 304 are sent
+    /// without a body, and so is every answer to HEAD.
+    virtual void set_status(int status) = 0;
+
+    /// Sets the header field `name` to `value`, replacing any value it had.
+    virtual void set_header(std::string_view name, std::string_view value) = 0;
+
+    /// Adds a header field, keeping those of the same name set before.
+    virtual void add_header(std::string_view name, std::string_view value) = 0;
+
+    /// The body's media type; "application/json" unless set.
+    virtual void set_content_type(std::string_view content_type) = 0;
+
+    /// The body.
+    virtual void set_body(std::string body) = 0;
+
+protected:
+    ~Response() = default;
 };
 
-/// The host's shared repository service. One instance serves every plugin; it outlives them.
+/// Called on a request thread for every request routed to its route; many calls may run at
+/// once, so it must be thread-safe. An exception escaping it becomes a 500 (the detail goes
+/// to the log only).
+using Handler = std::function<void(const Request&, Response&)>;
+
+/// Writes to the host's log as the Poco logger "plugin.<name>", so a plugin's lines follow
+/// the [logging.*] configuration and reach the same channel as the host's. Implemented by
+/// the host; valid for the plugin's whole life; any thread.
+class Logger {
+public:
+    enum class Level { debug, information, warning, error };
+
+    /// Whether a line of `level` would be written (to skip building one that would not).
+    virtual bool enabled(Level level) const = 0;
+
+    virtual void log(Level level, std::string_view text) = 0;
+
+    void debug(std::string_view text) { log(Level::debug, text); }
+    void information(std::string_view text) { log(Level::information, text); }
+    void warning(std::string_view text) { log(Level::warning, text); }
+    void error(std::string_view text) { log(Level::error, text); }
+
+protected:
+    ~Logger() = default;
+};
+
+/// The plugin's own settings: the keys of its [plugin.<name>] section in server.ini, typed.
+/// Implemented by the host; valid only during register_endpoints().
+///
+/// Each getter returns the value, or `fallback` when the section does not set the key. A
+/// value that is not of the getter's type refuses the plugin once register_endpoints()
+/// returns, with a message naming the file, line and key; so does a key the plugin never
+/// asked for (a misspelt one, say), except `library` and `optional`, which are the host's.
+class Settings {
+public:
+    virtual std::string text(std::string_view key, std::string_view fallback) = 0;
+
+    /// A whole number from `min` to `max`.
+    virtual std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t min,
+                                 std::int64_t max) = 0;
+
+    /// true/false, yes/no, on/off or 1/0.
+    virtual bool boolean(std::string_view key, bool fallback) = 0;
+
+    /// A whole number of milliseconds, or with a unit: 250ms, 30s, 5min, 2h.
+    virtual std::chrono::milliseconds duration(std::string_view key, std::chrono::milliseconds fallback) = 0;
+
+    /// A comma-separated list; items trimmed, none empty.
+    virtual std::vector<std::string> list(std::string_view key, std::vector<std::string> fallback) = 0;
+
+protected:
+    ~Settings() = default;
+};
+
+/// The host's shared repository service: one instance serves every plugin and outlives
+/// them all.
 class Repository {
 public:
-    /// Called by endpoint callbacks, on request threads, concurrently. Logs the call, waits
-    /// the configured delay, and returns the reply the endpoint should send.
-    virtual Reply call(std::span<const std::string> names, const Payload& payload) = 0;
+    /// Called by handlers, on request threads, concurrently. Logs "Executing <names> with
+    /// data: <data>", waits [repository] delay_ms, logs "Executed <names>", and returns
+    /// "<names> Executed" (the names comma-separated); the handler builds its answer from it.
+    virtual std::string call(std::span<const std::string> names, std::string_view data) = 0;
 
 protected:
     ~Repository() = default;
 };
 
-/// Called on a request thread for every request routed to the endpoint; many calls may
-/// run at once. An exception escaping it becomes a 500 response.
-using EndpointCallback = std::function<Reply(const Payload&)>;
-
 /// Handed to EndpointPlugin::register_endpoints(); valid only during that call.
 class Registrar {
 public:
-    /// Routes POST requests for `path` (starting with '/') to `callback`. The host refuses
-    /// the whole plugin if the path is taken by another plugin or reserved by the host.
-    virtual void add_post_endpoint(std::string path, EndpointCallback callback) = 0;
+    /// Routes requests for `method` and `path_template` to `handler`.
+    ///
+    /// Methods: GET, POST, PUT, PATCH, DELETE and OPTIONS (HEAD is answered from the GET
+    /// route, without the body; OPTIONS, unless registered, by the host with Allow).
+    /// Templates: a path of literal segments and parameters: /items, /items/{id},
+    /// /items/{id}/tags/{tag}, and a catch-all last: /files/{path...}. A parameter is a
+    /// whole segment, named by a letter or '_' then letters, digits or '_'; a name once per
+    /// template. A literal segment wins over a parameter, a parameter over a catch-all.
+    ///
+    /// The host refuses the whole plugin, naming the template, if it is not valid; and,
+    /// naming both, if another route of any plugin has the same method and an equivalent
+    /// template (one that differs only in parameter names), or if it claims one of the
+    /// host's own paths (/healthz, /metrics, /admin/...).
+    virtual void add_route(std::string_view method, std::string_view path_template, Handler handler) = 0;
+
+    /// The plugin's typed settings.
+    virtual Settings& settings() = 0;
+
+    /// The plugin's logger; the reference stays valid for the plugin's whole life.
+    virtual Logger& logger() = 0;
 
     /// The shared repository; the reference stays valid for the plugin's whole life.
     virtual Repository& repository() = 0;
 
-    /// The plugin's own settings: the keys of its [plugin.<name>] section in server.ini.
-    virtual std::string setting(std::string_view key, std::string_view fallback) const = 0;
-
-    /// The name of the plugin's section in server.ini.
+    /// The name of the plugin's section in server.ini: [plugin.<name>].
     virtual std::string_view plugin_name() const = 0;
 
 protected:
@@ -107,14 +256,16 @@ using CreatePlugin = std::unique_ptr<EndpointPlugin>();
 /// Exports `PluginClass` (default-constructible, derived from plugin_api::EndpointPlugin)
 /// together with the contract version and ABI tag it was built against. Use once per plugin,
 /// at namespace scope.
-#define PLUGIN_API_EXPORT(PluginClass)                                                  \
-    namespace plugin_api_export {                                                       \
-    std::unique_ptr<::plugin_api::EndpointPlugin> create() {                            \
-        return std::make_unique<PluginClass>();                                         \
-    }                                                                                   \
-    const std::uint32_t contract_version = ::plugin_api::kContractVersion;             \
-    const char* const abi_tag = ::plugin_api::kAbiTag;                                  \
-    }                                                                                   \
-    BOOST_DLL_ALIAS(plugin_api_export::create, plugin_api_create)                       \
-    BOOST_DLL_ALIAS(plugin_api_export::contract_version, plugin_api_contract_version)   \
+#define PLUGIN_API_EXPORT(PluginClass)                                                 \
+    namespace plugin_api_export {                                                      \
+    std::unique_ptr<::plugin_api::EndpointPlugin> create() {                           \
+        return std::make_unique<PluginClass>();                                        \
+    }                                                                                  \
+    const std::uint32_t contract_version = ::plugin_api::kContractMajor;              \
+    const std::uint32_t contract_minor = ::plugin_api::kContractMinor;                \
+    const char* const abi_tag = ::plugin_api::kAbiTag;                                 \
+    }                                                                                  \
+    BOOST_DLL_ALIAS(plugin_api_export::create, plugin_api_create)                      \
+    BOOST_DLL_ALIAS(plugin_api_export::contract_version, plugin_api_contract_version)  \
+    BOOST_DLL_ALIAS(plugin_api_export::contract_minor, plugin_api_contract_minor)      \
     BOOST_DLL_ALIAS(plugin_api_export::abi_tag, plugin_api_abi_tag)

@@ -1,0 +1,75 @@
+#include "contract/plugin_response.hpp"
+
+#include <Poco/Ascii.h>
+#include <Poco/String.h>
+
+#include <algorithm>
+#include <array>
+
+namespace plugin_host {
+namespace {
+
+/// Header fields the host writes itself, or that only the connection may carry (RFC 9110
+/// 7.6.1), in lower case.
+constexpr std::array<std::string_view, 10> kHostHeaders{"content-length", "content-type", "transfer-encoding",
+                                                        "connection",     "keep-alive",   "proxy-connection",
+                                                        "upgrade",        "te",           "trailer",
+                                                        "date"};
+
+bool is_token(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return Poco::Ascii::isAlphaNumeric(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    });
+}
+
+/// A control character other than tab: CR and LF would end the header, NUL is refused by
+/// clients (RFC 9110 5.5).
+bool has_control_character(std::string_view text) {
+    return std::any_of(text.begin(), text.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && byte != '\t') || byte == 0x7f;
+    });
+}
+
+}  // namespace
+
+PluginResponse::PluginResponse(HttpResponse& response) : response_(response) {}
+
+void PluginResponse::set_status(int status) { response_.status = status; }
+
+bool PluginResponse::acceptable(std::string_view name, std::string_view value) {
+    if (!problem_.empty()) return false;
+    if (!is_token(name)) {
+        problem_ = "it set a header whose name is not a token";
+    } else if (std::find(kHostHeaders.begin(), kHostHeaders.end(), Poco::toLower(std::string(name))) != kHostHeaders.end()) {
+        problem_ = "it set the header " + std::string(name) + ", which the host writes itself" +
+                   (Poco::icompare(std::string(name), "content-type") == 0 ? " (use set_content_type)" : "");
+    } else if (has_control_character(value)) {
+        problem_ = "it set the header " + std::string(name) + " to a value with a control character (CR, LF, NUL, ...)";
+    }
+    return problem_.empty();
+}
+
+void PluginResponse::set_header(std::string_view name, std::string_view value) {
+    if (!acceptable(name, value)) return;
+    std::erase_if(response_.headers,
+                  [name](const auto& header) { return Poco::icompare(header.first, std::string(name)) == 0; });
+    response_.headers.emplace_back(name, value);
+}
+
+void PluginResponse::add_header(std::string_view name, std::string_view value) {
+    if (acceptable(name, value)) response_.headers.emplace_back(name, value);
+}
+
+void PluginResponse::set_content_type(std::string_view content_type) {
+    if (!problem_.empty()) return;
+    if (content_type.empty() || has_control_character(content_type)) {
+        problem_ = "it set an empty Content-Type, or one with a control character";
+        return;
+    }
+    response_.content_type = content_type;
+}
+
+void PluginResponse::set_body(std::string body) { response_.body = std::move(body); }
+
+}  // namespace plugin_host

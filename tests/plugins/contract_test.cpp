@@ -1,0 +1,41 @@
+// The contract's versions through the real executable: a plugin built against the frozen
+// 2.0 header loads and serves; one of contract 1, or of a minor newer than the host's, stops
+// start-up naming both versions.
+#include <gtest/gtest.h>
+
+#include "support/host_process.hpp"
+#include "support/http_client.hpp"
+#include "test_paths.hpp"
+
+#include <csignal>
+
+namespace {
+
+using test_support::HostProcess;
+
+TEST(Contract, APluginBuiltAgainstTheFrozen20HeaderServesInTheCurrentHost) {
+    HostProcess host(0, std::string("[plugin.frozen]\nlibrary = ") + test_paths::kFrozenV2_0Plugin +
+                            "\ntag = kept\nshout = true\n");
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    const auto response = test_support::send_request(host.port(), "GET", "/frozen/a%20b?greeting=hi");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.body, "hi, a b (repository: frozen Executed)!");
+    EXPECT_EQ(response.headers.get("Content-Type"), "text/plain");
+    EXPECT_EQ(response.headers.get("X-Frozen"), "kept");
+    EXPECT_TRUE(host.wait_for_output("greeted a b")) << host.output();  // its logger
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0);
+}
+
+TEST(Contract, APluginOfAnotherMajorOrANewerMinorStopsStartUpNamingBothVersions) {
+    for (const auto& [plugin, message] : std::vector<std::pair<std::string, std::string>>{
+             {test_paths::kContractV1Plugin, "was built for plugin contract 1, this host speaks contract 2.0"},
+             {test_paths::kContractV2_9Plugin, "was built for plugin contract 2.9, this host speaks contract 2.0"}}) {
+        HostProcess host(0, "[plugin.other]\nlibrary = " + plugin + "\n");
+        EXPECT_EQ(host.wait_for(std::chrono::seconds(10)), std::optional<int>(78)) << host.output();
+        EXPECT_NE(host.output().find("plugin-host: plugin 'other' (" + plugin + "): " + message), std::string::npos)
+            << host.output();
+    }
+}
+
+}  // namespace
