@@ -6,6 +6,8 @@
 #include "http/percent_encoding.hpp"
 #include "logging/log_line.hpp"
 
+#include <Poco/Exception.h>
+
 namespace plugin_host {
 namespace {
 
@@ -44,6 +46,8 @@ HttpResponse ExecutionService::execute(const RouteTable::Match& match, const Htt
     if (logger_.information()) log_progress(logger_, "Starting ", endpoint.plugin_name);
     try {
         endpoint.handler(view, answer);
+    } catch (const Poco::Exception& error) {  // what() would give its name only
+        return endpoint_failed(logger_, endpoint.plugin_name, ": " + json_escape(error.displayText()));
     } catch (const std::exception& error) {
         return endpoint_failed(logger_, endpoint.plugin_name, ": " + json_escape(error.what()));
     } catch (...) {

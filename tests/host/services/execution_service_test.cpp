@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "contract/plugin_logger.hpp"
 #include "support/log_capture.hpp"
+
+#include <Poco/Exception.h>
 
 #include <stdexcept>
 
@@ -97,6 +100,26 @@ TEST_F(ExecutionServiceTest, AnExceptionIs500WithoutItsDetailWhichGoesToTheLog) 
     EXPECT_TRUE(log_.contains("host.execution: Endpoint kv failed: database password is hunter2"));
     EXPECT_EQ(execute([](const Request&, Response&) { throw 42; }).status, 500);
     EXPECT_TRUE(log_.contains("host.execution: Endpoint kv failed with a non-standard exception"));
+}
+
+/// A channel that cannot write: every message throws, as a broken log can.
+class ThrowingChannel final : public Poco::Channel {
+public:
+    void log(const Poco::Message&) override { throw Poco::IOException("the log cannot be written"); }
+};
+
+TEST_F(ExecutionServiceTest, ALoggerThatThrowsInsideTheHandlerIsHandledLikeAThrowingHandler) {
+    Poco::Logger& poco_logger = Poco::Logger::get("plugin.kv");
+    poco_logger.setChannel(new ThrowingChannel);
+    PluginLogger logger("kv");
+    const HttpResponse response = execute([&logger](const Request&, Response& response) {
+        logger.information("about to answer");
+        response.set_body("{}");
+    });
+    poco_logger.setChannel(nullptr);
+    EXPECT_EQ(response.status, 500);
+    EXPECT_EQ(response.body, R"({"error":"endpoint kv failed"})");
+    EXPECT_TRUE(log_.contains("host.execution: Endpoint kv failed: I/O error: the log cannot be written"));
 }
 
 TEST_F(ExecutionServiceTest, AStatusOutside200To599Is500) {
