@@ -119,11 +119,12 @@ void Host::start() {
 
     const ServerConfig& server = config_.server;
     // Room for the warmer's tasks beside max_connections connection threads; idle threads
-    // are never reclaimed, so a warmed pool stays warm.
-    constexpr int kInitialThreads = 16;
+    // are never reclaimed, so a warmed pool stays warm. One thread to begin with (Poco's
+    // least): a pool whose constructor cannot make its first threads throws and leaves
+    // those it made running, so the others are made by start(), which cleans up after itself.
+    constexpr int kInitialThreads = 1;
     constexpr int kNeverReclaim = std::numeric_limits<int>::max();
-    pool_ = std::make_unique<Poco::ThreadPool>(std::min(kInitialThreads, server.max_connections),
-                                               2 * server.max_connections, kNeverReclaim,
+    pool_ = std::make_unique<Poco::ThreadPool>(kInitialThreads, 2 * server.max_connections, kNeverReclaim,
                                                server.thread_stack_kib * 1024);
 
     // The gate admits at most max_connections, so every admitted connection has a thread to
