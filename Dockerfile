@@ -5,7 +5,7 @@
 #
 # Stage 1 builds on the Debian release and with the package list CI uses; stage 2 carries
 # only the executable, the seed plugins, the configuration and the shared libraries they
-# load. README.md ("Container") explains the volume, the bind mounts and the ulimit.
+# load. docs/container.md explains the volume, the bind mounts and the ulimit.
 
 # ---- Stage 1: build ----
 FROM debian:bookworm AS build

@@ -10,7 +10,7 @@ Every server gets the same load from wrk (bench/seed_load.lua): 3N keep-alive
 connections spread over POST /first, /second and /third, each pausing 1 s between its
 requests, with the repository waiting 2 s on each. Results go to bench/results/
 (results.csv, results.md, results.png, results.json) and the table is printed at the end.
-README.md ("Load testing") says what each column means.
+docs/benchmark.md ("Load testing") says what each column means.
 """
 
 import argparse

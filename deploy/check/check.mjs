@@ -118,7 +118,7 @@ function mebibytes(quantity) {
     return (Number(match[1]) * factor) / 2 ** 20;
 }
 
-/** The largest peak memory plugin-host reached in the benchmark run README.md quotes. */
+/** The largest peak memory plugin-host reached in the benchmark run docs/benchmark.md quotes. */
 function benchmarkPeakMib() {
     const [header, ...rows] = readFileSync(path.join(repo, "docs", "results", "results.csv"), "utf8").trim().split("\n");
     const columns = header.split(",");

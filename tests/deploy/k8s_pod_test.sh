@@ -14,7 +14,7 @@
 #   - the init container's script, as uid 10001, twice (a second pod seeds nothing);
 #   - the subPath mounts as bind mounts, then plugin-host as uid 10001;
 #   - the readiness command (must pass), GET /healthz (liveness), a new version of a plugin
-#     published into the volume as README.md says (copy beside, rename over, as uid 10001:
+#     published into the volume as docs/scaling-out.md says (copy beside, rename over, as uid 10001:
 #     the test plugin swap.so, v1 then v2, in a [plugin.swap] section added for the test;
 #     the host must answer with v2), the preStop command (readiness must then fail),
 #     SIGTERM (exit 0).
