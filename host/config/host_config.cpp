@@ -42,9 +42,9 @@ public:
         return *value;
     }
 
-    std::chrono::milliseconds milliseconds(std::string_view key, long long fallback, long long min,
+    std::chrono::milliseconds milliseconds(std::string_view key, std::chrono::milliseconds fallback, long long min,
                                            long long max) {
-        return std::chrono::milliseconds(integer(key, fallback, min, max));
+        return std::chrono::milliseconds(integer(key, fallback.count(), min, max));
     }
 
     bool boolean(std::string_view key, bool fallback) {
@@ -111,64 +111,65 @@ private:
 
 ServerConfig read_server(const IniFile& ini) {
     SectionReader server(ini, "server");
-    ServerConfig config;
-    config.address = server.listen_address("address", "0.0.0.0");
-    config.port = static_cast<std::uint16_t>(server.integer("port", 8991, 0, 65535));
-    config.max_connections = static_cast<int>(server.integer("max_connections", 1600, 1, 100000));
+    ServerConfig config;  // the defaults
+    config.address = server.listen_address("address", config.address);
+    config.port = static_cast<std::uint16_t>(server.integer("port", config.port, 0, 65535));
+    config.max_connections = static_cast<int>(server.integer("max_connections", config.max_connections, 1, 100000));
     server.retired("max_queued",
                    "no longer used: every admitted connection has a thread at once (max_connections); remove the line");
-    config.listen_backlog = static_cast<int>(server.integer("listen_backlog", 4096, 1, 65535));
-    config.prestart_threads = server.boolean("prestart_threads", true);
-    config.thread_stack_kib = static_cast<int>(server.integer("thread_stack_kib", 256, 64, 65536));
-    config.keep_alive = server.boolean("keep_alive", true);
-    config.keep_alive_timeout = server.milliseconds("keep_alive_timeout_ms", 10000, 1, 3600000);
+    config.listen_backlog = static_cast<int>(server.integer("listen_backlog", config.listen_backlog, 1, 65535));
+    config.prestart_threads = server.boolean("prestart_threads", config.prestart_threads);
+    config.thread_stack_kib = static_cast<int>(server.integer("thread_stack_kib", config.thread_stack_kib, 64, 65536));
+    config.keep_alive = server.boolean("keep_alive", config.keep_alive);
+    config.keep_alive_timeout = server.milliseconds("keep_alive_timeout_ms", config.keep_alive_timeout, 1, 3600000);
     config.max_keep_alive_requests =
-        static_cast<int>(server.integer("max_keep_alive_requests", 0, 0, 1000000000));
-    config.receive_timeout = server.milliseconds("receive_timeout_ms", 60000, 1, 3600000);
+        static_cast<int>(server.integer("max_keep_alive_requests", config.max_keep_alive_requests, 0, 1000000000));
+    config.receive_timeout = server.milliseconds("receive_timeout_ms", config.receive_timeout, 1, 3600000);
     config.max_body_bytes =
-        static_cast<std::size_t>(server.integer("max_body_bytes", 65536, 1, 1024 * 1024 * 1024));
-    config.header_timeout = server.milliseconds("header_timeout_ms", 10000, 1, 3600000);
-    config.body_timeout = server.milliseconds("body_timeout_ms", 30000, 1, 3600000);
-    config.drain_timeout = server.milliseconds("drain_timeout_ms", 30000, 0, 3600000);
+        static_cast<std::size_t>(server.integer("max_body_bytes", static_cast<long long>(config.max_body_bytes), 1,
+                                                1024 * 1024 * 1024));
+    config.header_timeout = server.milliseconds("header_timeout_ms", config.header_timeout, 1, 3600000);
+    config.body_timeout = server.milliseconds("body_timeout_ms", config.body_timeout, 1, 3600000);
+    config.drain_timeout = server.milliseconds("drain_timeout_ms", config.drain_timeout, 0, 3600000);
     server.reject_unread_keys();
     return config;
 }
 
 std::chrono::milliseconds read_repository_delay(const IniFile& ini) {
     SectionReader repository(ini, "repository");
-    const auto delay = repository.milliseconds("delay_ms", 2000, 0, 600000);
+    const auto delay = repository.milliseconds("delay_ms", HostConfig{}.repository_delay, 0, 600000);
     repository.reject_unread_keys();
     return delay;
 }
 
 PluginsConfig read_plugin_loading(const IniFile& ini) {
     SectionReader plugins(ini, "plugins");
-    PluginsConfig config;
-    config.watch = plugins.boolean("watch", true);
-    config.poll_interval = plugins.milliseconds("poll_interval_ms", 2000, 0, 3600000);
-    config.settle = plugins.milliseconds("settle_ms", 300, 0, 60000);
+    PluginsConfig config;  // the defaults
+    config.watch = plugins.boolean("watch", config.watch);
+    config.poll_interval = plugins.milliseconds("poll_interval_ms", config.poll_interval, 0, 3600000);
+    config.settle = plugins.milliseconds("settle_ms", config.settle, 0, 60000);
     std::filesystem::path shadow = plugins.text("shadow_dir", std::filesystem::temp_directory_path().string());
     if (shadow.is_relative()) shadow = std::filesystem::absolute(ini.path()).parent_path() / shadow;
     config.shadow_parent = shadow.lexically_normal();
     config.folders = plugins.path_list("folders");
-    config.allow_untrusted_files = plugins.boolean("allow_untrusted_files", false);
+    config.allow_untrusted_files = plugins.boolean("allow_untrusted_files", config.allow_untrusted_files);
     plugins.reject_unread_keys();
     return config;
 }
 
 AdminConfig read_admin(const IniFile& ini) {
     SectionReader admin(ini, "admin");
-    AdminConfig config;
-    config.enabled = admin.boolean("enabled", false);
-    config.allow_remote = admin.boolean("allow_remote", false);
+    AdminConfig config;  // the defaults
+    config.enabled = admin.boolean("enabled", config.enabled);
+    config.allow_remote = admin.boolean("allow_remote", config.allow_remote);
     admin.reject_unread_keys();
     return config;
 }
 
 MetricsConfig read_metrics(const IniFile& ini) {
     SectionReader metrics(ini, "metrics");
-    MetricsConfig config;
-    config.enabled = metrics.boolean("enabled", true);
+    MetricsConfig config;  // the defaults
+    config.enabled = metrics.boolean("enabled", config.enabled);
     metrics.reject_unread_keys();
     return config;
 }

@@ -12,34 +12,39 @@
 
 namespace plugin_host {
 
+// Each member's initializer is the key's default: the one place it is stated. The reader
+// falls back to it, config/server.ini shows it, docs/configuration.md lists it, and a test
+// checks that those two agree with it.
+
 /// [server]: how the HTTP server listens and how many connections it serves.
 struct ServerConfig {
     bool operator==(const ServerConfig&) const = default;
 
-    std::string address;
-    std::uint16_t port = 0;
-    int max_connections = 0;  ///< pool threads = keep-alive connections served at once
-    int listen_backlog = 0;
-    bool prestart_threads = false;
-    int thread_stack_kib = 0;
-    bool keep_alive = false;
-    std::chrono::milliseconds keep_alive_timeout{};
+    std::string address = "0.0.0.0";
+    std::uint16_t port = 8991;
+    int max_connections = 1600;  ///< pool threads = keep-alive connections served at once
+    int listen_backlog = 4096;
+    bool prestart_threads = true;
+    int thread_stack_kib = 256;
+    bool keep_alive = true;
+    std::chrono::milliseconds keep_alive_timeout{10000};
     int max_keep_alive_requests = 0;  ///< 0: unlimited
-    std::chrono::milliseconds receive_timeout{};
-    std::size_t max_body_bytes = 0;
-    std::chrono::milliseconds header_timeout{};  ///< a request header must be complete this long
-                                                 ///< after the keep-alive wait
-    std::chrono::milliseconds body_timeout{};    ///< a body must be complete this long after its header
-    std::chrono::milliseconds drain_timeout{};   ///< how long stopping waits for requests in flight
+    std::chrono::milliseconds receive_timeout{60000};
+    std::size_t max_body_bytes = 65536;
+    std::chrono::milliseconds header_timeout{10000};  ///< a request header must be complete this long
+                                                      ///< after the keep-alive wait
+    std::chrono::milliseconds body_timeout{30000};    ///< a body must be complete this long after its header
+    std::chrono::milliseconds drain_timeout{30000};   ///< how long stopping waits for requests in flight
 };
 
 /// [plugins]: how plugin files are watched and loaded.
 struct PluginsConfig {
     bool operator==(const PluginsConfig&) const = default;
-    bool watch = false;                         ///< watch the plugin folders (inotify)
-    std::chrono::milliseconds poll_interval{};  ///< periodic check; 0: none
-    std::chrono::milliseconds settle{};         ///< a changed file must be quiet this long
-    std::filesystem::path shadow_parent;        ///< where private copies of plugin files go
+    bool watch = true;                              ///< watch the plugin folders (inotify)
+    std::chrono::milliseconds poll_interval{2000};  ///< periodic check; 0: none
+    std::chrono::milliseconds settle{300};          ///< a changed file must be quiet this long
+    /// Where private copies of plugin files go; empty: the system's temporary folder.
+    std::filesystem::path shadow_parent;
     /// The only folders plugin files may be loaded from (after resolving symbolic links);
     /// empty: the folder each configured `library` path names.
     std::vector<std::filesystem::path> folders;
@@ -58,7 +63,7 @@ struct AdminConfig {
 /// [metrics]: the Prometheus endpoint.
 struct MetricsConfig {
     bool operator==(const MetricsConfig&) const = default;
-    bool enabled = false;  ///< serve GET /metrics
+    bool enabled = true;  ///< serve GET /metrics
 };
 
 /// [plugin.<name>]: one endpoint plugin.
@@ -82,7 +87,7 @@ struct PluginConfig {
 struct HostConfig {
     std::filesystem::path file;
     ServerConfig server;
-    std::chrono::milliseconds repository_delay{};
+    std::chrono::milliseconds repository_delay{2000};  ///< [repository] delay_ms: how long every call waits
     PluginsConfig plugin_loading;
     AdminConfig admin;
     MetricsConfig metrics;
