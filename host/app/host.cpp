@@ -62,6 +62,9 @@ Host::Host(HostConfig config)
                Poco::Logger::get("host.plugins")),
       dispatcher_(router_, execution_, metrics_),
       socket_(listen_on(config_.server)) {
+    metrics_registry_.add([this](PrometheusText& out) { metrics_.write(out); });
+    metrics_registry_.add([this](PrometheusText& out) { write_connection_metrics(out); });
+    metrics_registry_.add([this](PrometheusText& out) { plugins_.write_metrics(out); });
     dispatcher_.add_host_endpoint("GET", "/healthz",
                                   [this](const HttpRequest&) { return health_response(plugins_.status()); });
     if (config_.admin.enabled) add_admin_endpoints();
@@ -199,37 +202,19 @@ void Host::release_server() {
 
 std::uint16_t Host::port() const { return socket_.address().port(); }
 
-std::string Host::metrics_text() const {
-    std::string out = metrics_.render();
-    if (server_) {
-        append_metric(out, "plugin_host_connections_current", "gauge", "Connections being served by a thread.",
-                      server_->currentConnections());
-        append_metric(out, "plugin_host_connections_open", "gauge",
-                      "Connections admitted and not finished, served or waiting for a thread.",
-                      static_cast<double>(gate_->open_connections()));
-        append_metric(out, "plugin_host_connections_queued", "gauge", "Admitted connections waiting for a thread.",
-                      server_->queuedConnections());
-        append_metric(out, "plugin_host_connections_turned_away_total", "counter",
-                      "Clients answered 503 because max_connections were open.", static_cast<double>(gate_->turned_away()));
-        append_metric(out, "plugin_host_connections_accepted_total", "counter", "Connections served since start.",
-                      server_->totalConnections());
-        append_metric(out, "plugin_host_pool_threads_busy", "gauge", "Pool threads serving a connection.",
-                      pool_->used());
-        append_metric(out, "plugin_host_pool_threads", "gauge", "Pool threads started.", pool_->allocated());
-        append_metric(out, "plugin_host_connections_max", "gauge",
-                      "Connections served at once: [server] max_connections, or fewer if the threads could not be made.",
-                      static_cast<double>(gate_->capacity()));
-    }
-    out += "# HELP plugin_host_plugin_generation The generation of each plugin serving now (0: none).\n"
-           "# TYPE plugin_host_plugin_generation gauge\n";
-    std::string draining = "# HELP plugin_host_plugin_versions_draining Old versions of each plugin still in use.\n"
-                           "# TYPE plugin_host_plugin_versions_draining gauge\n";
-    for (const PluginStatus& plugin : plugins_.status()) {
-        const std::string label = "{plugin=\"" + prometheus_label_value(plugin.name) + "\"} ";
-        if (plugin.configured) out += "plugin_host_plugin_generation" + label + std::to_string(plugin.generation) + "\n";
-        draining += "plugin_host_plugin_versions_draining" + label + std::to_string(plugin.draining.size()) + "\n";
-    }
-    return out + draining;
+std::string Host::metrics_text() const { return metrics_registry_.render(); }
+
+void Host::write_connection_metrics(PrometheusText& out) const {
+    if (!server_) return;  // not started
+    out.single("plugin_host_connections_current", "gauge", "Connections being served by a thread.",
+               server_->currentConnections());
+    gate_->write_metrics(out);
+    out.single("plugin_host_connections_queued", "gauge", "Admitted connections waiting for a thread.",
+               server_->queuedConnections());
+    out.single("plugin_host_connections_accepted_total", "counter", "Connections served since start.",
+               server_->totalConnections());
+    out.single("plugin_host_pool_threads_busy", "gauge", "Pool threads serving a connection.", pool_->used());
+    out.single("plugin_host_pool_threads", "gauge", "Pool threads started.", pool_->allocated());
 }
 
 }  // namespace plugin_host

@@ -6,7 +6,8 @@
 #include "plugins/plugin_manager.hpp"
 #include "app/thread_pool_warmer.hpp"
 #include "plugins/plugin_watcher.hpp"
-#include "http/request_metrics.hpp"
+#include "metrics/metrics_registry.hpp"
+#include "metrics/request_metrics.hpp"
 #include "routing/request_dispatcher.hpp"
 #include "routing/router.hpp"
 #include "services/execution_service.hpp"
@@ -76,6 +77,8 @@ public:
 
 private:
     void add_admin_endpoints();
+    /// The connection and thread gauges; nothing before start().
+    void write_connection_metrics(PrometheusText& out) const;
     void drain();
     void release_server();
 
@@ -87,6 +90,7 @@ private:
     PluginManager plugins_;
     PluginWatcher watcher_;
     RequestMetrics metrics_;
+    MetricsRegistry metrics_registry_;  ///< what GET /metrics shows
     RequestDispatcher dispatcher_;
     Poco::Net::ServerSocket socket_;
     ConnectionGate::Ptr gate_;

@@ -210,6 +210,16 @@ std::size_t ConnectionGate::open_connections() const {
     return tracked_.size();
 }
 
+void ConnectionGate::write_metrics(PrometheusText& out) const {
+    out.single("plugin_host_connections_open", "gauge", "Connections admitted and not finished, served or waiting for a thread.",
+               static_cast<double>(open_connections()));
+    out.single("plugin_host_connections_turned_away_total", "counter",
+               "Clients answered 503 because max_connections were open.", static_cast<double>(turned_away()));
+    out.single("plugin_host_connections_max", "gauge",
+               "Connections served at once: [server] max_connections, or fewer if the threads could not be made.",
+               static_cast<double>(capacity()));
+}
+
 std::size_t ConnectionGate::abort_all() {
     std::lock_guard lock(mutex_);
     for (const auto& [impl, connection] : tracked_) ::shutdown(descriptor_of(*connection), SHUT_RDWR);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "metrics/prometheus_text.hpp"
+
 #include <Poco/Logger.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Net/TCPServer.h>
@@ -105,6 +107,10 @@ public:
 
     /// Clients answered 503 because the server was at capacity, since start.
     std::uint64_t turned_away() const { return turned_away_total_.load(std::memory_order_relaxed); }
+
+    /// Writes the gauges connections_open and connections_max and the counter
+    /// connections_turned_away_total.
+    void write_metrics(PrometheusText& out) const;
 
     /// Stops the watchdog; waiting connections are no longer answered. Idempotent.
     void stop();

@@ -2,7 +2,7 @@
 
 #include "http/connection_gate.hpp"
 #include "http/request_head.hpp"
-#include "http/request_metrics.hpp"
+#include "metrics/request_metrics.hpp"
 
 #include <Poco/Logger.h>
 #include <Poco/Net/TCPServerConnection.h>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "http/request_metrics.hpp"
+#include "metrics/request_metrics.hpp"
 
 #include <Poco/Net/HTTPRequest.h>
 
@@ -36,7 +36,7 @@ struct HttpResponse {
     bool close_connection = false;
     std::string content_type = "application/json";
     /// The endpoint the request is counted under; nullptr: it reached none.
-    RequestMetrics::Endpoint* counted_as = nullptr;
+    RequestMetrics::Counters* counted_as = nullptr;
 };
 
 /// A response with a JSON body.

@@ -304,6 +304,21 @@ std::vector<PluginStatus> PluginManager::status() const {
     return statuses;
 }
 
+void PluginManager::write_metrics(PrometheusText& out) const {
+    const std::vector<PluginStatus> plugins = status();
+    out.family("plugin_host_plugin_generation", "gauge", "The generation of each plugin serving now (0: none).");
+    for (const PluginStatus& plugin : plugins) {
+        if (plugin.configured) {
+            out.sample("plugin_host_plugin_generation", {{"plugin", plugin.name}}, static_cast<double>(plugin.generation));
+        }
+    }
+    out.family("plugin_host_plugin_versions_draining", "gauge", "Old versions of each plugin still in use.");
+    for (const PluginStatus& plugin : plugins) {
+        out.sample("plugin_host_plugin_versions_draining", {{"plugin", plugin.name}},
+                   static_cast<double>(plugin.draining.size()));
+    }
+}
+
 std::vector<std::filesystem::path> PluginManager::plugin_folders() const {
     std::lock_guard state(state_mutex_);
     std::set<std::filesystem::path> folders;

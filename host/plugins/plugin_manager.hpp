@@ -1,6 +1,7 @@
 #pragma once
 
 #include "config/host_config.hpp"
+#include "metrics/prometheus_text.hpp"
 #include "plugins/plugin_file.hpp"
 #include "plugins/plugin_loader.hpp"
 #include "plugins/plugin_trust.hpp"
@@ -106,6 +107,9 @@ public:
     std::size_t unload_drained();
 
     std::vector<PluginStatus> status() const;
+
+    /// Writes the gauges plugin_generation and plugin_versions_draining, by plugin.
+    void write_metrics(PrometheusText& out) const;
 
     /// The folders holding the configured plugin files.
     std::vector<std::filesystem::path> plugin_folders() const;

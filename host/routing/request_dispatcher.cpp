@@ -35,7 +35,7 @@ RequestDispatcher::RequestDispatcher(const Router& router, const ExecutionServic
 
 void RequestDispatcher::add_host_endpoint(std::string method, std::string path, HostHandler handler,
                                           Access access) {
-    RequestMetrics::Endpoint* counters = &metrics_.endpoint(method, path);
+    RequestMetrics::Counters* counters = &metrics_.endpoint(method, path);
     host_endpoints_.push_back({std::move(method), std::move(path), std::move(handler), access, counters});
 }
 
@@ -80,7 +80,7 @@ HttpResponse RequestDispatcher::dispatch(const HttpRequest& request) const {
 
         const RouteTable::Match match = router_.find(answered_as(request.method()), request.path);
         if (match.outcome != RouteTable::Outcome::found) return unrouted(request, match);
-        RequestMetrics::Endpoint* const counted_as =
+        RequestMetrics::Counters* const counted_as =
             &metrics_.endpoint(match.endpoint->method, match.endpoint->path.text());
         HttpResponse response = execution_.execute(match, request);
         response.counted_as = counted_as;

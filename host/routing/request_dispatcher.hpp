@@ -40,7 +40,7 @@ private:
         std::string path;
         HostHandler handler;
         Access access;
-        RequestMetrics::Endpoint* metrics;
+        RequestMetrics::Counters* metrics;
     };
 
     /// The answer of the host's own endpoint at request.path (or 403, 404, 405).

@@ -1,4 +1,4 @@
-#include "http/request_metrics.hpp"
+#include "metrics/request_metrics.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,11 +8,17 @@
 namespace plugin_host {
 namespace {
 
+std::string render(const RequestMetrics& metrics) {
+    PrometheusText out;
+    metrics.write(out);
+    return out.take();
+}
+
 using std::chrono::milliseconds;
 
 TEST(RequestMetrics, CountsRequestsByEndpointAndStatus) {
     RequestMetrics metrics;
-    RequestMetrics::Endpoint& first = metrics.endpoint("POST", "/first");
+    RequestMetrics::Counters& first = metrics.endpoint("POST", "/first");
     EXPECT_EQ(&metrics.endpoint("POST", "/first"), &first);
     EXPECT_NE(&metrics.endpoint("GET", "/first"), &first);
     for (int i = 0; i < 3; ++i) {
@@ -24,7 +30,7 @@ TEST(RequestMetrics, CountsRequestsByEndpointAndStatus) {
     metrics.started();
     metrics.finished(metrics.unmatched(), 404, milliseconds(0));
 
-    const std::string text = metrics.render();
+    const std::string text = render(metrics);
     EXPECT_NE(text.find("plugin_host_requests_total{endpoint=\"POST /first\",status=\"200\"} 3\n"), std::string::npos)
         << text;
     EXPECT_NE(text.find("plugin_host_requests_total{endpoint=\"POST /first\",status=\"422\"} 1\n"), std::string::npos);
@@ -34,7 +40,7 @@ TEST(RequestMetrics, CountsRequestsByEndpointAndStatus) {
 
 TEST(RequestMetrics, HistogramBucketsAreCumulative) {
     RequestMetrics metrics;
-    RequestMetrics::Endpoint& first = metrics.endpoint("POST", "/first");
+    RequestMetrics::Counters& first = metrics.endpoint("POST", "/first");
     metrics.started();
     metrics.finished(first, 200, milliseconds(3));     // ≤ 0.005
     metrics.started();
@@ -42,7 +48,7 @@ TEST(RequestMetrics, HistogramBucketsAreCumulative) {
     metrics.started();
     metrics.finished(first, 200, milliseconds(60000));  // +Inf only
 
-    const std::string text = metrics.render();
+    const std::string text = render(metrics);
     const auto bucket = [&text](const std::string& le) {
         const std::string key = "plugin_host_request_duration_seconds_bucket{endpoint=\"POST /first\",le=\"" + le + "\"} ";
         const auto at = text.find(key);
@@ -64,9 +70,9 @@ TEST(RequestMetrics, InFlightFollowsStartedAndFinished) {
     RequestMetrics metrics;
     metrics.started();
     metrics.started();
-    EXPECT_NE(metrics.render().find("plugin_host_requests_in_flight 2\n"), std::string::npos);
+    EXPECT_NE(render(metrics).find("plugin_host_requests_in_flight 2\n"), std::string::npos);
     metrics.finished(metrics.unmatched(), 200, milliseconds(1));
-    EXPECT_NE(metrics.render().find("plugin_host_requests_in_flight 1\n"), std::string::npos);
+    EXPECT_NE(render(metrics).find("plugin_host_requests_in_flight 1\n"), std::string::npos);
 }
 
 TEST(RequestMetrics, EndpointCountIsBoundedAndExtraPathsShareOther) {
@@ -83,7 +89,7 @@ TEST(RequestMetrics, ConcurrentRecordingLosesNoCount) {
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&metrics, t] {
-            RequestMetrics::Endpoint& endpoint = metrics.endpoint("POST", "/p" + std::to_string(t % 2));
+            RequestMetrics::Counters& endpoint = metrics.endpoint("POST", "/p" + std::to_string(t % 2));
             for (int i = 0; i < 10000; ++i) {
                 metrics.started();
                 metrics.finished(endpoint, 200, milliseconds(1));
@@ -91,7 +97,7 @@ TEST(RequestMetrics, ConcurrentRecordingLosesNoCount) {
         });
     }
     for (std::thread& thread : threads) thread.join();
-    const std::string text = metrics.render();
+    const std::string text = render(metrics);
     EXPECT_NE(text.find("{endpoint=\"POST /p0\",status=\"200\"} 20000\n"), std::string::npos) << text;
     EXPECT_NE(text.find("{endpoint=\"POST /p1\",status=\"200\"} 20000\n"), std::string::npos);
 }
@@ -100,7 +106,7 @@ TEST(RequestMetrics, LabelValuesAreEscaped) {
     RequestMetrics metrics;
     metrics.started();
     metrics.finished(metrics.endpoint("POST", "/a\"b\\c"), 200, milliseconds(1));
-    EXPECT_NE(metrics.render().find("endpoint=\"POST /a\\\"b\\\\c\""), std::string::npos);
+    EXPECT_NE(render(metrics).find("endpoint=\"POST /a\\\"b\\\\c\""), std::string::npos);
 }
 
 TEST(RequestMetrics, PrometheusLabelValuesEscapeBackslashQuoteAndLineFeed) {
