@@ -1,7 +1,6 @@
 #include "app/admin_endpoints.hpp"
 
 #include "http/json_text.hpp"
-#include "routing/request_dispatcher.hpp"
 
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
@@ -10,58 +9,67 @@
 namespace plugin_host {
 namespace {
 
-std::string json_quoted(std::string_view text) { return "\"" + json_escape(text) + "\""; }
-
 std::string timestamp(std::chrono::system_clock::time_point at) {
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(at.time_since_epoch()).count();
-    return json_quoted(Poco::DateTimeFormatter::format(Poco::Timestamp(micros), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT));
+    return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
 }
 
-template <typename Items, typename Render>
-std::string array(const Items& items, Render render) {
-    std::string json = "[";
-    for (const auto& item : items) {
-        if (json.size() > 1) json += ',';
-        json += render(item);
-    }
-    return json + "]";
+JsonWriter& strings(JsonWriter& json, const std::vector<std::string>& items) {
+    json.begin_array();
+    for (const std::string& item : items) json.string(item);
+    return json.end_array();
 }
 
 }  // namespace
 
 HttpResponse plugins_response(const std::vector<PluginStatus>& plugins) {
-    const std::string body = "{\"plugins\":" + array(plugins, [](const PluginStatus& plugin) {
-        std::string json = "{\"name\":" + json_quoted(plugin.name) + ",\"file\":" + json_quoted(plugin.file.string()) +
-                           ",\"configured\":" + (plugin.configured ? "true" : "false") +
-                           ",\"loaded\":" + (plugin.loaded ? "true" : "false");
+    JsonWriter json;
+    json.begin_object().key("plugins").begin_array();
+    for (const PluginStatus& plugin : plugins) {
+        json.begin_object()
+            .key("name").string(plugin.name)
+            .key("file").string(plugin.file.string())
+            .key("configured").boolean(plugin.configured)
+            .key("loaded").boolean(plugin.loaded);
         if (plugin.loaded) {
-            json += ",\"generation\":" + std::to_string(plugin.generation) +
-                    ",\"loaded_at\":" + timestamp(plugin.loaded_at) +
-                    ",\"routes\":" + array(plugin.routes, json_quoted);
+            json.key("generation").number(plugin.generation).key("loaded_at").string(timestamp(plugin.loaded_at));
+            strings(json.key("routes"), plugin.routes);
         }
-        json += ",\"last_refusal\":";
-        json += plugin.last_refusal ? "{\"at\":" + timestamp(plugin.last_refusal->at) +
-                                          ",\"reason\":" + json_quoted(plugin.last_refusal->reason) + "}"
-                                    : std::string("null");
-        json += ",\"draining\":" + array(plugin.draining, [](const DrainingVersion& old) {
-                    return "{\"generation\":" + std::to_string(old.generation) +
-                           ",\"loaded_at\":" + timestamp(old.loaded_at) + "}";
-                });
-        return json + "}";
-    }) + "}";
-    return json_response(200, body);
+        json.key("last_refusal");
+        if (plugin.last_refusal) {
+            json.begin_object()
+                .key("at").string(timestamp(plugin.last_refusal->at))
+                .key("reason").string(plugin.last_refusal->reason)
+                .end_object();
+        } else {
+            json.null();
+        }
+        json.key("draining").begin_array();
+        for (const DrainingVersion& old : plugin.draining) {
+            json.begin_object().key("generation").number(old.generation).key("loaded_at").string(timestamp(old.loaded_at)).end_object();
+        }
+        json.end_array().end_object();
+    }
+    return json_response(200, json.end_array().end_object().take());
 }
 
 HttpResponse reload_response(const ReloadReport& report) {
-    std::string body = "{\"ok\":" + std::string(report.ok() ? "true" : "false") +
-                       ",\"loaded\":" + array(report.loaded, json_quoted) +
-                       ",\"removed\":" + array(report.removed, json_quoted) +
-                       ",\"unchanged\":" + array(report.unchanged, json_quoted) +
-                       ",\"refused\":" + array(report.refused, [](const auto& refused) {
-                           return "{\"plugin\":" + json_quoted(refused.first) + ",\"reason\":" + json_quoted(refused.second) + "}";
-                       }) +
-                       ",\"config_error\":" + (report.config_error.empty() ? "null" : json_quoted(report.config_error)) + "}";
-    return json_response(report.ok() ? 200 : 409, std::move(body));
+    JsonWriter json;
+    json.begin_object().key("ok").boolean(report.ok());
+    strings(json.key("loaded"), report.loaded);
+    strings(json.key("removed"), report.removed);
+    strings(json.key("unchanged"), report.unchanged);
+    json.key("refused").begin_array();
+    for (const auto& [plugin, reason] : report.refused) {
+        json.begin_object().key("plugin").string(plugin).key("reason").string(reason).end_object();
+    }
+    json.end_array().key("config_error");
+    if (report.config_error.empty()) {
+        json.null();
+    } else {
+        json.string(report.config_error);
+    }
+    return json_response(report.ok() ? 200 : 409, json.end_object().take());
 }
 
 HttpResponse health_response(const std::vector<PluginStatus>& plugins) {
@@ -70,9 +78,11 @@ HttpResponse health_response(const std::vector<PluginStatus>& plugins) {
     for (const PluginStatus& plugin : plugins) {
         if (plugin.configured) (plugin.loaded ? loaded : missing).push_back(plugin.name);
     }
-    if (missing.empty()) return json_response(200, "{\"status\":\"ok\",\"plugins\":" + array(loaded, json_quoted) + "}");
-    return json_response(503, "{\"status\":\"degraded\",\"plugins\":" + array(loaded, json_quoted) +
-                                  ",\"missing\":" + array(missing, json_quoted) + "}");
+    JsonWriter json;
+    json.begin_object().key("status").string(missing.empty() ? "ok" : "degraded");
+    strings(json.key("plugins"), loaded);
+    if (!missing.empty()) strings(json.key("missing"), missing);
+    return json_response(missing.empty() ? 200 : 503, json.end_object().take());
 }
 
 }  // namespace plugin_host

@@ -1,37 +1,20 @@
 #include "http/json_text.hpp"
 
+#include <Poco/UTF8Encoding.h>
+
 namespace plugin_host {
 namespace {
 
-/// Length of the well-formed UTF-8 sequence at the start of `text`, or 0 if it is not one.
+/// Length of the well-formed UTF-8 sequence at the start of `text`, or 0 if it is not one
+/// (overlong forms, surrogates and code points past U+10FFFF are not), by Poco's UTF-8
+/// tables.
 std::size_t utf8_sequence_length(std::string_view text) {
-    const auto* byte = reinterpret_cast<const unsigned char*>(text.data());
-    const unsigned char lead = byte[0];
-    if (lead < 0x80) return 1;
-    std::size_t length = 0;
-    unsigned int code_point = 0;
-    if ((lead & 0xE0) == 0xC0) {
-        length = 2;
-        code_point = lead & 0x1Fu;
-    } else if ((lead & 0xF0) == 0xE0) {
-        length = 3;
-        code_point = lead & 0x0Fu;
-    } else if ((lead & 0xF8) == 0xF0) {
-        length = 4;
-        code_point = lead & 0x07u;
-    } else {
-        return 0;
-    }
-    if (text.size() < length) return 0;
-    for (std::size_t i = 1; i < length; ++i) {
-        if ((byte[i] & 0xC0) != 0x80) return 0;
-        code_point = (code_point << 6) | (byte[i] & 0x3Fu);
-    }
-    static constexpr unsigned int kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code_point < kSmallest[length] || code_point > 0x10FFFF ||
-        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-        return 0;
-    }
+    static const Poco::UTF8Encoding utf8;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+    const int mapped = utf8.characterMap()[bytes[0]];  // the code point, or minus the length, or -1
+    if (mapped >= 0) return 1;
+    const auto length = static_cast<std::size_t>(-mapped);
+    if (mapped == -1 || length > text.size() || !Poco::UTF8Encoding::isLegal(bytes, static_cast<int>(length))) return 0;
     return length;
 }
 
@@ -84,6 +67,74 @@ std::string json_escape(std::string_view text) {
 
 std::string json_object(std::string_view key, std::string_view value) {
     return "{\"" + json_escape(key) + "\":\"" + json_escape(value) + "\"}";
+}
+
+void JsonWriter::separate() {
+    if (after_key_) {
+        after_key_ = false;
+        return;
+    }
+    if (!first_.empty()) {
+        if (!first_.back()) text_ += ',';
+        first_.back() = false;
+    }
+}
+
+JsonWriter& JsonWriter::begin_object() {
+    separate();
+    text_ += '{';
+    first_.push_back(true);
+    return *this;
+}
+
+JsonWriter& JsonWriter::end_object() {
+    text_ += '}';
+    first_.pop_back();
+    return *this;
+}
+
+JsonWriter& JsonWriter::begin_array() {
+    separate();
+    text_ += '[';
+    first_.push_back(true);
+    return *this;
+}
+
+JsonWriter& JsonWriter::end_array() {
+    text_ += ']';
+    first_.pop_back();
+    return *this;
+}
+
+JsonWriter& JsonWriter::key(std::string_view name) {
+    separate();
+    text_.append("\"").append(json_escape(name)).append("\":");
+    after_key_ = true;
+    return *this;
+}
+
+JsonWriter& JsonWriter::string(std::string_view value) {
+    separate();
+    text_.append("\"").append(json_escape(value)).append("\"");
+    return *this;
+}
+
+JsonWriter& JsonWriter::number(std::uint64_t value) {
+    separate();
+    text_ += std::to_string(value);
+    return *this;
+}
+
+JsonWriter& JsonWriter::boolean(bool value) {
+    separate();
+    text_ += value ? "true" : "false";
+    return *this;
+}
+
+JsonWriter& JsonWriter::null() {
+    separate();
+    text_ += "null";
+    return *this;
 }
 
 bool is_valid_utf8(std::string_view text) {

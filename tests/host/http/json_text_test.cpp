@@ -33,5 +33,13 @@ TEST(JsonText, InvalidUtf8IsReplacedSoTheOutputStaysValid) {
     EXPECT_EQ(json_escape("caf\xc3\xa9"), "caf\xc3\xa9");
 }
 
+TEST(JsonWriter, PlacesCommasAndQuotesAndEscapesStrings) {
+    JsonWriter json;
+    json.begin_object().key("ok").boolean(true).key("list").begin_array().string("a/b").string("q\"").end_array();
+    json.key("nested").begin_object().key("n").number(42).key("none").null().end_object();
+    json.key("empty").begin_array().end_array().end_object();
+    EXPECT_EQ(json.take(), R"({"ok":true,"list":["a/b","q\""],"nested":{"n":42,"none":null},"empty":[]})");
+}
+
 }  // namespace
 }  // namespace plugin_host
