@@ -46,24 +46,6 @@ const std::string& header_timeout_response() {
     return response;
 }
 
-/// Sent to a client the server has no room for.
-const std::string& busy_response() {
-    static const std::string response = [] {
-        const std::string body = json_error("the server is at its connection capacity; retry in a second");
-        return "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n"
-               "Content-Type: application/json\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\n\r\n" + body;
-    }();
-    return response;
-}
-
-/// Turned-away connections held at once; beyond, they are answered and closed at once.
-constexpr std::size_t kMaxTurnedAway = 4096;
-/// How long a turned-away client has to start its request before it is answered anyway.
-constexpr auto kTurnedAwayRequestWait = std::chrono::seconds(1);
-/// How long the rest of a turned-away client's request is read and discarded after the answer.
-constexpr auto kTurnedAwayLinger = std::chrono::seconds(1);
-
 int descriptor_of(const ConnectionGate::Tracked& connection) { return connection.socket.impl()->sockfd(); }
 
 }  // namespace
@@ -80,9 +62,7 @@ void ConnectionGate::stop() {
     }
     wake_.notify_all();
     if (watchdog_.joinable()) watchdog_.join();
-    std::lock_guard lock(turned_away_mutex_);
-    for (const TurnedAway& connection : turned_away_) ::close(connection.descriptor);
-    turned_away_.clear();
+    turn_away_.stop();
 }
 
 bool ConnectionGate::accept(const Poco::Net::StreamSocket& socket) {
@@ -91,8 +71,9 @@ bool ConnectionGate::accept(const Poco::Net::StreamSocket& socket) {
         std::lock_guard lock(mutex_);
         const std::size_t capacity = capacity_.load();
         if (capacity == 0 || tracked_.size() < capacity) {
-            tracked_.emplace(socket.impl(),
-                             std::make_shared<Tracked>(socket, Clock::now() + settings_.first_header_deadline));
+            auto connection = std::make_shared<Tracked>(socket, Clock::now() + settings_.first_header_deadline);
+            queued_.push_back(connection);
+            tracked_.emplace(socket.impl(), std::move(connection));
             return true;
         }
     }
@@ -106,6 +87,7 @@ ConnectionGate::Ticket ConnectionGate::attach(const Poco::Net::StreamSocket& soc
     if (found == tracked_.end()) return nullptr;
     Phase expected = Phase::queued;
     found->second->phase.compare_exchange_strong(expected, Phase::busy);
+    std::erase(queued_, found->second);
     return found->second;
 }
 
@@ -130,21 +112,9 @@ void ConnectionGate::detach(const Ticket& ticket) {
 }
 
 void ConnectionGate::turn_away(const Poco::Net::StreamSocket& socket) {
-    turned_away_total_.fetch_add(1, std::memory_order_relaxed);
+    // A descriptor of TurnAway's own: Poco closes its own as soon as this returns.
     const int descriptor = ::fcntl(socket.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
-    if (descriptor < 0) return;  // out of descriptors: Poco closes the connection
-    bool waiting = false;
-    {
-        std::lock_guard lock(turned_away_mutex_);
-        if (turned_away_.size() < kMaxTurnedAway) {
-            turned_away_.push_back({descriptor, false, Clock::now() + kTurnedAwayRequestWait});
-            waiting = true;
-        }
-    }
-    if (!waiting) {  // too many at once: answer now and close without lingering
-        answer_busy(descriptor);
-        ::close(descriptor);
-    }
+    if (descriptor >= 0) turn_away_.take(descriptor);  // else out of descriptors: Poco just closes it
     const auto now = Clock::now().time_since_epoch().count();
     auto logged = busy_logged_at_.load(std::memory_order_relaxed);
     const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(10)).count();
@@ -152,43 +122,6 @@ void ConnectionGate::turn_away(const Poco::Net::StreamSocket& socket) {
         logger_.warning("At capacity (" + std::to_string(capacity()) + " connections): new clients are answered 503; " +
                         std::to_string(turned_away()) + " so far");
     }
-}
-
-void ConnectionGate::answer_busy(int descriptor) {
-    const std::string& response = busy_response();
-    ::send(descriptor, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    ::shutdown(descriptor, SHUT_WR);
-}
-
-void ConnectionGate::linger_turned_away(Clock::time_point now) {
-    std::lock_guard lock(turned_away_mutex_);
-    std::erase_if(turned_away_, [now](TurnedAway& connection) {
-        char discard[4096];
-        if (!connection.answered) {
-            // The answer goes out once the request has begun to arrive (or the wait is
-            // over): a client's HTTP library expects no bytes before it has sent its request.
-            const ssize_t peeked = ::recv(connection.descriptor, discard, 1, MSG_PEEK | MSG_DONTWAIT);
-            const bool request_arrived = peeked > 0;
-            const bool client_gone = peeked == 0 || (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-            if (client_gone) {
-                ::close(connection.descriptor);
-                return true;
-            }
-            if (!request_arrived && now < connection.deadline) return false;
-            answer_busy(connection.descriptor);
-            connection.answered = true;
-            connection.deadline = now + kTurnedAwayLinger;
-        }
-        // Read what the client still sends, so that closing does not reset the connection
-        // before the answer is read; close when the client does, or after the linger.
-        for (;;) {
-            const ssize_t got = ::recv(connection.descriptor, discard, sizeof discard, MSG_DONTWAIT);
-            if (got > 0) continue;
-            if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && now < connection.deadline) return false;
-            ::close(connection.descriptor);
-            return true;
-        }
-    });
 }
 
 void ConnectionGate::begin_drain() {
@@ -232,9 +165,7 @@ void ConnectionGate::watch() {
         wake_.wait_for(lock, settings_.tick, [this] { return stopping_; });
         if (stopping_) break;
         lock.unlock();
-        const Clock::time_point now = Clock::now();
-        look(now);
-        linger_turned_away(now);
+        look(Clock::now());
         lock.lock();
     }
 }
@@ -242,30 +173,25 @@ void ConnectionGate::watch() {
 void ConnectionGate::look(Clock::time_point now) {
     std::vector<Ticket> dropped;  // released after the lock: that closes their descriptors
     std::lock_guard lock(mutex_);
-    for (auto entry = tracked_.begin(); entry != tracked_.end();) {
-        Tracked& connection = *entry->second;
-        Phase phase = connection.phase.load();
-        if (phase != Phase::queued) {
-            ++entry;
-            continue;
+    std::erase_if(queued_, [&](const Ticket& connection) {
+        Phase phase = connection->phase.load();
+        if (phase != Phase::queued) return true;
+        // The queue's copy and tracked_'s are the only ones left: Poco dropped it unserved.
+        if (connection->socket.impl()->referenceCount() == 1) {
+            tracked_.erase(connection->socket.impl());
+            dropped.push_back(connection);
+            return true;
         }
-        if (connection.socket.impl()->referenceCount() == 1) {  // Poco dropped it unserved
-            dropped.push_back(std::move(entry->second));
-            entry = tracked_.erase(entry);
-            continue;
-        }
-        ++entry;
-        if (now >= connection.deadline && connection.phase.compare_exchange_strong(phase, Phase::expired)) {
-            // No thread reads it, so nobody else writes to it. The answer is best effort: a
-            // client that does not read gets the close without it.
-            const std::string& response = header_timeout_response();
-            ::send(descriptor_of(connection), response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-            ::shutdown(descriptor_of(connection), SHUT_RDWR);
-            logger_.warning("Closed a connection that waited " +
-                            std::to_string(settings_.first_header_deadline.count()) +
-                            " ms for a thread: no thread was free to serve it");
-        }
-    }
+        if (now < connection->deadline || !connection->phase.compare_exchange_strong(phase, Phase::expired)) return false;
+        // No thread reads it, so nobody else writes to it. The answer is best effort: a
+        // client that does not read gets the close without it.
+        const std::string& response = header_timeout_response();
+        ::send(descriptor_of(*connection), response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        ::shutdown(descriptor_of(*connection), SHUT_RDWR);
+        logger_.warning("Closed a connection that waited " + std::to_string(settings_.first_header_deadline.count()) +
+                        " ms for a thread: no thread was free to serve it");
+        return true;
+    });
 }
 
 }  // namespace plugin_host

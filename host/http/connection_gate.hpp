@@ -1,5 +1,6 @@
 #pragma once
 
+#include "http/turn_away.hpp"
 #include "metrics/prometheus_text.hpp"
 
 #include <Poco/Logger.h>
@@ -26,14 +27,14 @@ namespace plugin_host {
 /// Who calls what:
 /// - Poco's acceptor thread calls accept() for every new connection (the gate is installed
 ///   as the server's connection filter). Below capacity the connection is admitted and
-///   tracked; at capacity the client is turned away: once its request begins to arrive (or
-///   after a second), the watchdog answers 503 with Retry-After and closes.
+///   tracked; at capacity the client is handed to TurnAway, which answers 503.
 /// - The connection's pool thread (HttpConnection) calls attach() when it begins to serve
 ///   the connection, awaiting() and busy() as it waits for a request and serves one, and
 ///   detach() when it is done: from then on the connection no longer counts, exactly.
-/// - The gate's watchdog thread answers turned-away clients, forgets admitted connections
-///   Poco dropped before any thread served them, and gives a connection still waiting for a
-///   thread the same header deadline a served one has (408, then closed).
+/// - The gate's watchdog thread looks, every tick, only at the admitted connections that no
+///   thread serves yet: it forgets those Poco dropped, and gives those still waiting for a
+///   thread the header deadline a served one has (408, then closed). Its work grows with
+///   those, never with the connections served.
 /// - The thread stopping the host calls begin_drain(), open_connections() and abort_all().
 ///
 /// The gate keeps a copy of each tracked connection's socket, so its descriptor stays open
@@ -55,7 +56,7 @@ public:
         /// header to be complete (keep_alive_timeout_ms + header_timeout_ms); enforced here
         /// only while no thread serves it yet.
         std::chrono::milliseconds first_header_deadline{};
-        std::chrono::milliseconds tick{20};  ///< how often the watchdog looks
+        std::chrono::milliseconds tick{100};  ///< how often the watchdog looks
     };
 
     /// One tracked connection; opaque outside the gate.
@@ -106,13 +107,13 @@ public:
     std::size_t capacity() const { return capacity_.load(); }
 
     /// Clients answered 503 because the server was at capacity, since start.
-    std::uint64_t turned_away() const { return turned_away_total_.load(std::memory_order_relaxed); }
+    std::uint64_t turned_away() const { return turn_away_.count(); }
 
     /// Writes the gauges connections_open and connections_max and the counter
     /// connections_turned_away_total.
     void write_metrics(PrometheusText& out) const;
 
-    /// Stops the watchdog; waiting connections are no longer answered. Idempotent.
+    /// Stops the watchdog and TurnAway; connections waiting are no longer answered. Idempotent.
     void stop();
 
 private:
@@ -120,14 +121,9 @@ private:
 
     ~ConnectionGate() override;
 
-    /// A client the server has no room for: once its request begins to arrive (within a
-    /// second), the watchdog answers 503 with Retry-After and closes the sending side, then
-    /// reads what the client still sends (so that closing does not reset the connection
-    /// before the answer is read) and closes it within a second. Acceptor thread.
+    /// Acceptor thread, at capacity: hands the client to TurnAway, and says so in the log
+    /// (at most every ten seconds).
     void turn_away(const Poco::Net::StreamSocket& socket);
-    static void answer_busy(int descriptor);
-    /// Watchdog thread: answers, drains and closes turned-away connections as they are due.
-    void linger_turned_away(Clock::time_point now);
 
     void watch();
     void look(Clock::time_point now);
@@ -137,17 +133,11 @@ private:
     std::atomic<std::size_t> capacity_;
     std::atomic<bool> draining_{false};
 
-    mutable std::mutex mutex_;  ///< guards tracked_
+    mutable std::mutex mutex_;  ///< guards tracked_ and queued_
     std::unordered_map<const Poco::Net::SocketImpl*, Ticket> tracked_;
+    std::vector<Ticket> queued_;  ///< admitted, not yet attached: the watchdog's only work
 
-    struct TurnedAway {
-        int descriptor;                ///< the gate's own dup; Poco closed its descriptor
-        bool answered;                 ///< the 503 is sent
-        Clock::time_point deadline;    ///< to answer by; once answered, to close by
-    };
-    std::mutex turned_away_mutex_;  ///< guards turned_away_
-    std::vector<TurnedAway> turned_away_;
-    std::atomic<std::uint64_t> turned_away_total_{0};
+    TurnAway turn_away_;
     std::atomic<Clock::rep> busy_logged_at_{0};
 
     std::mutex watchdog_mutex_;

@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string_view>
+#include <utility>
 
 namespace test_support {
 
@@ -16,13 +17,16 @@ public:
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends_) != 0) throw std::runtime_error("socketpair");
     }
     ~SocketPair() {
-        ::close(ends_[0]);
+        if (ends_[0] >= 0) ::close(ends_[0]);
         ::close(ends_[1]);
     }
     SocketPair(const SocketPair&) = delete;
     SocketPair& operator=(const SocketPair&) = delete;
 
     int server() const { return ends_[0]; }
+
+    /// Hands the server end over to the code under test, which closes it.
+    int give_server() { return std::exchange(ends_[0], -1); }
     int client() const { return ends_[1]; }
 
     /// Sends `bytes` from the client end (all of it fits the socket buffer in these tests).
