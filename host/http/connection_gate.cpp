@@ -1,6 +1,6 @@
 #include "http/connection_gate.hpp"
 
-#include "http/json_text.hpp"
+#include "http/http_exchange.hpp"
 
 #include <Poco/Net/SocketImpl.h>
 
@@ -37,12 +37,7 @@ namespace {
 
 /// Sent by the watchdog to a client whose request header did not arrive in time.
 const std::string& header_timeout_response() {
-    static const std::string response = [] {
-        const std::string body = json_error("the request header did not arrive in time");
-        return "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\n"
-               "Content-Length: " +
-               std::to_string(body.size()) + "\r\n\r\n" + body;
-    }();
+    static const std::string response = closing_error_bytes(408, "the request header did not arrive in time");
     return response;
 }
 

@@ -2,6 +2,10 @@
 
 #include "http/json_text.hpp"
 
+#include <Poco/Net/HTTPResponse.h>
+
+#include <sstream>
+
 namespace plugin_host {
 
 HttpResponse json_response(int status, std::string body) {
@@ -12,5 +16,18 @@ HttpResponse json_response(int status, std::string body) {
 }
 
 HttpResponse error_response(int status, std::string_view message) { return json_response(status, json_error(message)); }
+
+std::string closing_error_bytes(int status, std::string_view message,
+                                const std::vector<std::pair<std::string, std::string>>& headers) {
+    const std::string body = json_error(message);
+    Poco::Net::HTTPResponse head(Poco::Net::HTTPMessage::HTTP_1_1, static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    for (const auto& [name, value] : headers) head.add(name, value);
+    head.setKeepAlive(false);
+    head.setContentType("application/json");
+    head.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    std::ostringstream text;
+    head.write(text);
+    return std::move(text).str() + body;
+}
 
 }  // namespace plugin_host

@@ -45,4 +45,9 @@ HttpResponse json_response(int status, std::string body);
 /// An error response with the body {"error": message}.
 HttpResponse error_response(int status, std::string_view message);
 
+/// The bytes of a whole error response that closes the connection, with `headers` first:
+/// for the answers written outside a connection's loop (the gate's 408, TurnAway's 503).
+std::string closing_error_bytes(int status, std::string_view message,
+                                const std::vector<std::pair<std::string, std::string>>& headers = {});
+
 }  // namespace plugin_host

@@ -1,6 +1,6 @@
 #include "http/turn_away.hpp"
 
-#include "http/json_text.hpp"
+#include "http/http_exchange.hpp"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -21,12 +21,8 @@ constexpr auto kRequestWait = std::chrono::seconds(1);
 constexpr auto kLinger = std::chrono::seconds(1);
 
 const std::string& busy_response() {
-    static const std::string response = [] {
-        const std::string body = json_error("the server is at its connection capacity; retry in a second");
-        return "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\n"
-               "Content-Type: application/json\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\n\r\n" + body;
-    }();
+    static const std::string response =
+        closing_error_bytes(503, "the server is at its connection capacity; retry in a second", {{"Retry-After", "1"}});
     return response;
 }
 

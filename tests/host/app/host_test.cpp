@@ -213,34 +213,36 @@ TEST(HostConcurrency, SixtyConcurrentRequestsRunInParallel) {
         << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms";
 }
 
-TEST(HostStartup, PluginForAnotherContractVersionIsRefused) {
+struct StartupRefusal {
+    std::string name;
+    std::string plugin_section;  ///< beside the seed plugins
+    std::string reason;          ///< part of the refusal
+};
+
+class HostStartup : public ::testing::TestWithParam<StartupRefusal> {};
+
+TEST_P(HostStartup, APluginThatCannotServeIsRefusedAndTheHostIsNotBuilt) {
     test_support::TempDir dir;
     const HostConfig config = test_support::write_and_load_config(
-        dir, test_support::test_server_ini(0) + test_support::seed_plugins_ini() +
-                 "[plugin.future]\nlibrary = " + test_paths::kContractV99Plugin + "\n");
+        dir, test_support::test_server_ini(0) + test_support::seed_plugins_ini() + GetParam().plugin_section);
     try {
         Host host(config);
         FAIL() << "the plugin was not refused";
     } catch (const PluginRefused& refused) {
-        EXPECT_NE(std::string(refused.what()).find("contract 99, this host speaks contract 2.0"),
-                  std::string::npos);
+        EXPECT_NE(std::string(refused.what()).find(GetParam().reason), std::string::npos) << refused.what();
     }
 }
 
-TEST(HostStartup, TwoPluginsOnOnePathAreRefused) {
-    test_support::TempDir dir;
-    const HostConfig config = test_support::write_and_load_config(
-        dir, test_support::test_server_ini(0) + test_support::seed_plugins_ini() +
-                 "[plugin.again]\nlibrary = " + test_paths::kFirstPlugin + "\nroute = /second\n");
-    try {
-        Host host(config);
-        FAIL() << "the conflict was not refused";
-    } catch (const PluginRefused& refused) {
-        EXPECT_NE(std::string(refused.what()).find("POST /second of plugin 'second' and POST /second of plugin 'again' are the same route"),
-                  std::string::npos)
-            << refused.what();
-    }
-}
+INSTANTIATE_TEST_SUITE_P(
+    Refusals, HostStartup,
+    ::testing::Values(StartupRefusal{"AnotherContractVersion",
+                                     std::string("[plugin.future]\nlibrary = ") + test_paths::kContractV99Plugin + "\n",
+                                     "contract 99, this host speaks contract 2.0"},
+                      StartupRefusal{"TwoPluginsOnOneRoute",
+                                     std::string("[plugin.again]\nlibrary = ") + test_paths::kFirstPlugin +
+                                         "\nroute = /second\n",
+                                     "POST /second of plugin 'second' and POST /second of plugin 'again' are the same route"}),
+    [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace plugin_host

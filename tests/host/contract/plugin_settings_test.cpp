@@ -4,20 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_host.hpp"
+
 namespace plugin_host {
 namespace {
 
 using namespace std::chrono_literals;
 
+/// The plugin kv's section, its keys on the lines after the section's first, in test.ini.
 PluginConfig section(std::map<std::string, std::string, std::less<>> settings) {
-    PluginConfig config;
-    config.name = "kv";
-    config.file = "/etc/ph/server.ini";
-    config.origin = "/etc/ph/server.ini:40";
-    int line = 40;
-    for (const auto& [key, value] : settings) config.setting_lines.emplace(key, ++line);
-    config.settings = std::move(settings);
-    return config;
+    return test_support::plugin_config("kv", "kv.so", std::move(settings));
 }
 
 TEST(PluginSettings, ReadsEachTypeAndFallsBackWhenUnset) {
@@ -57,12 +53,12 @@ TEST(PluginSettings, AValueOfTheWrongTypeIsAProblemNamingFileLineAndKey) {
     settings.integer("e_range", 3, 1, 100);
     EXPECT_EQ(settings.problems(),
               (std::vector<std::string>{
-                  "/etc/ph/server.ini:41: [plugin.kv] a_count: \"lots\" is not a whole number from 1 to 100",
-                  "/etc/ph/server.ini:42: [plugin.kv] b_flag: \"maybe\" is not one of true/false, yes/no, on/off, 1/0",
-                  "/etc/ph/server.ini:43: [plugin.kv] c_ttl: \"soon\" is not a duration: a whole number of "
+                  "test.ini:2: [plugin.kv] a_count: \"lots\" is not a whole number from 1 to 100",
+                  "test.ini:3: [plugin.kv] b_flag: \"maybe\" is not one of true/false, yes/no, on/off, 1/0",
+                  "test.ini:4: [plugin.kv] c_ttl: \"soon\" is not a duration: a whole number of "
                   "milliseconds, or with a unit (250ms, 30s, 5min, 2h)",
-                  "/etc/ph/server.ini:44: [plugin.kv] d_list: \"a,,b\" has an empty item",
-                  "/etc/ph/server.ini:45: [plugin.kv] e_range: \"5000\" is not a whole number from 1 to 100"}));
+                  "test.ini:5: [plugin.kv] d_list: \"a,,b\" has an empty item",
+                  "test.ini:6: [plugin.kv] e_range: \"5000\" is not a whole number from 1 to 100"}));
 }
 
 TEST(PluginSettings, AKeyThePluginNeverAskedForIsAProblemListingWhatItReads) {
@@ -71,10 +67,10 @@ TEST(PluginSettings, AKeyThePluginNeverAskedForIsAProblemListingWhatItReads) {
     settings.integer("max_keys", 1, 1, 10);
     settings.text("route", "/kv");
     EXPECT_EQ(settings.problems(), std::vector<std::string>{
-                                       "/etc/ph/server.ini:43: [plugin.kv] max_kyes: unknown key (kv reads: max_keys, route)"});
+                                       "test.ini:4: [plugin.kv] max_kyes: unknown key (kv reads: max_keys, route)"});
 
     PluginSettings nothing_read(config);
-    EXPECT_EQ(nothing_read.problems().front(), "/etc/ph/server.ini:42: [plugin.kv] max_keys: unknown key (kv reads no settings)");
+    EXPECT_EQ(nothing_read.problems().front(), "test.ini:3: [plugin.kv] max_keys: unknown key (kv reads no settings)");
 }
 
 }  // namespace

@@ -32,6 +32,14 @@ std::string at_capacity_ini(int max_connections, int delay_ms = 0, const std::st
            test_support::seed_plugins_ini();
 }
 
+/// Sends the seed's POST /first on `client` and waits until the host is handling it.
+bool send_a_request_in_flight(test_support::RunningHost& host, RawClient& client) {
+    const std::string body = R"({"info":{"sequence":"first"}})";
+    return client.send("POST /first HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
+                       std::to_string(body.size()) + "\r\n\r\n" + body) &&
+           eventually([&] { return host.metric("plugin_host_requests_in_flight") == 1; });
+}
+
 int status_of(RawClient& client) {
     const auto responses = parse_responses(client.read_responses(1, scaled(3s)).bytes);
     return responses.empty() ? 0 : responses[0].status;
@@ -158,10 +166,7 @@ TEST(ConnectionGate, DrainRefusesNewConnectionsAndClosesIdleOnes) {
 TEST(ConnectionGate, DrainLetsTheRequestInFlightFinishThenCloses) {
     test_support::RunningHost host(at_capacity_ini(8, 400));
     RawClient busy(host.port());
-    const std::string body = R"({"info":{"sequence":"first"}})";
-    ASSERT_TRUE(busy.send("POST /first HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n" + body));
-    ASSERT_TRUE(eventually([&] { return host.metric("plugin_host_requests_in_flight") == 1; }));
+    ASSERT_TRUE(send_a_request_in_flight(host, busy));
     auto stopped = std::async(std::launch::async, [&host] { return host.host().stop(); });
     const auto received = busy.read_until_closed(scaled(3s));
     const auto responses = parse_responses(received.bytes);
@@ -175,10 +180,7 @@ TEST(ConnectionGate, DrainLetsTheRequestInFlightFinishThenCloses) {
 TEST(ConnectionGate, PastTheDrainTimeoutARequestInFlightIsCut) {
     test_support::RunningHost host(at_capacity_ini(8, 1500, "drain_timeout_ms = 200\n"));
     RawClient busy(host.port());
-    const std::string body = R"({"info":{"sequence":"first"}})";
-    ASSERT_TRUE(busy.send("POST /first HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n" + body));
-    ASSERT_TRUE(eventually([&] { return host.metric("plugin_host_requests_in_flight") == 1; }));
+    ASSERT_TRUE(send_a_request_in_flight(host, busy));
     auto stopped = std::async(std::launch::async, [&host] { return host.host().stop(); });
     const auto received = busy.read_until_closed(scaled(3s));
     EXPECT_TRUE(received.closed);

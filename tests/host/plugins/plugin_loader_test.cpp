@@ -62,24 +62,6 @@ TEST_F(PluginLoaderTest, RouteSettingMovesTheEndpoint) {
     EXPECT_EQ(load.endpoints[0]->path.text(), "/performance-test/second");
 }
 
-TEST_F(PluginLoaderTest, AnotherMajorContractIsRefusedNamingBothVersions) {
-    EXPECT_EQ(refusal(config("future", test_paths::kContractV99Plugin)),
-              std::string("plugin 'future' (") + test_paths::kContractV99Plugin +
-                  "): was built for plugin contract 99, this host speaks contract 2.0 (rebuild the plugin against "
-                  "this host's plugin_api)");
-    EXPECT_EQ(refusal(config("old", test_paths::kContractV1Plugin)),
-              std::string("plugin 'old' (") + test_paths::kContractV1Plugin +
-                  "): was built for plugin contract 1, this host speaks contract 2.0 (rebuild the plugin against "
-                  "this host's plugin_api)");
-}
-
-TEST_F(PluginLoaderTest, ANewerMinorContractIsRefusedNamingBothVersions) {
-    EXPECT_EQ(refusal(config("newer", test_paths::kContractV2_9Plugin)),
-              std::string("plugin 'newer' (") + test_paths::kContractV2_9Plugin +
-                  "): was built for plugin contract 2.9, this host speaks contract 2.0 (upgrade the host, or build "
-                  "the plugin against contract 2.0)");
-}
-
 TEST_F(PluginLoaderTest, APluginBuiltAgainstTheFrozen20HeaderLoadsAndServes) {
     const PluginLoad load = load_plugin(config("frozen", test_paths::kFrozenV2_0Plugin, {{"tag", "old"}}),
                                         test_paths::kFrozenV2_0Plugin, 1, repository_);
@@ -101,11 +83,6 @@ TEST_F(PluginLoaderTest, ASettingOfTheWrongTypeRefusesThePlugin) {
     EXPECT_EQ(refusal(config("kv", test_paths::kKvPlugin, {{"max_keys", "lots"}})),
               std::string("plugin 'kv' (") + test_paths::kKvPlugin +
                   "): test.ini:2: [plugin.kv] max_keys: \"lots\" is not a whole number from 1 to 100000000");
-}
-
-TEST_F(PluginLoaderTest, MissingFileIsRefused) {
-    EXPECT_EQ(refusal(config("ghost", "/nonexistent/ghost.so")),
-              "plugin 'ghost' (/nonexistent/ghost.so): cannot be read");
 }
 
 TEST_F(PluginLoaderTest, FileThatIsNotElfIsRefusedBeforeDlopen) {
@@ -130,19 +107,6 @@ TEST_F(PluginLoaderTest, TruncatedSharedObjectIsRefusedBeforeDlopen) {
     }
 }
 
-TEST_F(PluginLoaderTest, UnresolvedSymbolIsRefusedAtLoadNamingTheSymbolAndThePublishedFile) {
-    const std::string reason = refusal(config("lazy", test_paths::kUnresolvedSymbolPlugin));
-    EXPECT_EQ(reason, std::string("plugin 'lazy' (") + test_paths::kUnresolvedSymbolPlugin +
-                          "): cannot be loaded: " + test_paths::kUnresolvedSymbolPlugin +
-                          ": undefined symbol: plugin_host_test_function_that_does_not_exist");
-}
-
-TEST_F(PluginLoaderTest, MissingFactoryIsRefused) {
-    EXPECT_EQ(refusal(config("nofactory", test_paths::kNoFactoryPlugin)),
-              std::string("plugin 'nofactory' (") + test_paths::kNoFactoryPlugin +
-                  "): is not an endpoint plugin: it does not export plugin_api_create (use PLUGIN_API_EXPORT)");
-}
-
 TEST_F(PluginLoaderTest, ReasonNamesThePublishedFileNotThePrivateCopy) {
     test_support::TempDir dir;
     std::filesystem::copy_file(test_paths::kUnresolvedSymbolPlugin, dir / "copy.so");
@@ -154,18 +118,6 @@ TEST_F(PluginLoaderTest, ReasonNamesThePublishedFileNotThePrivateCopy) {
     }
     EXPECT_NE(reason.find("/srv/plugins/lazy.so: undefined symbol"), std::string::npos) << reason;
     EXPECT_EQ(reason.find("copy.so"), std::string::npos) << reason;
-}
-
-TEST_F(PluginLoaderTest, SharedObjectWithoutTheExportsIsRefused) {
-    EXPECT_EQ(refusal(config("libm", "/lib/x86_64-linux-gnu/libm.so.6")),
-              "plugin 'libm' (/lib/x86_64-linux-gnu/libm.so.6): is not an endpoint plugin: it does "
-              "not export plugin_api_contract_version (use PLUGIN_API_EXPORT)");
-}
-
-TEST_F(PluginLoaderTest, RegistrationThatThrowsIsRefusedWithItsMessage) {
-    EXPECT_EQ(refusal(config("failing", test_paths::kFailingRegistrationPlugin)),
-              std::string("plugin 'failing' (") + test_paths::kFailingRegistrationPlugin +
-                  "): failed to register its endpoints: database unreachable");
 }
 
 TEST_F(PluginLoaderTest, HostPathsCannotBeClaimed) {
@@ -195,6 +147,54 @@ TEST_F(PluginLoaderTest, InvalidTemplatesAreRefusedNamingTheTemplate) {
                       why);
     }
 }
+
+struct Refusal {
+    std::string name;
+    std::string plugin;
+    std::filesystem::path library;
+    std::string reason;  ///< after "plugin '<plugin>' (<library>): "
+};
+
+class LoaderRefusal : public ::testing::TestWithParam<Refusal> {
+protected:
+    RepositoryService repository_{std::chrono::milliseconds(0), Poco::Logger::get("test.repository")};
+};
+
+TEST_P(LoaderRefusal, NamesThePluginItsFileAndWhy) {
+    const Refusal& expected = GetParam();
+    const PluginConfig plugin = test_support::plugin_config(expected.plugin, expected.library);
+    try {
+        load_plugin(plugin, plugin.library, 1, repository_);
+        FAIL() << "loaded";
+    } catch (const PluginRefused& refused) {
+        EXPECT_EQ(refused.what(),
+                  "plugin '" + expected.plugin + "' (" + expected.library.string() + "): " + expected.reason);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, LoaderRefusal,
+    ::testing::Values(
+        Refusal{"MissingFile", "ghost", "/nonexistent/ghost.so", "cannot be read"},
+        Refusal{"UnresolvedSymbol", "lazy", test_paths::kUnresolvedSymbolPlugin,
+                std::string("cannot be loaded: ") + test_paths::kUnresolvedSymbolPlugin +
+                    ": undefined symbol: plugin_host_test_function_that_does_not_exist"},
+        Refusal{"MissingFactory", "nofactory", test_paths::kNoFactoryPlugin,
+                "is not an endpoint plugin: it does not export plugin_api_create (use PLUGIN_API_EXPORT)"},
+        Refusal{"NoExports", "libm", "/lib/x86_64-linux-gnu/libm.so.6",
+                "is not an endpoint plugin: it does not export plugin_api_contract_version (use PLUGIN_API_EXPORT)"},
+        Refusal{"RegistrationThrows", "failing", test_paths::kFailingRegistrationPlugin,
+                "failed to register its endpoints: database unreachable"},
+        Refusal{"AnotherMajorContract", "future", test_paths::kContractV99Plugin,
+                "was built for plugin contract 99, this host speaks contract 2.0 (rebuild the plugin against this "
+                "host's plugin_api)"},
+        Refusal{"ContractOne", "old", test_paths::kContractV1Plugin,
+                "was built for plugin contract 1, this host speaks contract 2.0 (rebuild the plugin against this "
+                "host's plugin_api)"},
+        Refusal{"ANewerMinorContract", "newer", test_paths::kContractV2_9Plugin,
+                "was built for plugin contract 2.9, this host speaks contract 2.0 (upgrade the host, or build the "
+                "plugin against contract 2.0)"}),
+    [](const auto& info) { return info.param.name; });
 
 }  // namespace
 }  // namespace plugin_host
