@@ -103,9 +103,10 @@ ReloadReport Host::reload() {
         report.config_error = error.what();
         return report;
     }
-    if (fresh.server != config_.server || fresh.repository_delay != config_.repository_delay ||
-        fresh.plugin_loading != config_.plugin_loading || fresh.admin != config_.admin) {
-        logger.warning("Changes to [server], [repository], [plugins] or [admin] take effect at the next start");
+    if (const std::vector<std::string> later = config_.changes_needing_restart(fresh); !later.empty()) {
+        std::string sections;
+        for (const std::string& section : later) sections += (sections.empty() ? "" : ", ") + section;
+        logger.warning("Changes to " + sections + " take effect at the next start");
     }
     ReloadReport report = plugins_.apply(fresh.plugins);
     watcher_.refresh_folders();

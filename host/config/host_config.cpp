@@ -213,6 +213,16 @@ std::string PluginConfig::where(std::string_view key) const {
     return place + ": [plugin." + name + "] " + std::string(key) + ": ";
 }
 
+std::vector<std::string> HostConfig::changes_needing_restart(const HostConfig& fresh) const {
+    std::vector<std::string> sections;
+    if (fresh.server != server) sections.emplace_back("[server]");
+    if (fresh.repository_delay != repository_delay) sections.emplace_back("[repository]");
+    if (fresh.plugin_loading != plugin_loading) sections.emplace_back("[plugins]");
+    if (fresh.admin != admin) sections.emplace_back("[admin]");
+    if (fresh.metrics != metrics) sections.emplace_back("[metrics]");
+    return sections;
+}
+
 HostConfig read_host_config(const IniFile& ini) {
     HostConfig config;
     config.file = std::filesystem::absolute(ini.path());

@@ -92,6 +92,10 @@ struct HostConfig {
     AdminConfig admin;
     MetricsConfig metrics;
     std::vector<PluginConfig> plugins;
+
+    /// What a reload to `fresh` cannot apply: the sections, other than the plugins', whose
+    /// values differ ("[server]", "[repository]", ...); they take effect at the next start.
+    std::vector<std::string> changes_needing_restart(const HostConfig& fresh) const;
 };
 
 /// Validates the parsed file. Throws ConfigError naming the file, line and key of the first

@@ -213,6 +213,17 @@ TEST(HostConfig, RetiredMaxQueuedSaysWhy) {
               "once (max_connections); remove the line");
 }
 
+TEST(HostConfig, AReloadNamesTheSectionsThatWaitForTheNextStart) {
+    const HostConfig running = read(kOnePlugin);
+    EXPECT_TRUE(running.changes_needing_restart(read(std::string(kOnePlugin) + "route = /x\n")).empty());
+    EXPECT_EQ(running.changes_needing_restart(
+                  read("[server]\nport = 1\n[metrics]\nenabled = false\n" + std::string(kOnePlugin))),
+              (std::vector<std::string>{"[server]", "[metrics]"}));
+    EXPECT_EQ(running.changes_needing_restart(read("[repository]\ndelay_ms = 1\n[admin]\nenabled = true\n"
+                                                   "[plugins]\nwatch = false\n" + std::string(kOnePlugin))),
+              (std::vector<std::string>{"[repository]", "[plugins]", "[admin]"}));
+}
+
 TEST(HostConfig, LoggingSectionsAreLeftToPoco) {
     EXPECT_NO_THROW(read(std::string(kOnePlugin) + "[logging.loggers.root]\nchannel = c\nanything = 1\n"));
 }
