@@ -110,18 +110,6 @@ LineBuffer& line_buffer() {
 
 }  // namespace
 
-BufferedAsyncChannel::SpinningMutex::SpinningMutex() {
-    pthread_mutexattr_t attributes;
-    pthread_mutexattr_init(&attributes);
-    pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_ADAPTIVE_NP);
-    pthread_mutex_init(&mutex_, &attributes);
-    pthread_mutexattr_destroy(&attributes);
-}
-
-BufferedAsyncChannel::SpinningMutex::~SpinningMutex() { pthread_mutex_destroy(&mutex_); }
-void BufferedAsyncChannel::SpinningMutex::lock() { pthread_mutex_lock(&mutex_); }
-void BufferedAsyncChannel::SpinningMutex::unlock() { pthread_mutex_unlock(&mutex_); }
-
 BufferedAsyncChannel::BufferedAsyncChannel()
     : formatter_(new Poco::PatternFormatter(kDefaultFormat)), format_(kDefaultFormat) {}
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "logging/spinning_mutex.hpp"
+
 #include <Poco/AutoPtr.h>
 #include <Poco/Channel.h>
 #include <Poco/Formatter.h>
@@ -71,22 +73,6 @@ protected:
     ~BufferedAsyncChannel() override;
 
 private:
-    /// A mutex that spins briefly before it sleeps: log() holds it for a few dozen
-    /// nanoseconds, and with request threads on every core a plain mutex turned most
-    /// collisions into a futex wait and wake, two system calls each.
-    class SpinningMutex {
-    public:
-        SpinningMutex();
-        ~SpinningMutex();
-        SpinningMutex(const SpinningMutex&) = delete;
-        SpinningMutex& operator=(const SpinningMutex&) = delete;
-        void lock();
-        void unlock();
-
-    private:
-        pthread_mutex_t mutex_;
-    };
-
     void run();
     /// Starts the writer thread with the first message. False once closed, or if the system
     /// cannot make the thread: then the caller writes the message itself. Caller holds mutex_.
@@ -97,7 +83,7 @@ private:
     static void write_all(int fd, const std::string& text);
     void update_default_lines();  // caller holds mutex_
 
-    SpinningMutex mutex_;
+    SpinningMutex mutex_;  ///< held a few dozen nanoseconds by log(), from every request thread
     std::condition_variable_any wake_;
     std::string pending_text_;              ///< stream mode: formatted lines
     std::vector<Poco::Message> pending_;    ///< channel mode: messages for target_
