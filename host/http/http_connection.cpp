@@ -36,7 +36,7 @@ bool has_token(const Poco::Net::HTTPRequest& head, const std::string& name, std:
 
 /// RFC 9112 §9.3: HTTP/1.1 persists unless `close` is among the Connection options;
 /// HTTP/1.0 only with `keep-alive` among them.
-bool client_keeps_alive(const Poco::Net::HTTPRequest& head) {
+[[gnu::noinline]] bool client_keeps_alive(const Poco::Net::HTTPRequest& head) {
     if (has_token(head, "Connection", "close")) return false;
     return head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1 || has_token(head, "Connection", "keep-alive");
 }
@@ -103,8 +103,29 @@ bool has_no_body(int status) { return status == 204 || status == 304 || status <
     return io.write({head_text, send_body ? std::string_view(response.body) : std::string_view()}, deadline);
 }
 
-std::string describe(ConnectionIo::Status status) {
-    return status == ConnectionIo::Status::timed_out ? "did not complete in time" : "failed";
+/// The client's address, or nothing if it has already gone.
+struct Peer {
+    std::string address;  ///< "address:port"
+    bool from_loopback = false;
+};
+
+// Off the request path's stack (see ExecutionService on the stack budget), as is everything
+// cold below.
+[[gnu::noinline]] std::optional<Peer> peer_of(const Poco::Net::StreamSocket& socket) {
+    try {
+        const Poco::Net::SocketAddress address = socket.peerAddress();
+        return Peer{address.toString(), is_loopback(address.host())};
+    } catch (const Poco::Exception&) {
+        return std::nullopt;
+    }
+}
+
+[[gnu::noinline, gnu::cold]] void log_unwritten(Poco::Logger& logger, const std::string& client, const HttpRequest& request,
+                                                ConnectionIo::Status written, const HttpSettings& settings) {
+    const char* what = written == ConnectionIo::Status::timed_out ? "did not complete in time" : "failed";
+    logger.information("Closed the connection from " + client + ": writing the answer to " + request.head.getMethod() +
+                       " " + request.path + " " + what + " (receive_timeout_ms = " +
+                       std::to_string(settings.receive_timeout.count()) + ")");
 }
 
 }  // namespace
@@ -126,15 +147,8 @@ void HttpConnection::run() {
 void HttpConnection::serve(const ConnectionGate::Ticket& ticket) {
     const HttpSettings& settings = context_.settings;
     ConnectionIo io(socket().impl()->sockfd());
-    std::string client_address = "a client that left";
-    bool from_loopback = false;
-    try {
-        const Poco::Net::SocketAddress peer = socket().peerAddress();
-        client_address = peer.toString();
-        from_loopback = is_loopback(peer.host());
-    } catch (const Poco::Exception&) {
-        return;  // gone before it was served
-    }
+    const std::optional<Peer> peer = peer_of(socket());
+    if (!peer) return;  // gone before it was served
 
     Clock::time_point last_response = Clock::now();
     for (int served = 0;; ++served) {
@@ -144,15 +158,15 @@ void HttpConnection::serve(const ConnectionGate::Ticket& ticket) {
         context_.gate.busy(ticket);
 
         HttpRequest request;
-        request.client_address = client_address;
-        request.from_loopback = from_loopback;
+        request.client_address = peer->address;
+        request.from_loopback = peer->from_loopback;
         const HeadOutcome head = read_request_head(io, settings.head_limits, idle_deadline,
                                                    idle_deadline + settings.header_timeout, request.head);
         if (head.kind == HeadOutcome::Kind::no_request) return;
         const Clock::time_point head_done = Clock::now();
         context_.metrics.started();
-        std::optional<HttpResponse> failed = head.answer;
-        if (!failed) failed = read_rest(io, request, settings, head_done);
+        std::optional<HttpResponse> failed =
+            head.answer ? std::move(head.answer) : read_rest(io, request, settings, head_done);
         const bool request_failed = failed.has_value();
         HttpResponse response = request_failed ? std::move(*failed) : context_.dispatcher.dispatch(request);
         context_.metrics.finished(response.counted_as ? *response.counted_as : context_.metrics.unmatched(),
@@ -166,12 +180,7 @@ void HttpConnection::serve(const ConnectionGate::Ticket& ticket) {
         if (written != ConnectionIo::Status::ok) {
             // Nothing may follow a partial answer: the connection ends here, unread requests and all.
             ::shutdown(io.descriptor(), SHUT_RDWR);
-            if (context_.logger.information()) {
-                context_.logger.information("Closed the connection from " + client_address + ": writing the answer to " +
-                                            request.head.getMethod() + " " + request.path + " " + describe(written) +
-                                            " (receive_timeout_ms = " +
-                                            std::to_string(settings.receive_timeout.count()) + ")");
-            }
+            if (context_.logger.information()) log_unwritten(context_.logger, peer->address, request, written, settings);
             return;
         }
         if (request_failed) {

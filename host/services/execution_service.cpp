@@ -25,6 +25,25 @@ namespace {
     return error_response(400, "the query does not decode: a '%' is not followed by two hexadecimal digits");
 }
 
+/// Called from a catch block: names the exception in flight, which it rethrows to look at.
+[[gnu::noinline, gnu::cold]] HttpResponse endpoint_threw(Poco::Logger& logger, const std::string& plugin) {
+    try {
+        throw;
+    } catch (const Poco::Exception& error) {  // what() would give its name only
+        return endpoint_failed(logger, plugin, ": " + json_escape(error.displayText()));
+    } catch (const std::exception& error) {
+        return endpoint_failed(logger, plugin, ": " + json_escape(error.what()));
+    } catch (...) {
+        return endpoint_failed(logger, plugin, " with a non-standard exception");
+    }
+}
+
+[[gnu::noinline, gnu::cold]] HttpResponse endpoint_answered_badly(Poco::Logger& logger, const std::string& plugin,
+                                                                  const PluginResponse& answer, int status) {
+    if (!answer.problem().empty()) return endpoint_failed(logger, plugin, ": " + answer.problem());
+    return endpoint_failed(logger, plugin, ": it answered the status " + std::to_string(status) + ", not one from 200 to 599");
+}
+
 [[gnu::noinline]] void log_progress(Poco::Logger& logger, const char* what, const std::string& plugin) {
     std::string line(what);
     line += plugin;
@@ -46,17 +65,11 @@ HttpResponse ExecutionService::execute(const RouteTable::Match& match, const Htt
     if (logger_.information()) log_progress(logger_, "Starting ", endpoint.plugin_name);
     try {
         endpoint.handler(view, answer);
-    } catch (const Poco::Exception& error) {  // what() would give its name only
-        return endpoint_failed(logger_, endpoint.plugin_name, ": " + json_escape(error.displayText()));
-    } catch (const std::exception& error) {
-        return endpoint_failed(logger_, endpoint.plugin_name, ": " + json_escape(error.what()));
     } catch (...) {
-        return endpoint_failed(logger_, endpoint.plugin_name, " with a non-standard exception");
+        return endpoint_threw(logger_, endpoint.plugin_name);
     }
-    if (!answer.problem().empty()) return endpoint_failed(logger_, endpoint.plugin_name, ": " + answer.problem());
-    if (response.status < 200 || response.status > 599) {
-        return endpoint_failed(logger_, endpoint.plugin_name,
-                               ": it answered the status " + std::to_string(response.status) + ", not one from 200 to 599");
+    if (!answer.problem().empty() || response.status < 200 || response.status > 599) {
+        return endpoint_answered_badly(logger_, endpoint.plugin_name, answer, response.status);
     }
     if (logger_.information()) log_progress(logger_, "Finished ", endpoint.plugin_name);
     return response;

@@ -21,7 +21,8 @@ namespace plugin_host {
 /// 4.4 KiB, at the top of each stack; the deepest point of a request, a plugin's handler
 /// below the connection loop, dispatch() and execute(), stays just inside the second page.
 /// That is why these frames keep their error paths in separate, never inlined functions
-/// (`-fstack-usage` shows each frame's size).
+/// (`-fstack-usage` shows each frame's size); bench/stack_budget.py measures the budget on
+/// the running host, and CI fails when the seed's requests cross into a third page.
 class ExecutionService {
 public:
     explicit ExecutionService(Poco::Logger& logger);
