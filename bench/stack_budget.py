@@ -88,8 +88,10 @@ def wait_for(what, condition, process):
 
 def thread_stacks(pid, stack_kib):
     """Resident KiB of each pool thread stack: a read-write anonymous mapping of the
-    configured stack size right above its guard page."""
-    stacks = []
+    configured stack size right above its guard page. Linux 6.7 and later also mark stacks
+    (mapped with MAP_STACK) "nh" in VmFlags; where they do, that tells a stack from a buffer
+    of the same size that happens to follow a guard page."""
+    candidates = []  # (resident KiB, marked as a stack)
     previous_guard_end = None
     current = None
     with open(f"/proc/{pid}/smaps") as f:
@@ -100,12 +102,16 @@ def thread_stacks(pid, stack_kib):
                 perms, inode, name = header.group(3), header.group(4), header.group(5)
                 is_stack = (perms == "rw-p" and inode == "0" and not name
                             and start == previous_guard_end and end - start == stack_kib * 1024)
-                current = is_stack
+                current = [0, False] if is_stack else None
+                if current:
+                    candidates.append(current)
                 previous_guard_end = end if perms == "---p" else None
-                continue
-            if current and line.startswith("Rss:"):
-                stacks.append(int(line.split()[1]))
-    return stacks
+            elif current and line.startswith("Rss:"):
+                current[0] = int(line.split()[1])
+            elif current and line.startswith("VmFlags:"):
+                current[1] = "nh" in line.split()[1:]
+    marked = any(is_marked for _, is_marked in candidates)
+    return [kib for kib, is_marked in candidates if is_marked or not marked]
 
 
 def beyond_budget(stacks):

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <memory>
@@ -50,36 +51,28 @@ public:
     }
 
 private:
-    /// "YYYY-MM-DD HH:MM:SS" of `seconds` since the epoch, in UTC (dates from 1970 on).
-    /// Not Poco::DateTimeFormatter: this runs on request threads at the deepest point of
-    /// their stack (see ExecutionService on the stack budget).
+    /// "YYYY-MM-DD HH:MM:SS" of `seconds` since the epoch, in UTC (years 1970 to 9999).
+    /// Not Poco::DateTimeFormatter or snprintf: this runs on request threads at the deepest
+    /// point of their stack (see ExecutionService on the stack budget).
     static void format_utc_second(char (&out)[20], Poco::Timestamp::TimeVal seconds) {
-        const auto days = static_cast<std::int64_t>(seconds / 86400);
-        const auto of_day = static_cast<int>(seconds % 86400);
-        // Days to civil date, after Howard Hinnant's days_from_civil inverse.
-        const std::int64_t z = days + 719468;
-        const std::int64_t era = z / 146097;
-        const auto doe = static_cast<unsigned>(z - era * 146097);
-        const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        const unsigned mp = (5 * doy + 2) / 153;
-        const unsigned day = doy - (153 * mp + 2) / 5 + 1;
-        const unsigned month = mp < 10 ? mp + 3 : mp - 9;
-        const auto year = static_cast<unsigned>(static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0));
+        const std::chrono::sys_seconds time{std::chrono::seconds(seconds)};
+        const auto day = std::chrono::floor<std::chrono::days>(time);
+        const std::chrono::year_month_day date{day};
+        const std::chrono::hh_mm_ss clock{time - day};
         const auto put = [&out](int at, unsigned value, int digits) {
             for (int i = digits - 1; i >= 0; --i, value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
         };
-        put(0, year, 4);
+        put(0, static_cast<unsigned>(static_cast<int>(date.year())), 4);
         out[4] = '-';
-        put(5, month, 2);
+        put(5, static_cast<unsigned>(date.month()), 2);
         out[7] = '-';
-        put(8, day, 2);
+        put(8, static_cast<unsigned>(date.day()), 2);
         out[10] = ' ';
-        put(11, static_cast<unsigned>(of_day / 3600), 2);
+        put(11, static_cast<unsigned>(clock.hours().count()), 2);
         out[13] = ':';
-        put(14, static_cast<unsigned>(of_day / 60 % 60), 2);
+        put(14, static_cast<unsigned>(clock.minutes().count()), 2);
         out[16] = ':';
-        put(17, static_cast<unsigned>(of_day % 60), 2);
+        put(17, static_cast<unsigned>(clock.seconds().count()), 2);
         out[19] = '\0';
     }
 
