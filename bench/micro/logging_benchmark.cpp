@@ -10,6 +10,7 @@
 //   contention.
 // Every line goes to standard error, which main() sends to /dev/null.
 #include "logging/buffered_async_channel.hpp"
+#include "logging/default_line_format.hpp"
 #include "logging/log_line.hpp"
 #include "logging/spinning_mutex.hpp"
 
@@ -31,7 +32,7 @@ namespace {
 
 using plugin_host::BufferedAsyncChannel;
 
-constexpr const char* kPattern = "%Y-%m-%d %H:%M:%S.%i [%p] %s: %t";
+constexpr const char* kPattern = plugin_host::DefaultLineFormat::kPattern;
 const std::string kText = "Executing first_first,first_second with data: first";  // the seed's line
 
 Poco::Channel::Ptr formatted_console() {

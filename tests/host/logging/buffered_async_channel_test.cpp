@@ -1,4 +1,5 @@
 #include "logging/buffered_async_channel.hpp"
+#include "logging/default_line_format.hpp"
 
 #include <gtest/gtest.h>
 
@@ -169,7 +170,7 @@ TEST(BufferedAsyncChannel, WritesLinesAsPocosPatternFormatterWould) {
         message.setTime(Poco::Timestamp(micros));
         messages.push_back(message);
     }
-    for (const std::string format : {"%Y-%m-%d %H:%M:%S.%i [%p] %s: %t", "%p|%t"}) {
+    for (const std::string& format : {std::string(DefaultLineFormat::kPattern), std::string("%p|%t")}) {
         std::string expected;
         Poco::AutoPtr<Poco::PatternFormatter> reference(new Poco::PatternFormatter(format));
         for (const Poco::Message& message : messages) {
