@@ -1,35 +1,10 @@
 #include "plugins/plugin_manager.hpp"
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <set>
 
 namespace plugin_host {
 namespace {
-
-/// A new folder of the server's own (mode 0700) inside `parent`. mkdtemp() picks an
-/// unpredictable name and fails rather than reuse a folder someone else made.
-std::filesystem::path make_shadow_folder(const std::filesystem::path& parent, const PluginTrust& trust) {
-    const auto fail = [&parent](const std::string& problem) {
-        return ConfigError("[plugins] shadow_dir: cannot keep private plugin copies in " + parent.string() + ": " +
-                           problem);
-    };
-    std::error_code error;
-    std::filesystem::create_directories(parent, error);
-    if (error) throw fail(error.message());
-    std::string pattern = (parent / "plugin-host-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw fail(std::strerror(errno));
-    const std::filesystem::path folder = pattern;
-    if (const std::string problem = trust.check_private_folder(folder); !problem.empty()) {
-        std::filesystem::remove(folder, error);
-        throw fail(problem);
-    }
-    return folder;
-}
 
 std::string describe(const PluginConfig& config) {
     return "plugin '" + config.name + "' (" + config.library.string() + ")";
@@ -52,7 +27,7 @@ PluginManager::PluginManager(Router& router, plugin_api::Repository& repository,
       repository_(repository),
       logger_(logger),
       trust_(std::move(trust)),
-      shadow_folder_(make_shadow_folder(shadow_parent, trust_)) {}
+      shadow_folder_(shadow_parent, trust_) {}
 
 PluginManager::~PluginManager() {
     router_.publish(std::make_shared<const RouteTable>());
@@ -62,12 +37,6 @@ PluginManager::~PluginManager() {
         slots_.clear();
         draining_.clear();
     }
-    discard_private_copies();
-}
-
-void PluginManager::discard_private_copies() const {
-    std::error_code ignored;
-    std::filesystem::remove_all(shadow_folder_, ignored);
 }
 
 void PluginManager::load_all(const std::vector<PluginConfig>& plugins) {
@@ -177,8 +146,7 @@ PluginManager::Outcome PluginManager::replace(Slot& slot, const PluginConfig& co
         refuse(slot, signature, refusal);
         return Outcome::refused;
     }
-    const std::filesystem::path image_path =
-        shadow_folder_ / (config.name + "." + std::to_string(++images_made_) + ".so");
+    const std::filesystem::path image_path = shadow_folder_.next_image(config.name);
     const ImageRemover remover{image_path};
     PluginImage image;
     try {

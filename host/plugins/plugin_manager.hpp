@@ -5,6 +5,7 @@
 #include "plugins/plugin_file.hpp"
 #include "plugins/plugin_loader.hpp"
 #include "plugins/plugin_trust.hpp"
+#include "plugins/shadow_folder.hpp"
 #include "routing/router.hpp"
 
 #include <Poco/Logger.h>
@@ -79,8 +80,8 @@ public:
     PluginManager(Router& router, plugin_api::Repository& repository,
                   const std::filesystem::path& shadow_parent, Poco::Logger& logger, PluginTrust trust = {});
 
-    /// Clears the router, unloads every plugin and removes the shadow folder. Requests must
-    /// have finished.
+    /// Clears the router, unloads every plugin and then removes the shadow folder. Requests
+    /// must have finished.
     ~PluginManager();
 
     PluginManager(const PluginManager&) = delete;
@@ -115,11 +116,11 @@ public:
     std::vector<std::filesystem::path> plugin_folders() const;
 
     /// Where the private images are (one per loaded version, unlinked once mapped).
-    const std::filesystem::path& shadow_folder() const { return shadow_folder_; }
+    const std::filesystem::path& shadow_folder() const { return shadow_folder_.path(); }
 
     /// Removes the shadow folder now, for a process that exits without destroying the
     /// manager; the plugins loaded stay mapped. Nothing may be loaded afterwards.
-    void discard_private_copies() const;
+    void discard_private_copies() const { shadow_folder_.discard(); }
 
 private:
     struct Slot {
@@ -148,8 +149,7 @@ private:
     plugin_api::Repository& repository_;
     Poco::Logger& logger_;
     const PluginTrust trust_;
-    std::filesystem::path shadow_folder_;
-    std::uint64_t images_made_ = 0;
+    ShadowFolder shadow_folder_;  ///< declared before the plugins: removed after they unload
 
     std::mutex operation_mutex_;        ///< one load, swap or unload at a time
     mutable std::mutex state_mutex_;    ///< guards slots_ and draining_ for status()
