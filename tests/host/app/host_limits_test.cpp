@@ -1,0 +1,94 @@
+// Tests of the plugin-host executable against the limits of its process: open files and threads.
+#include <gtest/gtest.h>
+
+#include "support/host_process.hpp"
+#include "support/http_client.hpp"
+#include "support/open_files.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_host.hpp"
+
+#include <csignal>
+#include <fstream>
+
+namespace {
+
+using test_support::HostProcess;
+using test_support::post_json;
+using test_support::seed_body;
+
+/// User ids no process on the machine runs as, so that a per-user limit counts only the
+/// server's own threads; one for each test, since the tests may run at the same time.
+constexpr unsigned kThreadLimitedUser = 54321;
+constexpr unsigned kStartlessUser = 54322;
+
+/// The soft and hard open-file limits of process `pid`.
+std::pair<std::string, std::string> open_file_limits(int pid) {
+    std::ifstream limits("/proc/" + std::to_string(pid) + "/limits");
+    for (std::string line; std::getline(limits, line);) {
+        if (!line.starts_with("Max open files")) continue;
+        std::istringstream fields(line.substr(std::string("Max open files").size()));
+        std::string soft;
+        std::string hard;
+        fields >> soft >> hard;
+        return {soft, hard};
+    }
+    return {};
+}
+
+TEST(HostApplication, RaisesTheSoftOpenFileLimitToTheHardOne) {
+    HostProcess host(0, test_support::seed_plugins_ini(), "max_connections = 16\n",
+                     {.limits = {"--nofile=256:4096"}});
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    EXPECT_EQ(open_file_limits(host.pid()), std::make_pair(std::string("4096"), std::string("4096")));
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0);
+}
+
+TEST(HostApplication, WarnsWhenTheConnectionCapacityCannotFitTheOpenFileLimit) {
+    HostProcess host(0, test_support::seed_plugins_ini(), "max_connections = 2000\nprestart_threads = false\n",
+                     {.limits = {"--nofile=1000:1000"}});
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    EXPECT_TRUE(host.wait_for_output("[server] max_connections = 2000 needs about 2064 open files (one per "
+                                     "connection), but the limit is 1000"))
+        << host.output();
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0);
+}
+
+TEST(HostApplication, ServesWithTheThreadsItCanMakeWhenAProcessLimitStopsItShort) {
+    // As under a container's pids limit: the server's user may run 300 threads in all.
+    if (::geteuid() != 0) GTEST_SKIP() << "a thread limit that applies needs another user, which needs root";
+    HostProcess host(0, test_support::seed_plugins_ini(), "max_connections = 1600\n",
+                     {.limits = {"--nproc=300:300"}, .run_as_user = kThreadLimitedUser});
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    ASSERT_TRUE(host.wait_for_output("Serving at most ")) << host.output();
+    EXPECT_NE(host.output().find("connections at once instead of [server] max_connections = 1600: RLIMIT_NPROC is "
+                                 "300 processes and threads for uid " + std::to_string(kThreadLimitedUser)),
+              std::string::npos)
+        << host.output();
+    const double capacity = host.metric("plugin_host_connections_max");
+    EXPECT_GT(capacity, 200);
+    EXPECT_LT(capacity, 300);
+    EXPECT_EQ(post_json(host.port(), "/first", seed_body("first")).status, 200);
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait_for(std::chrono::seconds(10)), std::optional<int>(0)) << host.output();
+}
+
+TEST(HostApplication, AThreadLimitTooLowToStartFailsStartUpWithOneLineNamingIt) {
+    if (::geteuid() != 0) GTEST_SKIP() << "a thread limit that applies needs another user, which needs root";
+    test_support::TempDir shadow;
+    std::filesystem::permissions(shadow.path(), std::filesystem::perms(0777) | std::filesystem::perms::sticky_bit);
+    HostProcess host(0, test_support::seed_plugins_ini() + "[plugins]\nshadow_dir = " + shadow.path().string() + "\n",
+                     "", {.limits = {"--nproc=4:4"}, .run_as_user = kStartlessUser});
+    EXPECT_EQ(host.wait_for(std::chrono::seconds(10)), std::optional<int>(71)) << host.output();  // EX_OSERR
+    EXPECT_NE(host.output().find("plugin-host: cannot start a thread the server needs ("), std::string::npos)
+        << host.output();
+    EXPECT_NE(host.output().find("RLIMIT_NPROC is 4 processes and threads for uid " + std::to_string(kStartlessUser) +
+                                 " (ulimit -u; a container's pids limit does the same); [server] max_connections = 32 "
+                                 "needs about 48\n"),
+              std::string::npos)
+        << host.output();
+    EXPECT_TRUE(std::filesystem::is_empty(shadow.path())) << "the private copies were left behind";
+}
+
+}  // namespace
