@@ -1,10 +1,14 @@
-"""Memory and CPU of a server's whole process tree, read from /proc.
+"""A server's whole process tree: its memory and CPU, read from /proc, and stopping it.
 
 Gunicorn and Uvicorn serve from several processes, so every figure is summed over the
-process a benchmark started and all of its descendants.
+process a benchmark started and all of its descendants; the benchmark starts each server
+in a session of its own (start_new_session=True) so that the whole group can be stopped.
 """
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -95,3 +99,29 @@ def wait_until(predicate, timeout_s, interval_s=0.25):
         if result or time.monotonic() >= deadline:
             return result
         time.sleep(interval_s)
+
+
+STOP_TIMEOUT_S = 15  # SIGTERM, then SIGKILL
+
+
+def stop_process_group(process, log=lambda message: print(message, file=sys.stderr)):
+    """SIGTERM to the process group `process` leads, SIGKILL after STOP_TIMEOUT_S."""
+    if process.poll() is not None:
+        _kill_group(process, signal.SIGKILL)  # leftovers of a server that already exited
+        return
+    _kill_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        log(f"pid {process.pid} did not stop within {STOP_TIMEOUT_S} s: SIGKILL")
+        _kill_group(process, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT_S)
+    # Workers that outlived their parent.
+    _kill_group(process, signal.SIGKILL)
+
+
+def _kill_group(process, sig):
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass

@@ -20,362 +20,23 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import probes  # noqa: E402
-import proctree  # noqa: E402
+import load  # noqa: E402
+import ports  # noqa: E402
 import report  # noqa: E402
+import table_rows  # noqa: E402
+from progress import Progress, log  # noqa: E402
 import servers as server_defs  # noqa: E402
 from scenarios import ALL_SERVERS, SCENARIOS  # noqa: E402
 
 BENCH_DIR = server_defs.BENCH_DIR
 REPO_DIR = server_defs.REPO_DIR
-LUA_SCRIPT = os.path.join(BENCH_DIR, "seed_load.lua")
 
-START_TIMEOUT_S = 90       # a server must answer within this after it was started
-SETTLE_S = 1.0             # after the first answer, before the load: workers finish booting
-STOP_TIMEOUT_S = 15        # SIGTERM, then SIGKILL
-PORT_FREE_TIMEOUT_S = 15
-
-
-def log(message):
-    print(f"bench: {message}", file=sys.stderr, flush=True)
-
-
-# ---- progress ----
-
-class Progress:
-    """Prints which server is running and how far the whole run is, every few seconds."""
-
-    def __init__(self, planned_s):
-        self.planned_s = planned_s
-        self.started = time.monotonic()
-        self.last_print = 0.0
-        self.tty = sys.stderr.isatty()
-
-    @staticmethod
-    def _clock(seconds):
-        seconds = int(seconds)
-        return f"{seconds // 60}:{seconds % 60:02d}"
-
-    def show(self, what, force=False):
-        now = time.monotonic()
-        if not force and now - self.last_print < (1.0 if self.tty else 10.0):
-            return
-        self.last_print = now
-        elapsed = now - self.started
-        total = max(self.planned_s, elapsed)
-        line = f"[{self._clock(elapsed)} of ~{self._clock(total)}] {what}"
-        if self.tty:
-            print("\r\033[K" + line, end="", file=sys.stderr, flush=True)
-        else:
-            print(line, file=sys.stderr, flush=True)
-
-    def done_line(self):
-        if self.tty:
-            print(file=sys.stderr, flush=True)
-
-
-# ---- ports ----
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_is_free(port):
-    """True when nothing listens on 127.0.0.1:port and a server could bind it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(1)
-        if s.connect_ex(("127.0.0.1", port)) == 0:
-            return False
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-# ---- one server ----
-
-def stop_process_group(process):
-    """SIGTERM to the server's process group, SIGKILL after STOP_TIMEOUT_S."""
-    if process.poll() is not None:
-        _kill_group(process, signal.SIGKILL)  # leftovers of a server that already exited
-        return
-    _kill_group(process, signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        log(f"pid {process.pid} did not stop within {STOP_TIMEOUT_S} s: SIGKILL")
-        _kill_group(process, signal.SIGKILL)
-        process.wait(timeout=STOP_TIMEOUT_S)
-    # Workers that outlived their parent.
-    _kill_group(process, signal.SIGKILL)
-
-
-def _kill_group(process, sig):
-    try:
-        os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
-
-
-def wrk_threads_for(connections, wanted):
-    """wrk gives every thread connections // threads: use a divisor so none is lost."""
-    for threads in range(min(wanted, connections), 0, -1):
-        if connections % threads == 0:
-            return threads
-    return 1
-
-
-def parse_wrk_result(stdout):
-    for line in stdout.splitlines():
-        if line.startswith("BENCH_RESULT "):
-            return json.loads(line[len("BENCH_RESULT "):])
-    return None
-
-
-def connecting_sockets(port):
-    """Client sockets on this machine still trying to connect (SYN-SENT) to port."""
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                next(f, None)
-                for line in f:
-                    fields = line.split()
-                    remote_port = int(fields[2].rsplit(":", 1)[1], 16)
-                    if remote_port == port and fields[3] == "02":  # TCP_SYN_SENT
-                        count += 1
-        except OSError:
-            pass
-    return count
-
-
-def measured_row(server, scenario, run, result, never_connected, peak_rss,
-                 peak_processes, cpu_s):
-    """Turns wrk's counts into a row. Every request the scenario tried to make ends up
-    either completed or failed: attempted = sent + never_connected = completed + failed."""
-    sent = result["sent"]
-    answered = result["answered"]
-    late = result["errors_timeout"]
-    completed = max(0, result["answered_2xx"] - late)
-    attempted = sent + never_connected
-    unanswered = max(0, sent - answered)
-    non_2xx = answered - result["answered_2xx"]
-    duration_s = scenario.duration_s
-    row = {
-        "server": server.name,
-        "label": server.label,
-        "source": "measured",
-        "run": run,
-        "sent": sent,
-        "completed": completed,
-        "rps": completed / duration_s,
-        "pct_ceiling": 100.0 * completed / scenario.ceiling_requests
-        if scenario.ceiling_requests else 0.0,
-        # Overload: the 503s of clients beyond capacity are the behaviour under test, not
-        # failures. Some of them answer a connection that waited a second without sending
-        # (wrk pauses before a connection's first request), so answers can outnumber
-        # requests; what failed is every other answer, the late ones, and requests sent
-        # and never answered.
-        "failed": (non_2xx - result.get("answered_503", 0) + late + unanswered + never_connected)
-        if scenario.admitted_connections else attempted - completed,
-        "non_2xx": non_2xx,
-        "turned_away": result.get("answered_503", 0),
-        "unanswered": unanswered,
-        "never_connected": never_connected,
-        "late": late,
-        "errors_connect": result["errors_connect"],
-        "errors_read": result["errors_read"],
-        "errors_write": result["errors_write"],
-        "latency_mean_s": result["latency_mean_us"] / 1e6 if answered else None,
-        "latency_p50_s": result["latency_p50_us"] / 1e6 if answered else None,
-        "latency_p99_s": result["latency_p99_us"] / 1e6 if answered else None,
-        "latency_max_s": result["latency_max_us"] / 1e6 if answered else None,
-        "peak_rss_mib": peak_rss / 2**20 if peak_rss is not None else None,
-        "peak_processes": peak_processes,
-        "cpu_s": cpu_s,
-        "connections": scenario.connections,
-        "timeout_s": scenario.timeout_s,
-    }
-    notes = report.failure_note(row)
-    if answered != result["wrk_requests"]:
-        notes.append(f"wrk counted {result['wrk_requests']} answers, the script {answered}")
-    row["note"] = "; ".join(notes)
-    return row
-
-
-def published_row(server):
-    p = server.published
-    return {
-        "server": server.name,
-        "label": server.label,
-        "source": "published",
-        "run": "seed",
-        "vus": 500, "connections": 1500, "duration_s": 300, "pause_ms": 1000,
-        "delay_ms": 2000, "ceiling_requests": 150_000, "ceiling_rps": 500,
-        "completed": p.requests,
-        "rps": p.rps,
-        "pct_ceiling": p.pct_ceiling,
-        "failed": round(p.requests * (100 - p.checks_passed_pct) / 100),
-        "latency_mean_s": p.latency_mean_s,
-        "note": f"seed's figures: 500 VUs, 5 min, i7-1165G7 laptop; {p.note}",
-    }
-
-
-def skipped_row(server, note):
-    return {"server": server.name, "label": server.label, "source": "skipped", "run": "-",
-            "note": note}
-
-
-def compare_with_baseline(rows, baseline):
-    """Raw scenario: every measured row's req/s as a percentage of the baseline server's
-    (its median over its runs), in place of the percentage of a ceiling."""
-    import statistics
-    reference = [r["rps"] for r in rows if r["server"] == baseline and r["source"] == "measured"]
-    if not reference:
-        return
-    median = statistics.median(reference)
-    for row in rows:
-        if row.get("source") == "measured" and median:
-            row["pct_ceiling"] = 100.0 * row["rps"] / median
-
-
-def failed_row(server, run, note):
-    return {"server": server.name, "label": server.label, "source": "not run",
-            "run": run, "note": note}
-
-
-def run_server(server, scenario, run, ctx, progress, step):
-    """Starts `server`, loads it, stops it; returns its row."""
-    port = ctx["port"]
-    where = f"{server.name} ({step})"
-    if server.kind == "external":  # running already: only loaded
-        launch = server_defs.launch_for(server, port=port, delay_ms=scenario.delay_ms,
-                                        build_dir=ctx["build_dir"], work_dir=ctx["work_dir"])
-        return _load_running_server(server, scenario, run, ctx, progress, where, None,
-                                    launch, None)
-
-    progress.show(f"{where}: waiting for port {port} to be free", force=True)
-    if not proctree.wait_until(lambda: port_is_free(port), PORT_FREE_TIMEOUT_S):
-        return failed_row(server, run, f"port {port} stayed busy")
-
-    work_dir = tempfile.mkdtemp(prefix=f"{server.name}-", dir=ctx["work_dir"])
-    try:
-        launch = server_defs.launch_for(server, port=port, delay_ms=scenario.delay_ms,
-                                        build_dir=ctx["build_dir"], work_dir=work_dir,
-                                        host_settings=scenario.host_settings)
-    except (subprocess.CalledProcessError, OSError, ValueError) as error:
-        return failed_row(server, run, f"could not prepare: {error}")
-
-    log_path = os.path.join(ctx["log_dir"], f"{server.name}-run{run}.log")
-    with open(log_path, "wb") as server_log:
-        process = subprocess.Popen(launch.argv, cwd=launch.cwd, env=launch.env,
-                                   stdin=subprocess.DEVNULL, stdout=server_log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        return _load_running_server(server, scenario, run, ctx, progress, where,
-                                    process, launch, log_path)
-    finally:
-        progress.show(f"{where}: stopping", force=True)
-        stop_process_group(process)
-        if not proctree.wait_until(lambda: port_is_free(port), PORT_FREE_TIMEOUT_S):
-            log(f"port {port} still busy after stopping {server.name}")
-
-
-def _load_running_server(server, scenario, run, ctx, progress, where, process, launch,
-                         log_path):
-    """Loads a started server; `process` is None for an external one (--target): its
-    memory and CPU are then not measured."""
-    host, port = ctx["host"], ctx["port"]
-    ready_timeout = scenario.delay_ms / 1000 + 10
-    deadline = time.monotonic() + START_TIMEOUT_S
-    progress.show(f"{where}: starting", force=True)
-    while True:
-        progress.show(f"{where}: starting")
-        if process is not None and process.poll() is not None:
-            return failed_row(server, run, f"exited with {process.returncode} at start; "
-                              f"see {os.path.relpath(log_path, REPO_DIR)}")
-        if server_defs.is_ready(launch, port, ready_timeout, host):
-            break
-        if time.monotonic() > deadline:
-            return failed_row(server, run, f"not answering after {START_TIMEOUT_S} s")
-        time.sleep(0.25)
-    time.sleep(SETTLE_S)
-
-    threads = wrk_threads_for(scenario.connections, scenario.wrk_threads)
-    run_s = scenario.duration_s + scenario.grace_s
-    argv = ["wrk", "-t", str(threads), "-c", str(scenario.connections),
-            "-d", f"{run_s}s", "--timeout", f"{scenario.timeout_s}s",
-            "-s", LUA_SCRIPT, f"http://{host}:{port}", "--",
-            str(scenario.duration_s), str(scenario.pause_ms), server.path_prefix,
-            ",".join(scenario.paths)]
-
-    cpu_before = proctree.tree_cpu_seconds(process.pid) if process else None
-    sampler = proctree.TreeSampler(process.pid).start() if process else None
-    probe = probes.TurnedAwayProbe(port).start() if scenario.probe_turned_away else None
-    started = time.monotonic()
-    progress.show(f"{where}: load 0/{scenario.duration_s} s", force=True)
-    wrk_out_path = os.path.join(ctx["log_dir"], f"{server.name}-run{run}.wrk.txt")
-    with open(wrk_out_path, "w+") as wrk_out:
-        wrk = subprocess.Popen(argv, stdout=wrk_out, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
-        hard_stop = started + run_s + 30
-        never_connected = None
-        while wrk.poll() is None:
-            elapsed = time.monotonic() - started
-            if never_connected is None and elapsed >= scenario.duration_s:
-                # Their requests were never sent, and no request starts after the window.
-                never_connected = connecting_sockets(port)
-            if elapsed < scenario.duration_s:
-                phase = f"load {elapsed:.0f}/{scenario.duration_s} s"
-            else:
-                phase = (f"answers in flight {elapsed - scenario.duration_s:.0f}"
-                         f"/{scenario.grace_s} s")
-            progress.show(f"{where}: {phase}")
-            if time.monotonic() > hard_stop:
-                log("wrk did not finish in time: stopping it")
-                wrk.kill()
-            time.sleep(0.2)
-        cpu_after = proctree.tree_cpu_seconds(process.pid) if process else None
-        if sampler:
-            sampler.stop()
-        if probe:
-            probe.stop()
-        wrk_out.seek(0)
-        wrk_text = wrk_out.read()
-
-    result = parse_wrk_result(wrk_text)
-    if wrk.returncode != 0 or result is None:
-        tail = " ".join(wrk_text.strip().splitlines()[-2:])
-        return failed_row(server, run, f"wrk failed ({wrk.returncode}): {tail}")
-    if process is not None and process.poll() is not None:
-        log(f"{server.name} exited during the run with {process.returncode}")
-    row = measured_row(server, scenario, run, result, never_connected or 0,
-                       sampler.peak_rss_bytes if sampler else None,
-                       sampler.peak_processes if sampler else None,
-                       cpu_after - cpu_before if process else None)
-    if probe:
-        row.update(probe.summary())
-        row["note"] = "; ".join(filter(None, [row["note"], report.probe_note(row)]))
-    progress.show(f"{where}: {row['completed']:,} completed, {row['failed']:,} failed",
-                  force=True)
-    return row
-
-
-# ---- the whole run ----
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
@@ -509,7 +170,7 @@ def rerender(out_dir):
 
 
 def planned_seconds(scenario, measured_count, repeat):
-    per_server = 6 + SETTLE_S + scenario.duration_s + scenario.grace_s + 3
+    per_server = 6 + load.SETTLE_S + scenario.duration_s + scenario.grace_s + 3
     return per_server * measured_count * repeat
 
 
@@ -556,7 +217,7 @@ def main(argv=None):
             "due then may or may not go out: prefer a duration like 60 or 300")
 
     started_at = datetime.datetime.now().astimezone()
-    host, port = args.target or ("127.0.0.1", args.port or free_port())
+    host, port = args.target or ("127.0.0.1", args.port or ports.free_port())
     ctx = {"host": host, "port": port, "build_dir": build_dir, "log_dir": log_dir}
     log(f"scenario {scenario.name}: N={scenario.vus} ({scenario.connections} connections), "
         f"{scenario.duration_s} s window + {scenario.grace_s} s for answers in flight, "
@@ -574,7 +235,7 @@ def main(argv=None):
         for run in range(1, args.repeat + 1):
             for server in to_measure:
                 step += 1
-                row = run_server(server, scenario, run, ctx, progress,
+                row = load.run_server(server, scenario, run, ctx, progress,
                                  f"{step}/{total_steps}")
                 rows.append(row)
     progress.done_line()
@@ -587,11 +248,11 @@ def main(argv=None):
                    ceiling_rps=scenario.ceiling_rps)
     for server in selected:
         if server in not_installed:
-            rows.append(skipped_row(server, "not installed here"))
+            rows.append(table_rows.skipped_row(server, "not installed here"))
         elif server not in to_measure:
-            rows.append(published_row(server))
+            rows.append(table_rows.published_row(server))
     if scenario.baseline:
-        compare_with_baseline(rows, scenario.baseline)
+        table_rows.compare_with_baseline(rows, scenario.baseline)
 
     meta = {
         "date": f"{started_at:%Y-%m-%d %H:%M %Z}",

@@ -30,8 +30,6 @@ import argparse
 import http.client
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +39,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ports  # noqa: E402
+import proctree  # noqa: E402
 import servers as server_defs  # noqa: E402
 
 GIVE_UP_S = 30
@@ -52,12 +52,6 @@ REFUSED = [  # (method, path, content type, body, expected status)
     ("POST", "/first", "application/json", '{"info": ', 400),
     ("POST", "/first", "text/plain", "first", 415),
 ]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def metrics(port):
@@ -151,13 +145,14 @@ def main():
         sys.exit(f"stack_budget: --check needs a Release build; {build_dir} is {build_type}")
 
     with tempfile.TemporaryDirectory(prefix="plugin-host-stack-") as work_dir:
-        port = free_port()
+        port = ports.free_port()
         config = os.path.join(work_dir, "host.ini")
         server_defs.write_host_config(os.path.join(server_defs.REPO_DIR, "config", "server.ini"),
                                       config, build_dir, port, 1)
         stack_kib = int(re.search(r"^thread_stack_kib\s*=\s*(\d+)", open(config).read(), re.M).group(1))
         process = subprocess.Popen([executable, "--config", config], stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
         connections = []
         try:
             def all_threads_started():
@@ -199,12 +194,7 @@ def main():
         finally:
             for connection in connections:
                 connection.close()
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=GIVE_UP_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            proctree.stop_process_group(process)
 
 
 if __name__ == "__main__":

@@ -13,8 +13,6 @@ bench/run.py (or cmake --build) first.
 import argparse
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,16 +22,12 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ports  # noqa: E402
+import proctree  # noqa: E402
 import servers as server_defs  # noqa: E402
 
 SEED_PLUGINS = ["first", "second", "third"]
 GIVE_UP_S = 10
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def healthy(port):
@@ -50,7 +44,8 @@ def time_to_healthy(executable, config, port):
     """Milliseconds from exec to the first healthy answer; None if it never came."""
     started = time.monotonic()
     process = subprocess.Popen([executable, "--config", config], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     try:
         while time.monotonic() - started < GIVE_UP_S:
             if healthy(port):
@@ -60,12 +55,7 @@ def time_to_healthy(executable, config, port):
             time.sleep(0.002)
         return None
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=GIVE_UP_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        proctree.stop_process_group(process)
 
 
 def main():
@@ -83,7 +73,7 @@ def main():
     times = []
     with tempfile.TemporaryDirectory(prefix="plugin-host-startup-") as work_dir:
         for run in range(1, args.runs + 1):
-            port = free_port()
+            port = ports.free_port()
             config = os.path.join(work_dir, "host.ini")
             server_defs.write_host_config(os.path.join(server_defs.REPO_DIR, "config", "server.ini"),
                                           config, build_dir, port, 2000)
