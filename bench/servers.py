@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -116,6 +117,15 @@ def host_build_type(build_dir):
     except OSError:
         pass
     return ""
+
+
+def built_host(build_dir, program):
+    """The plugin-host executable in build_dir, for the programs that build nothing; exits
+    naming `program` if it is not there."""
+    executable = os.path.join(build_dir, "bin", "plugin-host")
+    if not os.access(executable, os.X_OK):
+        sys.exit(f"{program}: {executable} is missing: build first (cmake --build {build_dir})")
+    return executable
 
 
 def build_host(build_dir, log):

@@ -137,9 +137,7 @@ def main():
     args = parser.parse_args()
 
     build_dir = os.path.abspath(args.build_dir)
-    executable = os.path.join(build_dir, "bin", "plugin-host")
-    if not os.access(executable, os.X_OK):
-        sys.exit(f"stack_budget: {executable} is missing: build first (cmake --build {build_dir})")
+    executable = server_defs.built_host(build_dir, "stack_budget")
     build_type = server_defs.host_build_type(build_dir)
     if args.check and build_type != "Release":
         sys.exit(f"stack_budget: --check needs a Release build; {build_dir} is {build_type}")

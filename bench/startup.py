@@ -66,9 +66,7 @@ def main():
     args = parser.parse_args()
 
     build_dir = os.path.abspath(args.build_dir)
-    executable = os.path.join(build_dir, "bin", "plugin-host")
-    if not os.access(executable, os.X_OK):
-        sys.exit(f"startup: {executable} is missing: build first (cmake --build {build_dir})")
+    executable = server_defs.built_host(build_dir, "startup")
 
     times = []
     with tempfile.TemporaryDirectory(prefix="plugin-host-startup-") as work_dir:
