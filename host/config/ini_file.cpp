@@ -1,17 +1,15 @@
 #include "config/ini_file.hpp"
 
+#include "text/trim.hpp"
+
 #include <fstream>
 #include <sstream>
 
 namespace plugin_host {
 namespace {
 
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r");
-    if (first == std::string_view::npos) return {};
-    const auto last = text.find_last_not_of(" \t\r");
-    return text.substr(first, last - first + 1);
-}
+/// Blanks, and the carriage return of a file written with CRLF line ends.
+constexpr std::string_view kLineBlanks = " \t\r";
 
 }  // namespace
 
@@ -39,7 +37,7 @@ IniFile IniFile::parse(std::string_view text, std::filesystem::path file) {
         text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
         ++line_number;
 
-        const std::string_view line = trim(raw);
+        const std::string_view line = trim(raw, kLineBlanks);
         if (line.empty() || line.front() == ';' || line.front() == '#') continue;
 
         if (line.front() == '[') {

@@ -1,5 +1,7 @@
 #include "config/typed_value.hpp"
 
+#include "text/trim.hpp"
+
 #include <array>
 #include <charconv>
 #include <limits>
@@ -10,12 +12,6 @@ namespace {
 std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 }  // namespace
-
-std::string_view trim_blanks(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t min, std::int64_t max,
                                           std::string& problem) {
@@ -49,7 +45,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, s
     std::string_view number = text;
     for (const Unit& unit : kUnits) {
         if (text.ends_with(unit.suffix)) {
-            number = trim_blanks(text.substr(0, text.size() - unit.suffix.size()));
+            number = trim(text.substr(0, text.size() - unit.suffix.size()));
             scale = unit.milliseconds;
             break;
         }
@@ -70,7 +66,7 @@ std::optional<std::vector<std::string>> parse_list(std::string_view whole, std::
     std::string_view text = whole;
     for (;;) {
         const auto comma = text.find(',');
-        const std::string_view item = trim_blanks(text.substr(0, comma));
+        const std::string_view item = trim(text.substr(0, comma));
         if (item.empty()) {
             problem = quoted(whole) + " has an empty item";
             return std::nullopt;

@@ -27,7 +27,4 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text, s
 /// A comma-separated list; items trimmed, none empty.
 std::optional<std::vector<std::string>> parse_list(std::string_view text, std::string& problem);
 
-/// `text` without the spaces and tabs around it.
-std::string_view trim_blanks(std::string_view text);
-
 }  // namespace plugin_host

@@ -2,6 +2,7 @@
 
 #include "http/request_body.hpp"
 #include "routing/request_dispatcher.hpp"
+#include "text/trim.hpp"
 
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
@@ -23,9 +24,7 @@ bool has_token(const Poco::Net::HTTPRequest& head, const std::string& name, std:
         std::string_view list = field->second;
         while (!list.empty()) {
             const auto comma = list.find(',');
-            std::string_view item = list.substr(0, comma);
-            while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-            while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+            const std::string_view item = trim(list.substr(0, comma));
             if (item.size() == token.size() && Poco::icompare(std::string(item), std::string(token)) == 0) return true;
             if (comma == std::string_view::npos) break;
             list.remove_prefix(comma + 1);

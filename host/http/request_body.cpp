@@ -1,5 +1,7 @@
 #include "http/request_body.hpp"
 
+#include "text/trim.hpp"
+
 #include <Poco/String.h>
 
 #include <algorithm>
@@ -20,12 +22,6 @@ constexpr int kMaxTrailers = 100;              // as the limit on header fields
     HttpResponse response = error_response(status, message);
     response.close_connection = true;
     return response;
-}
-
-std::string_view trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
 /// Every value of the header `name` (a header may be repeated).

@@ -1,5 +1,7 @@
 #include "http/request_head.hpp"
 
+#include "text/trim.hpp"
+
 #include <Poco/Ascii.h>
 #include <Poco/String.h>
 
@@ -35,12 +37,6 @@ bool is_token(std::string_view text) {
 bool is_field_value_char(char c) {
     const auto byte = static_cast<unsigned char>(c);
     return byte == '\t' || (byte >= 0x20 && byte != 0x7f);
-}
-
-std::string_view trim_whitespace(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
 }
 
 /// What a failed read of a line within the head means for the client.
@@ -93,7 +89,7 @@ std::optional<HeadOutcome> parse_field_line(std::string_view line, Poco::Net::HT
     if (!is_token(name)) {
         return refuse(400, "malformed header: a field name must be a token, with nothing between it and its colon");
     }
-    const std::string_view value = trim_whitespace(line.substr(colon + 1));
+    const std::string_view value = trim(line.substr(colon + 1));
     for (const char c : value) {
         if (!is_field_value_char(c)) return refuse(400, "malformed header: a field value holds a control character");
     }

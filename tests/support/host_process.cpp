@@ -67,6 +67,13 @@ HostProcess::~HostProcess() {
         ::kill(process_.id(), SIGKILL);
         wait();
     }
+    if (output_reader_.joinable()) output_reader_.join();
+}
+
+void HostProcess::exited(int status) {
+    exit_code_ = exit_code_of(status);
+    // The process is gone, so its end of the pipe is closed: the reader ends once it has
+    // taken the last lines, and output() then holds everything the process wrote.
     output_reader_.join();
 }
 
@@ -122,7 +129,7 @@ int HostProcess::wait() {
         int status = 0;
         while (::waitpid(process_.id(), &status, 0) < 0 && errno == EINTR) {
         }
-        exit_code_ = exit_code_of(status);
+        exited(status);
     }
     return *exit_code_;
 }
@@ -131,9 +138,7 @@ std::optional<int> HostProcess::wait_for(std::chrono::milliseconds limit) {
     eventually(
         [&] {
             int status = 0;
-            if (!exit_code_ && ::waitpid(process_.id(), &status, WNOHANG) == process_.id()) {
-                exit_code_ = exit_code_of(status);
-            }
+            if (!exit_code_ && ::waitpid(process_.id(), &status, WNOHANG) == process_.id()) exited(status);
             return exit_code_.has_value();
         },
         limit);

@@ -58,10 +58,12 @@ public:
 
     void signal(int number) const;
 
-    /// Waits for the process to exit; its exit code (128 + n if killed by signal n).
+    /// Waits for the process to exit; its exit code (128 + n if killed by signal n). From
+    /// then on output() holds all the process wrote.
     int wait();
 
-    /// The exit code if the process exits within `limit` (scaled for sanitizers), else nothing.
+    /// The exit code if the process exits within `limit` (scaled for sanitizers), else
+    /// nothing. Once it has exited, output() holds all the process wrote.
     std::optional<int> wait_for(std::chrono::milliseconds limit);
 
     std::uint16_t port() const { return port_; }
@@ -78,6 +80,7 @@ public:
     std::string output() const;
 
 private:
+    void exited(int status);  ///< records the exit code; returns once all output is read
     std::size_t status_kib(const std::string& field) const;
     std::string make_config_text(int delay_ms, const std::string& extra_ini, const std::string& extra_server_keys) const;
 
