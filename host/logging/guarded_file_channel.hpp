@@ -68,7 +68,9 @@ private:
 /// `logging.loggers.<name>.channel.class`) so that Poco's LoggingConfigurator creates a
 /// GuardedFileChannel wherever it says FileChannel or SimpleFileChannel, and registers
 /// those classes with Poco's LoggingFactory. Called by the application, on its main thread,
-/// before it configures logging.
+/// before it configures logging. A rewrite, because the factory cannot take the guarded
+/// classes under Poco's own names: Poco 1.11's LoggingFactory registers a name once and has
+/// no way to unregister or replace it.
 void guard_log_files(Poco::Util::AbstractConfiguration& configuration);
 
 }  // namespace plugin_host
