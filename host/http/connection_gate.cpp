@@ -26,8 +26,9 @@ struct ConnectionGate::Tracked {
         : socket(tracked_socket), deadline(header_deadline) {}
 
     /// A copy of Poco's: keeps the descriptor open while the gate may act on it, and its
-    /// reference count tells when Poco dropped a connection no thread served.
-    const Poco::Net::StreamSocket socket;
+    /// reference count tells when Poco dropped a connection no thread served, and when
+    /// Poco is done with one that ended. Closed by detach(), under the gate's lock.
+    Poco::Net::StreamSocket socket;
     const Clock::time_point deadline;  ///< of the first request header, while queued
     std::atomic<Phase> phase{Phase::queued};
     bool read_side_closed = false;     ///< by the drain; guarded by the gate's mutex
@@ -104,6 +105,9 @@ void ConnectionGate::detach(const Ticket& ticket) {
     if (!ticket) return;
     std::lock_guard lock(mutex_);
     tracked_.erase(ticket->socket.impl());
+    // Under the lock: the gate never shuts down a descriptor number already reused.
+    ticket->socket.close();
+    ended_.push_back(ticket);
 }
 
 void ConnectionGate::turn_away(const Poco::Net::StreamSocket& socket) {
@@ -168,6 +172,16 @@ void ConnectionGate::watch() {
 void ConnectionGate::look(Clock::time_point now) {
     std::vector<Ticket> dropped;  // released after the lock: that closes their descriptors
     std::lock_guard lock(mutex_);
+    // Ended connections whose socket only the gate still holds: Poco's acceptor, dispatcher
+    // and connection have let go of it, so it is freed here, after this lock, which the
+    // connection's thread released in detach() after its last use of the socket. Poco
+    // counts references with atomics outside what ThreadSanitizer sees; freed by Poco's
+    // acceptor thread instead, the socket would look raced.
+    std::erase_if(ended_, [&](const Ticket& connection) {
+        if (connection->socket.impl()->referenceCount() > 1) return false;
+        dropped.push_back(connection);
+        return true;
+    });
     std::erase_if(queued_, [&](const Ticket& connection) {
         Phase phase = connection->phase.load();
         if (phase != Phase::queued) return true;

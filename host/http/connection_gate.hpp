@@ -33,13 +33,14 @@ namespace plugin_host {
 ///   detach() when it is done: from then on the connection no longer counts, exactly.
 /// - The gate's watchdog thread looks, every tick, only at the admitted connections that no
 ///   thread serves yet: it forgets those Poco dropped, and gives those still waiting for a
-///   thread the header deadline a served one has (408, then closed). Its work grows with
-///   those, never with the connections served.
+///   thread the header deadline a served one has (408, then closed); and it lets go of the
+///   sockets of connections that ended since. Its work grows with those, never with the
+///   connections served.
 /// - The thread stopping the host calls begin_drain(), open_connections() and abort_all().
 ///
 /// The gate keeps a copy of each tracked connection's socket, so its descriptor stays open
-/// and cannot be reused for another connection while the gate may still shut it down; the
-/// connection's thread detaches before it closes the socket.
+/// and cannot be reused for another connection while the gate may still shut it down;
+/// detach() closes it under the gate's lock.
 ///
 /// Owned through AutoPtr by the Host and by the TCPServer (Poco's filters are reference
 /// counted).
@@ -87,7 +88,8 @@ public:
     /// Connection thread: a request has begun to arrive; the drain lets it finish.
     void busy(const Ticket& ticket);
 
-    /// Connection thread, last: the connection no longer counts against the capacity.
+    /// Connection thread, last: closes the connection's socket; from then on the connection
+    /// no longer counts against the capacity.
     void detach(const Ticket& ticket);
 
     /// Stopping: refuse new connections; shut the read side of connections waiting for a
@@ -133,9 +135,10 @@ private:
     std::atomic<std::size_t> capacity_;
     std::atomic<bool> draining_{false};
 
-    mutable std::mutex mutex_;  ///< guards tracked_ and queued_
+    mutable std::mutex mutex_;  ///< guards tracked_, queued_ and ended_
     std::unordered_map<const Poco::Net::SocketImpl*, Ticket> tracked_;
-    std::vector<Ticket> queued_;  ///< admitted, not yet attached: the watchdog's only work
+    std::vector<Ticket> queued_;  ///< admitted, not yet attached
+    std::vector<Ticket> ended_;   ///< detached; the watchdog lets go once Poco has
 
     TurnAway turn_away_;
     std::atomic<Clock::rep> busy_logged_at_{0};

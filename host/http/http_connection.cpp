@@ -139,8 +139,11 @@ void HttpConnection::run() {
     } catch (const std::exception& error) {
         context_.logger.error(std::string("A connection ended on an unexpected error: ") + error.what());
     }
-    context_.gate.detach(ticket);
-    socket().close();
+    if (ticket) {
+        context_.gate.detach(ticket);  // closes the socket
+    } else {
+        socket().close();
+    }
 }
 
 void HttpConnection::serve(const ConnectionGate::Ticket& ticket) {
