@@ -128,7 +128,8 @@ TEST(HostApplication, SighupReloadsWithThousandsOfConnectionsOpen) {
     test_support::TempDir elsewhere;  // a second plugin folder, new to the host
     test_support::publish_by_rename(test_paths::kSwapV1Plugin, elsewhere / "swap.so");
     const std::string admin = "[admin]\nenabled = true\n[plugins]\nsettle_ms = 50\n";
-    const std::string server = "max_connections = 1200\n";
+    // Opening them all takes long under the sanitizers: none may reach its keep-alive timeout.
+    const std::string server = "max_connections = 1200\nkeep_alive_timeout_ms = 600000\n";
     HostProcess host(0, test_support::seed_plugins_ini() + admin, server, {.limits = {"--nofile=4096:4096"}});
     ASSERT_TRUE(host.wait_until_healthy()) << host.output();
 
