@@ -19,6 +19,15 @@ inline constexpr int kSlowdown = 1;
 /// An upper time bound for this build.
 constexpr std::chrono::milliseconds scaled(std::chrono::milliseconds bound) { return bound * kSlowdown; }
 
+/// How much more memory the process under test holds for the same work in this build: a
+/// sanitizer keeps shadow memory for what the process touches, and AddressSanitizer holds
+/// freed blocks back for a while. Upper memory bounds of a test are stretched by it.
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr int kMemoryGrowth = 2;
+#else
+inline constexpr int kMemoryGrowth = 1;
+#endif
+
 /// Waits until `done()` holds, looking every few milliseconds, for at most `limit` (scaled);
 /// returns its last answer. For waiting on a state of the code under test (a metric, a log
 /// line, a count), never on the passing of time.
