@@ -1,12 +1,15 @@
 """One server under the benchmark's load: started (unless it runs already), loaded by wrk
-with bench/seed_load.lua, measured and stopped; the result is a row of the table."""
+with bench/seed_load.lua or by k6 with k6/api_performance_test.js, measured and stopped;
+the result is a row of the table."""
 
+from dataclasses import dataclass
 import json
 import os
 import subprocess
 import tempfile
 import time
 
+import k6_runner
 import ports
 import probes
 import proctree
@@ -111,6 +114,13 @@ def _load_running_server(server, scenario, run, ctx, progress, where, process, l
         time.sleep(0.25)
     time.sleep(SETTLE_S)
 
+    if ctx["load"] == "k6":
+        return _drive_with_k6(server, scenario, run, ctx, progress, where, process)
+    return _drive_with_wrk(server, scenario, run, ctx, progress, where, process)
+
+
+def _drive_with_wrk(server, scenario, run, ctx, progress, where, process):
+    host, port = ctx["host"], ctx["port"]
     threads = wrk_threads_for(scenario.connections, scenario.wrk_threads)
     run_s = scenario.duration_s + scenario.grace_s
     argv = ["wrk", "-t", str(threads), "-c", str(scenario.connections),
@@ -118,54 +128,108 @@ def _load_running_server(server, scenario, run, ctx, progress, where, process, l
             "-s", LUA_SCRIPT, f"http://{host}:{port}", "--",
             str(scenario.duration_s), str(scenario.pause_ms), server.path_prefix,
             ",".join(scenario.paths)]
-
-    cpu_before = proctree.tree_cpu_seconds(process.pid) if process else None
-    sampler = proctree.TreeSampler(process.pid).start() if process else None
-    probe = probes.TurnedAwayProbe(port).start() if scenario.probe_turned_away else None
-    started = time.monotonic()
-    progress.show(f"{where}: load 0/{scenario.duration_s} s", force=True)
-    wrk_out_path = os.path.join(ctx["log_dir"], f"{server.name}-run{run}.wrk.txt")
-    with open(wrk_out_path, "w+") as wrk_out:
-        wrk = subprocess.Popen(argv, stdout=wrk_out, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
-        hard_stop = started + run_s + 30
-        never_connected = None
-        while wrk.poll() is None:
-            elapsed = time.monotonic() - started
-            if never_connected is None and elapsed >= scenario.duration_s:
-                # Their requests were never sent, and no request starts after the window.
-                never_connected = connecting_sockets(port)
-            if elapsed < scenario.duration_s:
-                phase = f"load {elapsed:.0f}/{scenario.duration_s} s"
-            else:
-                phase = (f"answers in flight {elapsed - scenario.duration_s:.0f}"
-                         f"/{scenario.grace_s} s")
-            progress.show(f"{where}: {phase}")
-            if time.monotonic() > hard_stop:
-                log("wrk did not finish in time: stopping it")
-                wrk.kill()
-            time.sleep(0.2)
-        cpu_after = proctree.tree_cpu_seconds(process.pid) if process else None
-        if sampler:
-            sampler.stop()
-        if probe:
-            probe.stop()
-        wrk_out.seek(0)
-        wrk_text = wrk_out.read()
-
-    result = parse_wrk_result(wrk_text)
-    if wrk.returncode != 0 or result is None:
-        tail = " ".join(wrk_text.strip().splitlines()[-2:])
-        return table_rows.failed_row(server, run, f"wrk failed ({wrk.returncode}): {tail}")
-    if process is not None and process.poll() is not None:
-        log(f"{server.name} exited during the run with {process.returncode}")
-    row = table_rows.measured_row(server, scenario, run, result, never_connected or 0,
-                                  sampler.peak_rss_bytes if sampler else None,
-                                  sampler.peak_processes if sampler else None,
-                                  cpu_after - cpu_before if process else None)
+    probe = probes.TurnedAwayProbe(port) if scenario.probe_turned_away else None
+    # Requests of connections still opening when the window closes are never sent, and
+    # no request starts after the window.
+    outcome = _run_load(argv, os.path.join(ctx["log_dir"], f"{server.name}-run{run}.wrk.txt"),
+                        process, scenario, progress, where, grace_s=scenario.grace_s,
+                        stop_after_s=run_s + 30, probe=probe,
+                        at_window_end=lambda: connecting_sockets(port))
+    result = parse_wrk_result(outcome.text)
+    if outcome.returncode != 0 or result is None:
+        tail = " ".join(outcome.text.strip().splitlines()[-2:])
+        return table_rows.failed_row(server, run, f"wrk failed ({outcome.returncode}): {tail}")
+    row = table_rows.measured_row(server, scenario, run, result,
+                                  outcome.at_window_end or 0, outcome.server)
     if probe:
         row.update(probe.summary())
         row["note"] = "; ".join(filter(None, [row["note"], report.probe_note(row)]))
+    return _finished(row, outcome, server, process, progress, where)
+
+
+def _drive_with_k6(server, scenario, run, ctx, progress, where, process):
+    """The project's k6 script, as it is, against the server: k6's summary export becomes
+    the row. A failed threshold is a result; k6 failing to run the test raises K6Error."""
+    summary_path = os.path.join(ctx["log_dir"], f"{server.name}-run{run}.k6-summary.json")
+    if os.path.exists(summary_path):
+        os.remove(summary_path)
+    argv = k6_runner.run_argv(ctx["k6"], vus=scenario.vus, duration_s=scenario.duration_s,
+                              base_url=f"http://{ctx['host']}:{ctx['port']}",
+                              summary_path=summary_path, path_prefix=server.path_prefix)
+    outcome = _run_load(argv, os.path.join(ctx["log_dir"], f"{server.name}-run{run}.k6.txt"),
+                        process, scenario, progress, where, grace_s=k6_runner.GRACEFUL_STOP_S,
+                        stop_after_s=scenario.duration_s + k6_runner.GRACEFUL_STOP_S + 60)
+    tail = " ".join(outcome.text.strip().splitlines()[-3:])
+    summary = k6_runner.read_summary(summary_path, outcome.returncode, tail)
+    row = table_rows.k6_row(server, scenario, run, k6_runner.counts(summary), outcome.server)
+    return _finished(row, outcome, server, process, progress, where)
+
+
+def _finished(row, outcome, server, process, progress, where):
+    row["load_cpu_s"] = outcome.load_cpu_s
+    row["load_peak_rss_mib"] = outcome.load_peak_rss_bytes / 2**20
+    if process is not None and process.poll() is not None:
+        log(f"{server.name} exited during the run with {process.returncode}")
     progress.show(f"{where}: {row['completed']:,} completed, {row['failed']:,} failed",
                   force=True)
     return row
+
+
+@dataclass
+class ServerUsage:
+    """The server's process tree during the load; None for an external server."""
+    peak_rss_bytes: int = None
+    peak_processes: int = None
+    cpu_s: float = None
+
+
+@dataclass
+class LoadOutcome:
+    returncode: int
+    text: str                 # the load generator's output
+    at_window_end: object     # what at_window_end() returned when the window closed
+    server: ServerUsage
+    load_cpu_s: float         # the load generator's own CPU and memory
+    load_peak_rss_bytes: int
+
+
+def _run_load(argv, out_path, process, scenario, progress, where, *, grace_s, stop_after_s,
+              probe=None, at_window_end=None):
+    """Runs the load generator `argv` (its output into out_path) while the server's process
+    tree is measured; kills it if it runs past stop_after_s."""
+    cpu_before = proctree.tree_cpu_seconds(process.pid) if process else None
+    sampler = proctree.TreeSampler(process.pid).start() if process else None
+    if probe:
+        probe.start()
+    started = time.monotonic()
+    window_end_value = None
+    progress.show(f"{where}: load 0/{scenario.duration_s} s", force=True)
+    with open(out_path, "w+") as out:
+        generator = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        while (ended := proctree.poll_with_usage(generator)) is None:
+            elapsed = time.monotonic() - started
+            if at_window_end and window_end_value is None and elapsed >= scenario.duration_s:
+                window_end_value = at_window_end()
+            if elapsed < scenario.duration_s:
+                phase = f"load {elapsed:.0f}/{scenario.duration_s} s"
+            else:
+                phase = f"answers in flight {elapsed - scenario.duration_s:.0f}/{grace_s} s"
+            progress.show(f"{where}: {phase}")
+            if elapsed > stop_after_s and generator.returncode is None:
+                log(f"{os.path.basename(argv[0])} did not finish in time: stopping it")
+                generator.kill()
+            time.sleep(0.2)
+        server = ServerUsage()
+        if process:
+            server.cpu_s = proctree.tree_cpu_seconds(process.pid) - cpu_before
+            sampler.stop()
+            server.peak_rss_bytes = sampler.peak_rss_bytes
+            server.peak_processes = sampler.peak_processes
+        if probe:
+            probe.stop()
+        out.seek(0)
+        text = out.read()
+    returncode, load_cpu_s, load_peak_rss_bytes = ended
+    return LoadOutcome(returncode, text, window_end_value, server, load_cpu_s,
+                       load_peak_rss_bytes)

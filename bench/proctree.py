@@ -91,6 +91,17 @@ class TreeSampler:
         self._thread.join(timeout=5)
 
 
+def poll_with_usage(process):
+    """None while `process` (a Popen) runs; once it has ended, (returncode, cpu_seconds,
+    peak_rss_bytes) of that one process, from wait4(2): how much of the shared cores and
+    memory a load generator took. Reaps the process, so call this instead of poll()."""
+    pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+    if pid == 0:
+        return None
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+
+
 def wait_until(predicate, timeout_s, interval_s=0.25):
     """Polls predicate() until it is true or timeout_s has passed; returns its last value."""
     deadline = time.monotonic() + timeout_s

@@ -12,8 +12,9 @@ CSV_COLUMNS = (
     "sent", "completed", "rps", "pct_ceiling",
     "failed", "non_2xx", "turned_away", "unanswered", "never_connected", "late",
     "errors_connect", "errors_read", "errors_write",
-    "latency_mean_s", "latency_p50_s", "latency_p99_s", "latency_max_s",
-    "peak_rss_mib", "peak_processes", "cpu_s",
+    "latency_mean_s", "latency_p50_s", "latency_p90_s", "latency_p95_s", "latency_p99_s",
+    "latency_max_s", "peak_rss_mib", "peak_processes", "cpu_s",
+    "load_cpu_s", "load_peak_rss_mib",
     "probes", "probe_503", "probe_other", "probe_resets", "probe_503_p50_ms", "probe_503_max_ms",
     "note",
 )
@@ -23,7 +24,8 @@ MEDIAN_COLUMNS = (
     "sent", "completed", "rps", "pct_ceiling", "failed", "non_2xx", "turned_away", "unanswered",
     "never_connected", "late",
     "errors_connect", "errors_read", "errors_write", "latency_mean_s", "latency_p50_s",
-    "latency_p99_s", "latency_max_s", "peak_rss_mib", "peak_processes", "cpu_s",
+    "latency_p90_s", "latency_p95_s", "latency_p99_s", "latency_max_s", "peak_rss_mib",
+    "peak_processes", "cpu_s", "load_cpu_s", "load_peak_rss_mib",
     "probes", "probe_503", "probe_other", "probe_resets", "probe_503_p50_ms", "probe_503_max_ms",
 )
 
@@ -94,17 +96,6 @@ def summarize(rows):
 def header_lines(meta):
     """The description of a run above its table in results.md."""
     sc = meta["scenario"]
-    repeat = meta.get("repeat", 1)
-    if sc.get("baseline"):
-        ceiling = (f"- Compared with: {sc['baseline']}; \"% of ceiling\" is each server's req/s "
-                   f"as a percentage of {sc['baseline']}'s (no pause and no delay: no ceiling)")
-    else:
-        admitted = sc.get("admitted_connections") or 0
-        ceiling = (f"- Ceiling: {sc['ceiling_requests']:,} requests "
-                   f"({sc['requests_per_connection']} per connection"
-                   + (f", of the {admitted:,} connections plugin-host admits" if admitted else "")
-                   + f"), {sc['ceiling_rps']:,.1f} req/s over the window (steady state: "
-                   f"{sc['steady_rps']:,.0f} req/s)")
     settings = "; ".join(f"[{s}] {k} = {v}" for s, k, v in sc.get("host_settings", []))
     return [
         f"# {sc['name']} scenario: N={sc['vus']}, {sc['duration_s']} s",
@@ -115,14 +106,47 @@ def header_lines(meta):
         f"- Date: {meta['date']}; commit {meta.get('commit') or 'unknown'}; "
         f"plugin-host build: {meta.get('build_type') or 'n/a'}",
         f"- Machine: {meta['machine']}",
+    ] + load_lines(meta, sc)
+
+
+def ceiling_line(sc):
+    if sc.get("baseline"):
+        return (f"- Compared with: {sc['baseline']}; \"% of ceiling\" is each server's req/s "
+                f"as a percentage of {sc['baseline']}'s (no pause and no delay: no ceiling)")
+    admitted = sc.get("admitted_connections") or 0
+    return (f"- Ceiling: {sc['ceiling_requests']:,} requests "
+            f"({sc['requests_per_connection']} per connection"
+            + (f", of the {admitted:,} connections plugin-host admits" if admitted else "")
+            + f"), {sc['ceiling_rps']:,.1f} req/s over the window (steady state: "
+            f"{sc['steady_rps']:,.0f} req/s)")
+
+
+def load_lines(meta, sc):
+    """How the load was made, and what each row's figures count, for wrk or for k6."""
+    paths = ", ".join("/" + p for p in sc["paths"])
+    repeat = meta.get("repeat", 1)
+    medians = f"; {repeat} runs per server, each figure the median" if repeat > 1 else ""
+    load = meta.get("load") or {"tool": "wrk"}
+    if load["tool"] == "k6":
+        return [
+            f"- Load: {load.get('version') or 'k6'} running k6/api_performance_test.js as it "
+            f"is: {sc['vus']:,} virtual users, each posting to {paths} in parallel "
+            f"(http.batch, up to {sc['connections_per_vu']} keep-alive connections per user), "
+            f"checking for 200, then sleeping 1 s; repository delay {sc['delay_ms']} ms; "
+            f"{sc['duration_s']} s, then up to {load.get('graceful_stop_s')} s for iterations "
+            f"still running (k6's gracefulStop); timeout {sc['timeout_s']} s{medians}",
+            ceiling_line(sc),
+            "- completed: answered 200 within the timeout (the script's check); failed: every "
+            "other request k6 made (another status, a timeout, a connection error); latency: "
+            "of the 2xx/3xx answers (k6's http_req_duration{expected_response:true})",
+        ]
+    return [
         f"- Load: wrk, {sc['connections']:,} keep-alive connections "
-        f"({sc['connections_per_vu']} per virtual user) over POST "
-        + ", ".join("/" + p for p in sc["paths"])
-        + f"; a {sc['pause_ms']} ms pause before each request; repository delay "
+        f"({sc['connections_per_vu']} per virtual user) over POST {paths}; a "
+        f"{sc['pause_ms']} ms pause before each request; repository delay "
         f"{sc['delay_ms']} ms; {sc['duration_s']} s window, then {sc['grace_s']} s for "
-        f"answers in flight; timeout {sc['timeout_s']} s"
-        + (f"; {repeat} runs per server, each figure the median" if repeat > 1 else ""),
-        ceiling,
+        f"answers in flight; timeout {sc['timeout_s']} s{medians}",
+        ceiling_line(sc),
         "- completed: answered 2xx within the timeout; failed: every other request "
         "(non-2xx, answered late, sent and never answered, or never sent because its "
         "connection was still being opened when the window closed)"
@@ -133,18 +157,30 @@ def header_lines(meta):
     ]
 
 
+def load_generator_line(meta, summary):
+    """The load generator's own CPU and memory per server: it shares the cores it loads."""
+    used = [f"{row['label']}: {row['load_cpu_s']:.1f} CPU s, {row['load_peak_rss_mib']:.0f} MiB"
+            for row in summary if isinstance(row.get("load_cpu_s"), (int, float))]
+    if not used:
+        return []
+    tool = (meta.get("load") or {}).get("tool", "wrk")
+    return [f"- {tool}'s own use of the shared cores and memory, per server: "
+            + "; ".join(used)]
+
+
 def write_all(out_dir, meta, rows):
     """Writes results.csv, .md, .png and .json; returns (header lines, summary, paths)."""
     summary = summarize(rows)
     paths = outputs(out_dir)
-    header = header_lines(meta)
+    header = header_lines(meta) + load_generator_line(meta, summary)
     sc = meta["scenario"]
     write_csv(paths["results.csv"], rows)
     write_markdown(paths["results.md"], summary, header)
     compared = (f"compared with {sc['baseline']}" if sc.get("baseline")
                 else f"ceiling {sc['ceiling_requests']:,} requests")
     write_chart(paths["results.png"], summary,
-                f"{sc['name']} scenario, N={sc['vus']}, {sc['duration_s']} s, {meta['date'][:10]}, "
+                f"{sc['name']} scenario, N={sc['vus']}, {sc['duration_s']} s, "
+                f"{(meta.get('load') or {}).get('tool', 'wrk')}, {meta['date'][:10]}, "
                 f"{meta['machine'].split(' (')[0]}; {compared}"
                 + (f"; medians of {meta['repeat']} runs" if meta.get("repeat", 1) > 1 else ""),
                 f"req/s, % of {sc['baseline']}'s" if sc.get("baseline")
@@ -182,9 +218,9 @@ def _fixed(value, digits=1):
 
 def markdown_table(summary):
     lines = [
-        "| server | completed | req/s | % of ceiling | failed | mean s | p50 s | p99 s "
+        "| server | completed | req/s | % of ceiling | failed | mean s | p50 s | p95 s | p99 s "
         "| peak memory MiB | CPU s | note |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for row in summary:
         label = row["label"]
@@ -198,6 +234,7 @@ def markdown_table(summary):
             _count(row.get("failed")),
             _seconds(row.get("latency_mean_s")),
             _seconds(row.get("latency_p50_s")),
+            _seconds(row.get("latency_p95_s")),
             _seconds(row.get("latency_p99_s")),
             _fixed(row.get("peak_rss_mib")),
             _fixed(row.get("cpu_s")),

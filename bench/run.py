@@ -5,11 +5,13 @@
     bench/run.py --duration 300        # the seed's full 5 minutes
     bench/run.py --vus 20 --duration 5 --servers host,flask-dev   # a quick look
     bench/run.py --target 127.0.0.1:8991 --label "nginx + 2 replicas"  # a running server
+    bench/run.py --load k6 --duration 300     # the seed's own test, run by the real k6
 
-Every server gets the same load from wrk (bench/seed_load.lua): 3N keep-alive
-connections spread over POST /first, /second and /third, each pausing 1 s between its
-requests, with the repository waiting 2 s on each. Results go to bench/results/
-(results.csv, results.md, results.png, results.json) and the table is printed at the end.
+Every server gets the same load. By default wrk makes it (bench/seed_load.lua): 3N
+keep-alive connections spread over POST /first, /second and /third, each pausing 1 s
+between its requests, with the repository waiting 2 s on each. With --load k6 the real k6
+runs the project's k6 script (k6/api_performance_test.js) as it is against each server.
+Results go to bench/results/ (results.csv, results.md, results.png, results.json) and the table is printed at the end.
 docs/benchmark.md ("Load testing") says what each column means.
 """
 
@@ -26,6 +28,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import k6_runner  # noqa: E402
 import load  # noqa: E402
 import ports  # noqa: E402
 import report  # noqa: E402
@@ -40,7 +43,7 @@ REPO_DIR = server_defs.REPO_DIR
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        description="Benchmark plugin-host against the seed's servers with wrk.",
+        description="Benchmark plugin-host against the seed's servers with wrk or k6.",
         epilog="Servers: " + ", ".join(ALL_SERVERS) + ". Scenarios: "
                + ", ".join(SCENARIOS) + ".")
     parser.add_argument("--scenario", default="seed", choices=sorted(SCENARIOS))
@@ -55,6 +58,12 @@ def parse_args(argv):
     parser.add_argument("--timeout", type=int, help="seconds after which an answer "
                         "counts as failed (default 10, at least 10)")
     parser.add_argument("--wrk-threads", type=int, help="wrk threads (default 2)")
+    parser.add_argument("--load", choices=("wrk", "k6"), default="wrk",
+                        help="what makes the load: wrk emulating the seed's k6 test "
+                        "(default; every scenario), or the real k6 running "
+                        "k6/api_performance_test.js as it is (seed and seed-4x: the "
+                        "script's pause, timeout and paths are its own). k6 is looked up "
+                        "on PATH, then at ../shared/tools/k6")
     parser.add_argument("--repeat", type=int, default=1, help="runs per server; the "
                         "table shows medians (default 1)")
     parser.add_argument("--port", type=int, default=0,
@@ -87,7 +96,11 @@ def parse_args(argv):
     elif args.label:
         parser.error("--label names a --target")
 
+    if args.load == "k6":
+        check_k6_scenario(parser, args)
     scenario = SCENARIOS[args.scenario].with_overrides(
+        timeout_s=k6_runner.REQUEST_TIMEOUT_S if args.load == "k6" else None)
+    scenario = scenario.with_overrides(
         vus=args.vus, duration_s=args.duration, delay_ms=args.delay_ms,
         pause_ms=args.pause_ms, timeout_s=args.timeout, wrk_threads=args.wrk_threads,
         servers=tuple(s.strip() for s in args.servers.split(",") if s.strip())
@@ -103,6 +116,22 @@ def parse_args(argv):
     if scenario.delay_ms < 0 or scenario.pause_ms < 0:
         parser.error("--delay-ms and --pause-ms must not be negative")
     return args, scenario
+
+
+def check_k6_scenario(parser, args):
+    """k6 runs the seed's script as it is: only the scenarios shaped like it, and none of
+    wrk's knobs."""
+    shape = SCENARIOS[args.scenario]
+    if (shape.connections_per_vu, shape.pause_ms, shape.paths) != (3, 1000, (
+            "first", "second", "third")) or shape.admitted_connections or shape.baseline:
+        parser.error(f"--load k6 runs the seed's k6 script, which the {args.scenario} "
+                     "scenario is not: use --scenario seed or seed-4x")
+    given = [flag for flag, value in (("--pause-ms", args.pause_ms),
+                                      ("--timeout", args.timeout),
+                                      ("--wrk-threads", args.wrk_threads)) if value is not None]
+    if given:
+        parser.error(f"--load k6 runs the script as it is (its own 1 s sleep and 120 s "
+                     f"timeout): {', '.join(given)} set wrk's load only")
 
 
 def parse_target(parser, text):
@@ -169,8 +198,9 @@ def rerender(out_dir):
     return 0
 
 
-def planned_seconds(scenario, measured_count, repeat):
-    per_server = 6 + load.SETTLE_S + scenario.duration_s + scenario.grace_s + 3
+def planned_seconds(scenario, measured_count, repeat, load_tool):
+    grace_s = k6_runner.GRACEFUL_STOP_S if load_tool == "k6" else scenario.grace_s
+    per_server = 6 + load.SETTLE_S + scenario.duration_s + grace_s + 3
     return per_server * measured_count * repeat
 
 
@@ -183,9 +213,21 @@ def main(argv=None):
             print(f"{name:10} {server_defs.SERVERS[name].label}")
         return 0
 
-    for tool in ("wrk", server_defs.SYSTEM_PYTHON):
+    for tool in (["wrk"] if args.load == "wrk" else []) + [server_defs.SYSTEM_PYTHON]:
         if not (os.path.exists(tool) or shutil.which(tool)):
             log(f"{tool} is missing: run scripts/install-dependencies.sh bench")
+            return 2
+    load_meta = {"tool": args.load}
+    if args.load == "k6":
+        k6 = k6_runner.find_k6()
+        if not k6:
+            log(k6_runner.not_found_message())
+            return 2
+        try:
+            load_meta.update(path=k6, version=k6_runner.version(k6),
+                             graceful_stop_s=k6_runner.GRACEFUL_STOP_S)
+        except k6_runner.K6Error as error:
+            log(str(error))
             return 2
 
     out_dir = os.path.abspath(args.out)
@@ -218,14 +260,16 @@ def main(argv=None):
 
     started_at = datetime.datetime.now().astimezone()
     host, port = args.target or ("127.0.0.1", args.port or ports.free_port())
-    ctx = {"host": host, "port": port, "build_dir": build_dir, "log_dir": log_dir}
-    log(f"scenario {scenario.name}: N={scenario.vus} ({scenario.connections} connections), "
+    ctx = {"host": host, "port": port, "build_dir": build_dir, "log_dir": log_dir,
+           "load": args.load, "k6": load_meta.get("path")}
+    log(f"load: {load_meta.get('version') or 'wrk'}; "
+        f"scenario {scenario.name}: N={scenario.vus} ({scenario.connections} connections), "
         f"{scenario.duration_s} s window + {scenario.grace_s} s for answers in flight, "
         f"delay {scenario.delay_ms} ms, pause {scenario.pause_ms} ms; "
         + (f"compared with {scenario.baseline}" if scenario.baseline else
            f"ceiling {scenario.ceiling_requests:,} requests ({scenario.ceiling_rps:,.0f} req/s)")
         + f"; {host}:{port}")
-    progress = Progress(planned_seconds(scenario, len(to_measure), args.repeat))
+    progress = Progress(planned_seconds(scenario, len(to_measure), args.repeat, args.load))
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="plugin-host-bench-") as work_dir:
@@ -235,8 +279,13 @@ def main(argv=None):
         for run in range(1, args.repeat + 1):
             for server in to_measure:
                 step += 1
-                row = load.run_server(server, scenario, run, ctx, progress,
-                                 f"{step}/{total_steps}")
+                try:
+                    row = load.run_server(server, scenario, run, ctx, progress,
+                                          f"{step}/{total_steps}")
+                except k6_runner.K6Error as error:
+                    progress.done_line()
+                    log(f"{server.name}: {error}")
+                    return 2
                 rows.append(row)
     progress.done_line()
 
@@ -260,6 +309,7 @@ def main(argv=None):
         "machine": machine_description(),
         "build_type": build_type,
         "repeat": args.repeat,
+        "load": load_meta,
         "scenario": scenario_description(scenario),
         "versions": server_defs.describe_versions(),
     }

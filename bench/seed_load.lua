@@ -133,6 +133,8 @@ function done(summary, latency, requests)
         -- latency of answers within --timeout, in microseconds
         string.format('"latency_mean_us": %.1f', latency.mean),
         string.format('"latency_p50_us": %d', latency:percentile(50)),
+        string.format('"latency_p90_us": %d', latency:percentile(90)),
+        string.format('"latency_p95_us": %d', latency:percentile(95)),
         string.format('"latency_p99_us": %d', latency:percentile(99)),
         string.format('"latency_max_us": %d', latency.max),
     }

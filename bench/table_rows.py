@@ -1,14 +1,13 @@
-"""The rows of a benchmark's table: what a run measured, a published figure, a server that
-was skipped or could not run. docs/benchmark.md ("Load testing") says what each column means."""
+"""The rows of a benchmark's table: what a run measured (with wrk or with k6), a published
+figure, a server that was skipped or could not run. docs/benchmark.md ("Load testing") says what each column means."""
 
 import statistics
 
 import report
 
 
-def measured_row(server, scenario, run, result, never_connected, peak_rss,
-                 peak_processes, cpu_s):
-    """Turns wrk's counts into a row. Every request the scenario tried to make ends up
+def measured_row(server, scenario, run, result, never_connected, usage):
+    """Turns wrk's counts (and the server's `usage`, load.ServerUsage) into a row. Every request the scenario tried to make ends up
     either completed or failed: attempted = sent + never_connected = completed + failed."""
     sent = result["sent"]
     answered = result["answered"]
@@ -45,11 +44,11 @@ def measured_row(server, scenario, run, result, never_connected, peak_rss,
         "errors_write": result["errors_write"],
         "latency_mean_s": result["latency_mean_us"] / 1e6 if answered else None,
         "latency_p50_s": result["latency_p50_us"] / 1e6 if answered else None,
+        "latency_p90_s": result["latency_p90_us"] / 1e6 if answered else None,
+        "latency_p95_s": result["latency_p95_us"] / 1e6 if answered else None,
         "latency_p99_s": result["latency_p99_us"] / 1e6 if answered else None,
         "latency_max_s": result["latency_max_us"] / 1e6 if answered else None,
-        "peak_rss_mib": peak_rss / 2**20 if peak_rss is not None else None,
-        "peak_processes": peak_processes,
-        "cpu_s": cpu_s,
+        **_usage_columns(usage),
         "connections": scenario.connections,
         "timeout_s": scenario.timeout_s,
     }
@@ -58,6 +57,45 @@ def measured_row(server, scenario, run, result, never_connected, peak_rss,
         notes.append(f"wrk counted {result['wrk_requests']} answers, the script {answered}")
     row["note"] = "; ".join(notes)
     return row
+
+
+def k6_row(server, scenario, run, counts, usage):
+    """Turns k6's counts (k6_runner.counts) into a row. k6 reports no request it did not
+    make, so sent = requests made = completed + failed."""
+    row = {
+        "server": server.name,
+        "label": server.label,
+        "source": "measured",
+        "run": run,
+        "sent": counts["requests"],
+        "completed": counts["completed"],
+        "rps": counts["completed"] / scenario.duration_s,
+        "pct_ceiling": 100.0 * counts["completed"] / scenario.ceiling_requests,
+        "failed": counts["failed"],
+        **{k: v for k, v in counts.items() if k.startswith("latency_")},
+        **_usage_columns(usage),
+        "connections": scenario.connections,
+        "timeout_s": scenario.timeout_s,
+    }
+    notes = []
+    if counts["failed"]:
+        notes.append(f"{counts['failed']:,} requests not answered 200 within "
+                     f"{scenario.timeout_s} s (k6 counts {counts['http_req_failed']:,} of "
+                     "them failed: another status than 2xx/3xx, a timeout or a connection "
+                     "error)")
+    if counts["failed_thresholds"]:
+        notes.append("k6 thresholds failed: " + ", ".join(counts["failed_thresholds"]))
+    row["note"] = "; ".join(notes)
+    return row
+
+
+def _usage_columns(usage):
+    return {
+        "peak_rss_mib": usage.peak_rss_bytes / 2**20 if usage.peak_rss_bytes is not None
+        else None,
+        "peak_processes": usage.peak_processes,
+        "cpu_s": usage.cpu_s,
+    }
 
 
 def published_row(server):
