@@ -203,6 +203,7 @@ def _run_load(argv, out_path, process, scenario, progress, where, *, grace_s, st
         probe.start()
     started = time.monotonic()
     window_end_value = None
+    killed = False
     progress.show(f"{where}: load 0/{scenario.duration_s} s", force=True)
     with open(out_path, "w+") as out:
         generator = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
@@ -216,9 +217,10 @@ def _run_load(argv, out_path, process, scenario, progress, where, *, grace_s, st
             else:
                 phase = f"answers in flight {elapsed - scenario.duration_s:.0f}/{grace_s} s"
             progress.show(f"{where}: {phase}")
-            if elapsed > stop_after_s and generator.returncode is None:
+            if elapsed > stop_after_s and not killed:
                 log(f"{os.path.basename(argv[0])} did not finish in time: stopping it")
                 generator.kill()
+                killed = True
             time.sleep(0.2)
         server = ServerUsage()
         if process:
