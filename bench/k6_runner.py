@@ -82,25 +82,31 @@ def _seconds(trend, stat):
 
 def counts(summary):
     """What a run did, from k6's summary export (k6 v0.46's format: trends in ms, a rate's
-    "passes" counts the true samples, a threshold maps to true when it failed).
+    "passes" counts its true samples, a threshold maps to true when it failed).
 
-    requests: every request k6 made; completed: answered 200 (the script's check), within
-    the script's 120 s timeout; failed: the others (another status, a timeout, a connection
-    error); latency_*: of the requests k6 expected to succeed (2xx/3xx), in seconds."""
+    requests: every request k6 made and saw end; failed: those k6 counts failed (another
+    status than 2xx/3xx, the script's 120 s timeout, a connection error); completed: the
+    others. The script's check (status 200) runs once all three requests of an iteration
+    have ended, so an iteration cut by the graceful stop leaves its finished requests
+    unchecked; checks_failed beyond the failed requests are 2xx/3xx answers other than 200.
+    latency_*: of the requests that did not fail, in seconds."""
     metrics = summary.get("metrics", {})
     requests = int(metrics.get("http_reqs", {}).get("count", 0))
+    failed = int(metrics.get("http_req_failed", {}).get("passes", 0))
     check = summary.get("root_group", {}).get("checks", {}).get(CHECK_NAME, {})
-    completed = int(check.get("passes", 0))
+    checks_passed, checks_failed = int(check.get("passes", 0)), int(check.get("fails", 0))
     failed_thresholds = sorted(
         f"{name}: {expression}"
         for name, metric in metrics.items()
-        for expression, failed in (metric.get("thresholds") or {}).items() if failed)
+        for expression, crossed in (metric.get("thresholds") or {}).items() if crossed)
     latency = metrics.get("http_req_duration{expected_response:true}")
     return {
         "requests": requests,
-        "completed": completed,
-        "failed": requests - completed,
-        "http_req_failed": int(metrics.get("http_req_failed", {}).get("passes", 0)),
+        "completed": requests - failed,
+        "failed": failed,
+        "checks_passed": checks_passed,
+        "checks_failed": checks_failed,
+        "unchecked": requests - checks_passed - checks_failed,
         "failed_thresholds": failed_thresholds,
         "latency_mean_s": _seconds(latency, "avg"),
         "latency_p50_s": _seconds(latency, "med"),

@@ -136,9 +136,10 @@ def load_lines(meta, sc):
             f"{sc['duration_s']} s, then up to {load.get('graceful_stop_s')} s for iterations "
             f"still running (k6's gracefulStop); timeout {sc['timeout_s']} s{medians}",
             ceiling_line(sc),
-            "- completed: answered 200 within the timeout (the script's check); failed: every "
-            "other request k6 made (another status, a timeout, a connection error); latency: "
-            "of the 2xx/3xx answers (k6's http_req_duration{expected_response:true})",
+            "- completed: answered 2xx/3xx within the timeout (the seed's servers answer 200, "
+            "which the script checks); failed: every other request k6 made (another status, "
+            "a timeout, a connection error), k6's http_req_failed; latency: of the completed "
+            "(k6's http_req_duration{expected_response:true})",
         ]
     return [
         f"- Load: wrk, {sc['connections']:,} keep-alive connections "

@@ -79,10 +79,14 @@ def k6_row(server, scenario, run, counts, usage):
     }
     notes = []
     if counts["failed"]:
-        notes.append(f"{counts['failed']:,} requests not answered 200 within "
-                     f"{scenario.timeout_s} s (k6 counts {counts['http_req_failed']:,} of "
-                     "them failed: another status than 2xx/3xx, a timeout or a connection "
-                     "error)")
+        notes.append(f"{counts['failed']:,} requests failed (another status than 2xx/3xx, "
+                     f"no answer within {scenario.timeout_s} s, or a connection error)")
+    if counts["checks_failed"] > counts["failed"]:
+        notes.append(f"{counts['checks_failed'] - counts['failed']:,} answered 2xx/3xx "
+                     "other than 200")
+    if counts["unchecked"]:
+        notes.append(f"{counts['unchecked']:,} answered in iterations cut at the end of "
+                     "k6's graceful stop (their check never ran)")
     if counts["failed_thresholds"]:
         notes.append("k6 thresholds failed: " + ", ".join(counts["failed_thresholds"]))
     row["note"] = "; ".join(notes)
