@@ -97,10 +97,9 @@ def parse_args(argv):
         parser.error("--label names a --target")
 
     if args.load == "k6":
-        check_k6_scenario(parser, args)
+        check_k6_scenario(parser, args)  # refuses --timeout: the script's is the timeout
+        args.timeout = k6_runner.REQUEST_TIMEOUT_S
     scenario = SCENARIOS[args.scenario].with_overrides(
-        timeout_s=k6_runner.REQUEST_TIMEOUT_S if args.load == "k6" else None)
-    scenario = scenario.with_overrides(
         vus=args.vus, duration_s=args.duration, delay_ms=args.delay_ms,
         pause_ms=args.pause_ms, timeout_s=args.timeout, wrk_threads=args.wrk_threads,
         servers=tuple(s.strip() for s in args.servers.split(",") if s.strip())
