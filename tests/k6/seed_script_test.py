@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(REPO_DIR, "bench"))
 
 import k6_runner  # noqa: E402
 import ports  # noqa: E402
+import proctree  # noqa: E402
 import servers  # noqa: E402
 import table_rows  # noqa: E402
 from load import ServerUsage  # noqa: E402
@@ -50,17 +51,6 @@ def get(url, timeout_s=5):
         return response.status, response.read().decode()
 
 
-def wait_for(predicate, timeout_s, what):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            fail(f"{what} within {timeout_s} s")
-        time.sleep(0.1)
-
-
 def seed_requests_counted(base_url):
     """The host's count of requests to the seed's three endpoints, any status."""
     _, text = get(f"{base_url}/metrics")
@@ -71,13 +61,6 @@ def seed_requests_counted(base_url):
         if match and match.group(1) in SEED_ENDPOINTS:
             total += int(match.group(2))
     return total
-
-
-def healthy(base_url):
-    try:
-        return get(f"{base_url}/healthz", timeout_s=1)[0] == 200
-    except OSError:
-        return False
 
 
 def run_k6(k6, work_dir, name, **settings):
@@ -108,21 +91,25 @@ def main():
     print(f"k6: {k6} ({k6_runner.version(k6)})", flush=True)
 
     build_dir = os.path.abspath(args.build_dir)
-    executable = servers.built_host(build_dir, "seed_script_test")
+    servers.built_host(build_dir, "seed_script_test")
     port = ports.free_port()
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="k6-seed-script-") as work_dir:
-        config = os.path.join(work_dir, "server.ini")
-        servers.write_host_config(os.path.join(REPO_DIR, "config", "server.ini"), config,
-                                  build_dir, port, delay_ms=2000)
+        # The shipped configuration, as the benchmark runs it: this port, the build's plugins.
+        launch = servers.launch_for(servers.SERVERS["host"], port=port, delay_ms=2000,
+                                    build_dir=build_dir, work_dir=work_dir)
         host_log = open(os.path.join(work_dir, "host.log"), "w+")
-        host = subprocess.Popen([executable, "--config", config], stdin=subprocess.DEVNULL,
-                                stdout=host_log, stderr=subprocess.STDOUT)
+        host = subprocess.Popen(launch.argv, cwd=launch.cwd, env=launch.env,
+                                stdin=subprocess.DEVNULL, stdout=host_log,
+                                stderr=subprocess.STDOUT)
         try:
-            wait_for(lambda: host.poll() is not None or healthy(base_url), START_TIMEOUT_S,
-                     "the host answered /healthz")
+            proctree.wait_until(lambda: host.poll() is not None
+                                or servers.is_ready(launch, port, timeout_s=1),
+                                START_TIMEOUT_S, interval_s=0.1)
             if host.poll() is not None:
                 fail(f"the host exited with {host.returncode} at start")
+            if not servers.is_ready(launch, port, timeout_s=1):
+                fail(f"the host did not answer /healthz within {START_TIMEOUT_S} s")
 
             returncode, counts = run_k6(k6, work_dir, "seed", vus=args.vus,
                                         duration_s=args.duration, base_url=base_url)
