@@ -208,6 +208,7 @@ void PluginManager::refuse(Slot& slot, const std::optional<FileSignature>& signa
                                : "; nothing serves it"));
     std::lock_guard state(state_mutex_);
     slot.refused_signature = signature;
+    ++slot.refusals;
     slot.last_refusal = Refusal{std::chrono::system_clock::now(), std::move(reason)};
 }
 
@@ -254,6 +255,8 @@ std::vector<PluginStatus> PluginManager::status() const {
         if (slot.plugin) status.loaded_at = slot.plugin->loaded_at();
         for (const auto& endpoint : slot.endpoints) status.routes.push_back(endpoint->label());
         status.last_refusal = slot.last_refusal;
+        status.loads = slot.generation;
+        status.refusals = slot.refusals;
         for (const auto& old : draining_) {
             if (old->name() == name) status.draining.push_back({old->generation(), old->loaded_at()});
         }
@@ -284,6 +287,21 @@ void PluginManager::write_metrics(PrometheusText& out) const {
     for (const PluginStatus& plugin : plugins) {
         out.sample("plugin_host_plugin_versions_draining", {{"plugin", plugin.name}},
                    static_cast<double>(plugin.draining.size()));
+    }
+    out.family("plugin_host_plugin_loads_total", "counter",
+               "Versions of each plugin loaded: at start-up and by every swap.");
+    for (const PluginStatus& plugin : plugins) {
+        if (plugin.configured) {
+            out.sample("plugin_host_plugin_loads_total", {{"plugin", plugin.name}}, static_cast<double>(plugin.loads));
+        }
+    }
+    out.family("plugin_host_plugin_refusals_total", "counter",
+               "Attempts to load a plugin's file that were refused (the log says why).");
+    for (const PluginStatus& plugin : plugins) {
+        if (plugin.configured) {
+            out.sample("plugin_host_plugin_refusals_total", {{"plugin", plugin.name}},
+                       static_cast<double>(plugin.refusals));
+        }
     }
 }
 

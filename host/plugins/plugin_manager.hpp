@@ -43,6 +43,8 @@ struct PluginStatus {
     std::chrono::system_clock::time_point loaded_at;
     std::vector<std::string> routes;  ///< "POST /first"
     std::optional<Refusal> last_refusal;
+    std::uint64_t loads = 0;     ///< versions loaded while configured: at start-up and by every swap
+    std::uint64_t refusals = 0;  ///< load attempts refused while configured
     std::vector<DrainingVersion> draining;
 };
 
@@ -109,7 +111,8 @@ public:
 
     std::vector<PluginStatus> status() const;
 
-    /// Writes the gauges plugin_generation and plugin_versions_draining, by plugin.
+    /// Writes, by plugin, the gauges plugin_generation and plugin_versions_draining and the
+    /// counters plugin_loads_total and plugin_refusals_total.
     void write_metrics(PrometheusText& out) const;
 
     /// The folders holding the configured plugin files.
@@ -132,6 +135,7 @@ private:
         std::uint64_t fingerprint = 0;
         std::optional<FileSignature> refused_signature;
         std::optional<Refusal> last_refusal;
+        std::uint64_t refusals = 0;
     };
 
     enum class Outcome { loaded, unchanged, refused };
