@@ -13,6 +13,10 @@
 #         deploy — nginx, and what the loopback scale test runs the benchmark with
 #         (tests/deploy/scale_out_test.sh); scripts/ci/check-deploy.sh also needs k6check's
 #         node and npm.
+#         monitoring — Prometheus and promtool (tests/deploy/monitoring_test.py: the alert
+#         rules, their unit tests, and a real Prometheus scraping the host), PyYAML, and
+#         matplotlib for the dashboard's picture. Installing the package starts no daemon
+#         where systemd is not running; elsewhere `systemctl disable --now prometheus`.
 set -euo pipefail
 
 declare -A packages=(
@@ -21,6 +25,7 @@ declare -A packages=(
     [k6check]="nodejs npm"
     [fuzz]="clang libclang-rt-14-dev llvm"
     [deploy]="nginx-light wrk curl python3-matplotlib"
+    [monitoring]="prometheus python3-yaml python3-matplotlib"
 )
 
 groups=("$@")

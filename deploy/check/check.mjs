@@ -4,7 +4,9 @@
 // every field name and type), the k6-operator TestRun against its CRD's fields
 // (testrun.d.ts), and what ties the files to each other and to the project: ports, names,
 // selectors, the ConfigMap's server.ini, the drain timeout against the grace periods, the
-// memory request against the benchmark's figure. No Docker engine, cluster or network.
+// memory request against the benchmark's figure; the compose file's monitoring profile
+// against deploy/prometheus and deploy/grafana (mounts, scrape target, data source, the
+// dashboard's JSON and queries). No Docker engine, cluster or network.
 //
 //   node deploy/check/check.mjs                      (scripts/ci/check-deploy.sh runs it)
 //   node deploy/check/check.mjs --update-configmap   rewrite deploy/k8s/configmap.yaml from
@@ -202,6 +204,102 @@ function checkCompose() {
     check("host stops on SIGTERM", host.stop_signal === "SIGTERM");
     check("the balancer stops gracefully (SIGQUIT)", balancer.stop_signal === "SIGQUIT");
     check("the balancer starts once a host replica is healthy", balancer.depends_on?.host?.condition === "service_healthy");
+    return compose;
+}
+
+// ---- Monitoring: the compose profile, Prometheus, Grafana ----
+
+/** Where a service mounts a file or folder of deploy/ (its container path), or undefined. */
+function mountOf(service, source) {
+    const volume = (service?.volumes ?? []).map(String).find((v) => v.split(":")[0] === source);
+    return volume?.split(":")[1];
+}
+
+/** The job="..." names of PromQL expressions. */
+function jobsOf(expressions) {
+    return new Set(expressions.flatMap((e) => [...e.matchAll(/\bjob\s*=\s*"([^"]*)"/g)].map((m) => m[1])));
+}
+
+function checkMonitoring(compose) {
+    console.log("\n-- monitoring: compose profile, deploy/prometheus, deploy/grafana");
+    const services = compose?.services ?? {};
+    const { prometheus, grafana, host } = services;
+    if (!check("compose has the services prometheus and grafana", prometheus && grafana)) return;
+    const inProfile = Object.entries(services).filter(([, s]) => (s.profiles ?? []).includes("monitoring")).map(([n]) => n);
+    check("prometheus and grafana, and only they, are in the profile monitoring",
+        JSON.stringify(inProfile.sort()) === JSON.stringify(["grafana", "prometheus"]), inProfile.join(", "));
+    check("a plain `up` starts the balancer and host as before (no profile on them)",
+        !services.balancer?.profiles && !host?.profiles);
+
+    const dir = path.join(repo, "deploy", "prometheus");
+    const [config] = loadYaml(path.join(dir, "prometheus.yml"));
+    const [rules] = loadYaml(path.join(dir, "alerts.yml"));
+    const configAt = mountOf(prometheus, "./prometheus/prometheus.yml");
+    check("compose mounts prometheus.yml where the image reads it", configAt === "/etc/prometheus/prometheus.yml", configAt);
+    for (const file of config.rule_files ?? []) {
+        const at = mountOf(prometheus, `./prometheus/${file}`);
+        check(`compose mounts the rule file ${file} where prometheus.yml names it`,
+            existsSync(path.join(dir, file)) && at === path.posix.join(path.posix.dirname(configAt ?? ""), file), at);
+    }
+    const job = (config.scrape_configs ?? []).find((j) => j.job_name === "plugin-host");
+    const hostPort = (host?.expose ?? []).map(String)[0];
+    const dns = job?.dns_sd_configs?.[0];
+    check("Prometheus scrapes every replica of the host service on the port it exposes",
+        dns?.names?.includes("host") && dns.type === "A" && String(dns.port) === hostPort && (job.metrics_path ?? "/metrics") === "/metrics",
+        `${dns?.names} port ${dns?.port} against ${hostPort}`);
+    const alerts = (rules.groups ?? []).flatMap((g) => g.rules ?? []).filter((r) => r.alert);
+    check("alerts.yml has the alerts docs/monitoring.md describes",
+        JSON.stringify(alerts.map((r) => r.alert).sort()) ===
+        JSON.stringify(["PluginHostAtCapacity", "PluginHostDown", "PluginHostPluginRefused", "PluginHostServerErrors"]),
+        alerts.map((r) => r.alert).join(", "));
+    check("every alert says what happened and what to do (summary, description)",
+        alerts.every((r) => r.annotations?.summary && r.annotations?.description));
+    const alertJobs = [...jobsOf(alerts.map((r) => String(r.expr)))];
+    check("the alerts select the scrape job's name", alertJobs.length === 1 && alertJobs[0] === job?.job_name, alertJobs.join(", "));
+
+    const grafanaDir = path.join(repo, "deploy", "grafana");
+    const [datasources] = loadYaml(path.join(grafanaDir, "provisioning", "datasources", "prometheus.yml"));
+    const [providers] = loadYaml(path.join(grafanaDir, "provisioning", "dashboards", "plugin-host.yml"));
+    check("compose mounts the provisioning folder where Grafana reads it",
+        mountOf(grafana, "./grafana/provisioning") === "/etc/grafana/provisioning");
+    const source = (datasources.datasources ?? []).find((d) => d.type === "prometheus");
+    const prometheusPort = (prometheus.ports ?? []).map((p) => String(p).split(":").pop())[0];
+    check("the data source is the prometheus service on the port it listens on",
+        source?.url === `http://prometheus:${prometheusPort}` && source.access === "proxy", source?.url);
+    const dashboardAt = mountOf(grafana, "./grafana/plugin-host.json");
+    const provider = (providers.providers ?? []).find((p) => p.type === "file");
+    check("the dashboard provider reads the folder compose mounts plugin-host.json in",
+        dashboardAt && provider?.options?.path === path.posix.dirname(dashboardAt), `${provider?.options?.path} against ${dashboardAt}`);
+
+    let dashboard = {};
+    const dashboardFile = path.join(grafanaDir, "plugin-host.json");
+    try {
+        dashboard = JSON.parse(readFileSync(dashboardFile, "utf8"));
+        check(`${rel(dashboardFile)} is well-formed JSON`, true);
+    } catch (error) {
+        check(`${rel(dashboardFile)} is well-formed JSON`, false, error.message);
+        return;
+    }
+    const panels = dashboard.panels ?? [];
+    check("the dashboard has a uid, a title and panels", dashboard.uid && dashboard.title && panels.length > 0);
+    const targets = panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p, target: t })));
+    check("every panel has a title, a place and a query",
+        panels.every((p) => p.title && ["x", "y", "w", "h"].every((k) => Number.isInteger(p.gridPos?.[k])) &&
+            (p.targets ?? []).length > 0 && p.targets.every((t) => t.expr)));
+    const overlaps = panels.filter((a, i) => panels.slice(i + 1).some((b) =>
+        a.gridPos.x < b.gridPos.x + b.gridPos.w && b.gridPos.x < a.gridPos.x + a.gridPos.w &&
+        a.gridPos.y < b.gridPos.y + b.gridPos.h && b.gridPos.y < a.gridPos.y + a.gridPos.h));
+    check("no two panels overlap, none is wider than the grid",
+        overlaps.length === 0 && panels.every((p) => p.gridPos.x + p.gridPos.w <= 24), overlaps.map((p) => p.title).join(", "));
+    const unknownSources = targets.filter(({ panel, target }) =>
+        [panel.datasource, target.datasource].some((d) => d && (d.type !== "prometheus" || d.uid !== source?.uid)));
+    check("every query uses the provisioned data source", unknownSources.length === 0,
+        unknownSources.map(({ panel }) => panel.title).join(", "));
+    const dashboardJobs = [...jobsOf(targets.map(({ target }) => target.expr))];
+    check("every query selects the scrape job's name", dashboardJobs.length === 1 && dashboardJobs[0] === job?.job_name,
+        dashboardJobs.join(", "));
+    check("compose's Grafana opens on the dashboard",
+        grafana.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH === dashboardAt);
 }
 
 // ---- Kubernetes ----
@@ -375,7 +473,7 @@ function typeCheck(generated) {
 }
 
 const generated = [];
-checkCompose();
+checkMonitoring(checkCompose());
 const { service } = await checkKubernetes(generated);
 checkTestRun(generated, service);
 typeCheck(generated);

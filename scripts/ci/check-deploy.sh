@@ -13,6 +13,9 @@
 #    and its files under a scratch folder (tests/deploy/nginx_for_loopback.py), as the
 #    user running this and, when that is root, once more as `nobody`.
 # 3. `kubectl kustomize deploy/k8s`, when kubectl is installed (it renders offline).
+# 4. `promtool check config` on deploy/prometheus/prometheus.yml (and so its alerts.yml),
+#    when promtool is installed (scripts/install-dependencies.sh monitoring);
+#    tests/deploy/monitoring_test.py runs the alerts' unit tests and the live checks.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$repo"
@@ -68,6 +71,16 @@ if command -v kubectl >/dev/null; then
     result $status "kubectl kustomize renders deploy/k8s"
 else
     echo "kubectl is not installed: skipped (check.mjs has checked kustomization.yaml's resources)"
+fi
+
+echo "== promtool check config deploy/prometheus/prometheus.yml"
+if command -v promtool >/dev/null; then
+    set +e
+    promtool check config deploy/prometheus/prometheus.yml
+    result $? "promtool accepts deploy/prometheus/prometheus.yml and its rule file"
+    set -e
+else
+    echo "promtool is not installed: skipped (scripts/install-dependencies.sh monitoring installs it)"
 fi
 
 echo "check-deploy: $passed passed, $failed failed"
