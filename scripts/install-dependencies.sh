@@ -17,6 +17,9 @@
 #         rules, their unit tests, and a real Prometheus scraping the host), PyYAML, and
 #         matplotlib for the dashboard's picture. Installing the package starts no daemon
 #         where systemd is not running; elsewhere `systemctl disable --now prometheus`.
+#         debian — what tests/debian/package_test.sh builds, checks and installs the Debian
+#         packages with: dpkg-shlibdeps, lintian, systemd-analyze, deb-systemd-helper, and
+#         the package's own dependencies adduser and procps.
 set -euo pipefail
 
 declare -A packages=(
@@ -26,6 +29,7 @@ declare -A packages=(
     [fuzz]="clang libclang-rt-14-dev llvm"
     [deploy]="nginx-light wrk curl python3-matplotlib"
     [monitoring]="prometheus python3-yaml python3-matplotlib"
+    [debian]="dpkg-dev lintian systemd init-system-helpers adduser procps util-linux curl python3"
 )
 
 groups=("$@")
