@@ -461,9 +461,9 @@ def main():
         alerts = alerts or active_alerts(prometheus_port)
         check("PluginHostPluginRefused fires for swap",
               alerts.get(("PluginHostPluginRefused", "swap")) == "firing", alerts)
-        check("PluginHostAtCapacity is active (pending: its 2 min have not passed)",
+        check("PluginHostAtCapacity is active (pending until its 2 min have passed)",
               ("PluginHostAtCapacity", "") in alerts, alerts)
-        check("PluginHostServerErrors is active (pending: its 5 min have not passed)",
+        check("PluginHostServerErrors is active (pending until its 5 min have passed)",
               ("PluginHostServerErrors", "") in alerts, alerts)
         check("PluginHostDown is not", ("PluginHostDown", "") not in alerts, alerts)
         stop_process_group(host)
