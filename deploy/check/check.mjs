@@ -294,7 +294,7 @@ function checkMonitoring(compose) {
     const unknownSources = targets.filter(({ panel, target }) =>
         [panel.datasource, target.datasource].some((d) => d && (d.type !== "prometheus" || d.uid !== source?.uid)));
     check("every query uses the provisioned data source", unknownSources.length === 0,
-        unknownSources.map(({ panel }) => panel.title).join(", "));
+        [...new Set(unknownSources.map(({ panel }) => panel.title))].join(", "));
     const dashboardJobs = [...jobsOf(targets.map(({ target }) => target.expr))];
     check("every query selects the scrape job's name", dashboardJobs.length === 1 && dashboardJobs[0] === job?.job_name,
         dashboardJobs.join(", "));
