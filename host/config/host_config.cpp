@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <set>
 
 namespace plugin_host {
@@ -16,10 +17,12 @@ constexpr std::string_view kPluginSectionPrefix = "plugin.";
 constexpr std::string_view kLoggingSectionPrefix = "logging.";
 
 /// Reads typed values from one section and remembers which keys it read, so that a key
-/// nobody reads (a typo) is reported instead of silently ignored.
+/// nobody reads (a typo) is reported instead of silently ignored. A value that is wrong adds
+/// a problem to `problems` and reads as the fallback, so that one pass finds every problem.
 class SectionReader {
 public:
-    SectionReader(const IniFile& ini, std::string section) : ini_(ini), section_(std::move(section)) {}
+    SectionReader(const IniFile& ini, std::string section, std::vector<std::string>& problems)
+        : ini_(ini), section_(std::move(section)), problems_(problems) {}
 
     std::string text(std::string_view key, std::string_view fallback) {
         const IniFile::Entry* entry = lookup(key);
@@ -28,8 +31,8 @@ public:
 
     std::string required_text(std::string_view key) {
         const IniFile::Entry* entry = lookup(key);
-        if (!entry) ini_.fail(section_, key, "required key is missing");
-        if (entry->value.empty()) ini_.fail(section_, key, "must not be empty");
+        if (!entry) return problem(key, "required key is missing"), std::string();
+        if (entry->value.empty()) problem(key, "must not be empty");
         return entry->value;
     }
 
@@ -38,7 +41,7 @@ public:
         if (!entry) return fallback;
         std::string problem;
         const std::optional<std::int64_t> value = parse_integer(entry->value, min, max, problem);
-        if (!value) ini_.fail(section_, key, problem);
+        if (!value) return this->problem(key, problem), fallback;
         return *value;
     }
 
@@ -52,7 +55,7 @@ public:
         if (!entry) return fallback;
         std::string problem;
         const std::optional<bool> value = parse_boolean(entry->value, problem);
-        if (!value) ini_.fail(section_, key, problem);
+        if (!value) return this->problem(key, problem), fallback;
         return *value;
     }
 
@@ -64,7 +67,7 @@ public:
         if (!entry) return paths;
         std::string problem;
         const std::optional<std::vector<std::string>> items = parse_list(entry->value, problem);
-        if (!items) ini_.fail(section_, key, problem);
+        if (!items) return this->problem(key, problem), paths;
         for (const std::string& item : *items) {
             std::filesystem::path path(item);
             if (path.is_relative()) path = std::filesystem::absolute(ini_.path()).parent_path() / path;
@@ -80,23 +83,26 @@ public:
         try {
             Poco::Net::SocketAddress(entry->value, 0);
         } catch (const Poco::Exception& error) {
-            ini_.fail(section_, key, "\"" + entry->value + "\" is neither an IP address nor a host name that resolves (" +
-                                         error.displayText() + ")");
+            problem(key, "\"" + entry->value + "\" is neither an IP address nor a host name that resolves (" +
+                             error.displayText() + ")");
+            return std::string(fallback);
         }
         return entry->value;
     }
 
-    /// A key that is no longer read: fails with `why` if the file still sets it.
+    /// A key that is no longer read: a problem, saying `why`, if the file still sets it.
     void retired(std::string_view key, std::string_view why) {
-        if (lookup(key)) ini_.fail(section_, key, why);
+        if (lookup(key)) problem(key, why);
     }
 
-    /// Fails on the first key of the section that was never read.
-    void reject_unread_keys() const {
+    /// A problem for every key of the section that was never read.
+    void reject_unread_keys() {
         for (const std::string& key : ini_.keys_of(section_)) {
-            if (!read_.contains(key)) ini_.fail(section_, key, "unknown key");
+            if (!read_.contains(key)) problem(key, "unknown key");
         }
     }
+
+    void problem(std::string_view key, std::string_view what) { problems_.push_back(ini_.problem_at(section_, key, what)); }
 
 private:
     const IniFile::Entry* lookup(std::string_view key) {
@@ -106,11 +112,12 @@ private:
 
     const IniFile& ini_;
     std::string section_;
+    std::vector<std::string>& problems_;
     std::set<std::string, std::less<>> read_;
 };
 
-ServerConfig read_server(const IniFile& ini) {
-    SectionReader server(ini, "server");
+ServerConfig read_server(const IniFile& ini, std::vector<std::string>& problems) {
+    SectionReader server(ini, "server", problems);
     ServerConfig config;  // the defaults
     config.address = server.listen_address("address", config.address);
     config.port = static_cast<std::uint16_t>(server.integer("port", config.port, 0, 65535));
@@ -135,15 +142,15 @@ ServerConfig read_server(const IniFile& ini) {
     return config;
 }
 
-std::chrono::milliseconds read_repository_delay(const IniFile& ini) {
-    SectionReader repository(ini, "repository");
+std::chrono::milliseconds read_repository_delay(const IniFile& ini, std::vector<std::string>& problems) {
+    SectionReader repository(ini, "repository", problems);
     const auto delay = repository.milliseconds("delay_ms", HostConfig{}.repository_delay, 0, 600000);
     repository.reject_unread_keys();
     return delay;
 }
 
-PluginsConfig read_plugin_loading(const IniFile& ini) {
-    SectionReader plugins(ini, "plugins");
+PluginsConfig read_plugin_loading(const IniFile& ini, std::vector<std::string>& problems) {
+    SectionReader plugins(ini, "plugins", problems);
     PluginsConfig config;  // the defaults
     config.watch = plugins.boolean("watch", config.watch);
     config.poll_interval = plugins.milliseconds("poll_interval_ms", config.poll_interval, 0, 3600000);
@@ -157,8 +164,8 @@ PluginsConfig read_plugin_loading(const IniFile& ini) {
     return config;
 }
 
-AdminConfig read_admin(const IniFile& ini) {
-    SectionReader admin(ini, "admin");
+AdminConfig read_admin(const IniFile& ini, std::vector<std::string>& problems) {
+    SectionReader admin(ini, "admin", problems);
     AdminConfig config;  // the defaults
     config.enabled = admin.boolean("enabled", config.enabled);
     config.allow_remote = admin.boolean("allow_remote", config.allow_remote);
@@ -166,35 +173,41 @@ AdminConfig read_admin(const IniFile& ini) {
     return config;
 }
 
-MetricsConfig read_metrics(const IniFile& ini) {
-    SectionReader metrics(ini, "metrics");
+MetricsConfig read_metrics(const IniFile& ini, std::vector<std::string>& problems) {
+    SectionReader metrics(ini, "metrics", problems);
     MetricsConfig config;  // the defaults
     config.enabled = metrics.boolean("enabled", config.enabled);
     metrics.reject_unread_keys();
     return config;
 }
 
-PluginConfig read_plugin(const IniFile& ini, const std::string& section) {
+/// The plugin `section` describes, or nothing if its name or library is wrong (added to `problems`).
+std::optional<PluginConfig> read_plugin(const IniFile& ini, const std::string& section,
+                                        std::vector<std::string>& problems) {
     PluginConfig plugin;
     plugin.name = section.substr(kPluginSectionPrefix.size());
     plugin.origin = ini.path().string() + ":" + std::to_string(ini.section_line(section));
     if (plugin.name.empty()) {
-        throw ConfigError(plugin.origin + ": [" + section + "] needs a name: [plugin.<name>]");
+        problems.push_back(plugin.origin + ": [" + section + "] needs a name: [plugin.<name>]");
+        return std::nullopt;
     }
     const bool plain = std::all_of(plugin.name.begin(), plugin.name.end(), [](char c) {
         return Poco::Ascii::isAlphaNumeric(c) || c == '_' || c == '-' || c == '.';
     });
     if (!plain) {
         // The name appears in file names, log lines, metric labels and JSON: nothing to escape.
-        throw ConfigError(plugin.origin + ": [" + section +
-                          "]: a plugin name may hold only letters, digits, '_', '-' and '.'");
+        problems.push_back(plugin.origin + ": [" + section +
+                           "]: a plugin name may hold only letters, digits, '_', '-' and '.'");
+        return std::nullopt;
     }
 
-    SectionReader reader(ini, section);
+    const std::size_t problems_before = problems.size();
+    SectionReader reader(ini, section, problems);
     std::filesystem::path library = reader.required_text("library");
     if (library.is_relative()) library = std::filesystem::absolute(ini.path()).parent_path() / library;
     plugin.library = library.lexically_normal();
     plugin.optional = reader.boolean("optional", false);
+    if (problems.size() != problems_before) return std::nullopt;
 
     plugin.file = ini.path();
     for (const std::string& key : ini.keys_of(section)) {
@@ -223,29 +236,41 @@ std::vector<std::string> HostConfig::changes_needing_restart(const HostConfig& f
     return sections;
 }
 
-HostConfig read_host_config(const IniFile& ini) {
+HostConfig read_host_config(const IniFile& ini, std::vector<std::string>& problems) {
     HostConfig config;
     config.file = std::filesystem::absolute(ini.path());
-    config.server = read_server(ini);
-    config.repository_delay = read_repository_delay(ini);
-    config.plugin_loading = read_plugin_loading(ini);
-    config.admin = read_admin(ini);
-    config.metrics = read_metrics(ini);
+    config.server = read_server(ini, problems);
+    config.repository_delay = read_repository_delay(ini, problems);
+    config.plugin_loading = read_plugin_loading(ini, problems);
+    config.admin = read_admin(ini, problems);
+    config.metrics = read_metrics(ini, problems);
 
+    bool any_plugin_section = false;
     for (const IniFile::Section& section : ini.sections()) {
         if (section.name.starts_with(kPluginSectionPrefix)) {
-            config.plugins.push_back(read_plugin(ini, section.name));
+            any_plugin_section = true;
+            if (std::optional<PluginConfig> plugin = read_plugin(ini, section.name, problems)) {
+                config.plugins.push_back(std::move(*plugin));
+            }
         } else if (section.name != "server" && section.name != "repository" && section.name != "plugins" &&
                    section.name != "admin" && section.name != "metrics" && !section.name.starts_with(kLoggingSectionPrefix)) {
-            throw ConfigError(ini.path().string() + ":" + std::to_string(section.line) + ": unknown section [" +
-                              section.name +
-                              "] (known: [server], [repository], [plugins], [admin], [metrics], [plugin.<name>], [logging.*])");
+            problems.push_back(ini.path().string() + ":" + std::to_string(section.line) + ": unknown section [" +
+                               section.name +
+                               "] (known: [server], [repository], [plugins], [admin], [metrics], [plugin.<name>], "
+                               "[logging.*])");
         }
     }
-    if (config.plugins.empty()) {
-        throw ConfigError(ini.path().string() +
-                          ": no plugins configured: add a [plugin.<name>] section with a library key");
+    if (!any_plugin_section) {
+        problems.push_back(ini.path().string() +
+                           ": no plugins configured: add a [plugin.<name>] section with a library key");
     }
+    return config;
+}
+
+HostConfig read_host_config(const IniFile& ini) {
+    std::vector<std::string> problems;
+    HostConfig config = read_host_config(ini, problems);
+    if (!problems.empty()) throw ConfigError(std::move(problems));
     return config;
 }
 

@@ -98,9 +98,13 @@ struct HostConfig {
     std::vector<std::string> changes_needing_restart(const HostConfig& fresh) const;
 };
 
-/// Validates the parsed file. Throws ConfigError naming the file, line and key of the first
-/// problem: a value of the wrong type or out of range, a missing required key, an unknown
-/// key or section.
+/// Validates the parsed file, adding to `problems` every value of the wrong type or out of
+/// range, missing required key, unknown key or section, each naming the file, line and key.
+/// A wrong value reads as its default; a plugin section with a wrong name or library is left
+/// out of `plugins`.
+HostConfig read_host_config(const IniFile& ini, std::vector<std::string>& problems);
+
+/// read_host_config() that throws a ConfigError listing every problem, if there is one.
 HostConfig read_host_config(const IniFile& ini);
 
 /// IniFile::load() followed by read_host_config().

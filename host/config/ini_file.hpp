@@ -12,11 +12,18 @@
 
 namespace plugin_host {
 
-/// A configuration problem. The message names the file, the line when there is one, the
-/// key, and what is wrong, e.g. `config/server.ini:7: [server] port: "x" is not a number`.
+/// One or more configuration problems. Each names the file, the line when there is one, the
+/// key, and what is wrong, e.g. `config/server.ini:7: [server] port: "x" is not a number`;
+/// what() holds them one per line.
 class ConfigError : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit ConfigError(const std::string& problem) : ConfigError(std::vector<std::string>{problem}) {}
+    explicit ConfigError(std::vector<std::string> problems);
+
+    const std::vector<std::string>& problems() const { return problems_; }
+
+private:
+    std::vector<std::string> problems_;
 };
 
 /// An INI file read into "section.key" → value, remembering where each key and section
@@ -37,7 +44,9 @@ public:
         int line = 0;
     };
 
-    /// Reads and parses `file`. Throws ConfigError if it cannot be read or parsed.
+    /// Reads and parses `file`. Throws ConfigError if it cannot be read (missing, a folder),
+    /// is not text (a NUL byte, a byte order mark) or cannot be parsed: every line that
+    /// cannot, each named.
     static IniFile load(const std::filesystem::path& file);
 
     /// Parses `text` as if it were the contents of `file` (used in messages only).
@@ -57,10 +66,9 @@ public:
     /// Line of `section`'s header, or 0 if the file has no such section.
     int section_line(std::string_view section) const;
 
-    /// Throws ConfigError "<file>:<line>: [section] key: <problem>". The line is the key's
-    /// own, else its section's, else omitted.
-    [[noreturn]] void fail(std::string_view section, std::string_view key,
-                           std::string_view problem) const;
+    /// "<file>:<line>: [section] key: <problem>", a problem for a ConfigError. The line is
+    /// the key's own, else its section's, else omitted.
+    std::string problem_at(std::string_view section, std::string_view key, std::string_view problem) const;
 
     /// Every entry as a Poco configuration (keys "section.key"), for Poco's own
     /// configurators such as the LoggingConfigurator.

@@ -133,33 +133,33 @@ TEST(HostConfig, PluginsKeepTheirFileOrder) {
 }
 
 TEST(HostConfig, NonNumericValueNamesFileLineKeyAndRange) {
-    EXPECT_EQ(error_of("[server]\nport = eighty\n"),
+    EXPECT_EQ(error_of("[server]\nport = eighty\n" + std::string(kOnePlugin)),
               "/etc/ph/server.ini:2: [server] port: \"eighty\" is not a whole number from 0 to 65535");
 }
 
 TEST(HostConfig, OutOfRangeValueIsRefused) {
-    EXPECT_EQ(error_of("[server]\n\nport = 70000\n"),
+    EXPECT_EQ(error_of("[server]\n\nport = 70000\n" + std::string(kOnePlugin)),
               "/etc/ph/server.ini:3: [server] port: \"70000\" is not a whole number from 0 to 65535");
-    EXPECT_EQ(error_of("[server]\nmax_connections = 0\n"),
+    EXPECT_EQ(error_of("[server]\nmax_connections = 0\n" + std::string(kOnePlugin)),
               "/etc/ph/server.ini:2: [server] max_connections: \"0\" is not a whole number from 1 to 100000");
-    EXPECT_EQ(error_of("[repository]\ndelay_ms = -1\n"),
+    EXPECT_EQ(error_of("[repository]\ndelay_ms = -1\n" + std::string(kOnePlugin)),
               "/etc/ph/server.ini:2: [repository] delay_ms: \"-1\" is not a whole number from 0 to 600000");
 }
 
 TEST(HostConfig, TrailingGarbageInANumberIsRefused) {
-    EXPECT_EQ(error_of("[server]\nport = 80x\n"),
+    EXPECT_EQ(error_of("[server]\nport = 80x\n" + std::string(kOnePlugin)),
               "/etc/ph/server.ini:2: [server] port: \"80x\" is not a whole number from 0 to 65535");
 }
 
 TEST(HostConfig, InvalidBooleanIsRefused) {
-    EXPECT_EQ(error_of("[server]\nkeep_alive = maybe\n"),
+    EXPECT_EQ(error_of("[server]\nkeep_alive = maybe\n" + std::string(kOnePlugin)),
               "/etc/ph/server.ini:2: [server] keep_alive: \"maybe\" is not one of true/false, "
               "yes/no, on/off, 1/0");
 }
 
 TEST(HostConfig, UnknownKeyIsReportedNotIgnored) {
-    EXPECT_EQ(error_of("[server]\nprot = 8991\n"), "/etc/ph/server.ini:2: [server] prot: unknown key");
-    EXPECT_EQ(error_of("[repository]\ndelay = 5\n"),
+    EXPECT_EQ(error_of("[server]\nprot = 8991\n" + std::string(kOnePlugin)), "/etc/ph/server.ini:2: [server] prot: unknown key");
+    EXPECT_EQ(error_of("[repository]\ndelay = 5\n" + std::string(kOnePlugin)),
               "/etc/ph/server.ini:2: [repository] delay: unknown key");
 }
 
@@ -211,6 +211,23 @@ TEST(HostConfig, RetiredMaxQueuedSaysWhy) {
     EXPECT_EQ(error_of("[server]\nmax_queued = 256\n" + std::string(kOnePlugin)),
               "/etc/ph/server.ini:2: [server] max_queued: no longer used: every admitted connection has a thread at "
               "once (max_connections); remove the line");
+}
+
+TEST(HostConfig, EveryProblemIsReportedNotJustTheFirst) {
+    std::vector<std::string> problems;
+    const HostConfig config = read_host_config(
+        IniFile::parse("[server]\nport = eighty\nprot = 1\n[sever]\n[plugin.a]\n[plugin.b]\nlibrary = b.so\n",
+                       "/etc/ph/server.ini"),
+        problems);
+    EXPECT_EQ(problems, (std::vector<std::string>{
+                            "/etc/ph/server.ini:2: [server] port: \"eighty\" is not a whole number from 0 to 65535",
+                            "/etc/ph/server.ini:3: [server] prot: unknown key",
+                            "/etc/ph/server.ini:4: unknown section [sever] (known: [server], [repository], [plugins], "
+                            "[admin], [metrics], [plugin.<name>], [logging.*])",
+                            "/etc/ph/server.ini:5: [plugin.a] library: required key is missing"}));
+    EXPECT_EQ(config.server.port, ServerConfig{}.port);  // a wrong value reads as its default
+    ASSERT_EQ(config.plugins.size(), 1u);                // the section in error is left out
+    EXPECT_EQ(config.plugins[0].name, "b");
 }
 
 TEST(HostConfig, AReloadNamesTheSectionsThatWaitForTheNextStart) {

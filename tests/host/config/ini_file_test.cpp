@@ -97,18 +97,42 @@ TEST(IniFile, LoadsFromDisk) {
     EXPECT_EQ(ini.path(), dir / "a.ini");
 }
 
-TEST(IniFile, FailNamesTheKeysLineOrElseItsSection) {
+TEST(IniFile, AProblemNamesTheKeysLineOrElseItsSection) {
     const IniFile ini = IniFile::parse("[a]\nx = 1\n", "f.ini");
-    const auto message = [&ini](std::string_view section, std::string_view key) {
-        try {
-            ini.fail(section, key, "bad");
-        } catch (const ConfigError& error) {
-            return std::string(error.what());
-        }
-    };
-    EXPECT_EQ(message("a", "x"), "f.ini:2: [a] x: bad");
-    EXPECT_EQ(message("a", "y"), "f.ini:1: [a] y: bad");
-    EXPECT_EQ(message("b", "z"), "f.ini: [b] z: bad");
+    EXPECT_EQ(ini.problem_at("a", "x", "bad"), "f.ini:2: [a] x: bad");
+    EXPECT_EQ(ini.problem_at("a", "y", "bad"), "f.ini:1: [a] y: bad");
+    EXPECT_EQ(ini.problem_at("b", "z", "bad"), "f.ini: [b] z: bad");
+}
+
+TEST(IniFile, EveryLineThatCannotBeParsedIsNamedAndTheKeysOfABrokenHeaderAreSkipped) {
+    try {
+        IniFile::parse("[server]\nport 1\n[plugin.x\nlibrary = a.so\n[ok]\na = 1\na = 2\n", "conf/test.ini");
+        FAIL() << "no error";
+    } catch (const ConfigError& error) {
+        EXPECT_EQ(error.problems(), (std::vector<std::string>{
+                                        "conf/test.ini:2: expected 'key = value' or '[section]', found \"port 1\"",
+                                        "conf/test.ini:3: section header lacks its closing ']'",
+                                        "conf/test.ini:7: [ok] a: set twice (first on line 6)"}));
+        EXPECT_EQ(std::string(error.what()), error.problems()[0] + "\n" + error.problems()[1] + "\n" +
+                                                 error.problems()[2]);
+    }
+}
+
+TEST(IniFile, AFileThatIsNotTextIsOneProblem) {
+    EXPECT_EQ(error_of("\xEF\xBB\xBF[server]\nport = 1\n"),
+              "conf/test.ini:1: starts with a byte order mark (U+FEFF): save the file as UTF-8 without one");
+    EXPECT_EQ(error_of(std::string_view("[server]\nport = 1\n\0\0\0 junk\n", 22)),
+              "conf/test.ini:3: holds a NUL byte: not a text file");
+}
+
+TEST(IniFile, AFolderIsNamedAsOne) {
+    test_support::TempDir dir;
+    try {
+        IniFile::load(dir.path());
+        FAIL() << "no error";
+    } catch (const ConfigError& error) {
+        EXPECT_EQ(std::string(error.what()), dir.path().string() + ": is a folder, not a configuration file");
+    }
 }
 
 }  // namespace
