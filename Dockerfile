@@ -49,8 +49,8 @@ FROM debian:bookworm-slim
 
 # Runtime libraries only: the Poco libraries the executable links (NEEDED entries
 # libPocoFoundation/Net/JSON/Util.so.80; apt adds what they link in turn: PocoXML, pcre,
-# zlib, expat). libstdc++ and libgcc are already part of the base image. The health check
-# needs nothing more: it talks HTTP through bash's /dev/tcp.
+# zlib, expat). libstdc++, libgcc and libsystemd0 (apt's own) are already part of the base
+# image. The health check needs nothing more: it talks HTTP through bash's /dev/tcp.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         libpocofoundation80 libpoconet80 libpocojson80 libpocoutil80 \

@@ -3,7 +3,7 @@
 #
 #   scripts/install-dependencies.sh [GROUP...]
 #
-# Groups: build (default) — compiler, CMake, Poco, Boost, GoogleTest and Google Benchmark
+# Groups: build (default) — compiler, CMake, Poco, Boost, libsystemd (sd_notify), GoogleTest and Google Benchmark
 #         (GCC's sanitizer runtimes come with g++), and python3 for the test that runs
 #         the k6 script.
 #         bench — wrk and the seed's Python servers for bench/run.py, matplotlib, and
@@ -23,7 +23,7 @@
 set -euo pipefail
 
 declare -A packages=(
-    [build]="g++ cmake ninja-build make libpoco-dev libboost-dev libgtest-dev libbenchmark-dev curl ca-certificates python3"
+    [build]="g++ cmake ninja-build make pkg-config libpoco-dev libboost-dev libsystemd-dev libgtest-dev libbenchmark-dev curl ca-certificates python3"
     [bench]="wrk python3 python3-flask gunicorn python3-waitress python3-fastapi uvicorn python3-matplotlib nginx-light"
     [k6check]="nodejs npm"
     [fuzz]="clang libclang-rt-14-dev llvm"

@@ -1,7 +1,9 @@
 #include "app/host_application.hpp"
 
+#include "app/config_check.hpp"
 #include "app/exit_paths.hpp"
 #include "app/process_limits.hpp"
+#include "app/service_manager.hpp"
 #include "logging/guarded_file_channel.hpp"
 #include "app/host.hpp"
 #include "logging/buffered_async_channel.hpp"
@@ -27,6 +29,13 @@ sigset_t host_signals() {
     return signals;
 }
 
+/// What `systemctl status` shows of a host that serves.
+std::string serving_status(Host& host) {
+    std::size_t loaded = 0;
+    for (const PluginStatus& plugin : host.plugins().status()) loaded += plugin.loaded ? 1 : 0;
+    return "Serving " + std::to_string(loaded) + " plugins";
+}
+
 /// Waits for a stop signal; reloads the configuration on every SIGHUP meanwhile.
 int wait_for_stop_signal(Host& host, Poco::Logger& logger) {
     const sigset_t signals = host_signals();
@@ -35,7 +44,9 @@ int wait_for_stop_signal(Host& host, Poco::Logger& logger) {
         if (sigwait(&signals, &signal) != 0) continue;
         if (signal != SIGHUP) return signal;
         logger.information("SIGHUP received: reloading the configuration and changed plugins");
+        notify_reloading();
         host.reload();
+        notify_ready(serving_status(host));
     }
 }
 
@@ -61,6 +72,11 @@ void HostApplication::defineOptions(Poco::Util::OptionSet& options) {
     options.addOption(Poco::Util::Option("help", "h", "Print this help and exit.")
                           .required(false)
                           .repeatable(false));
+    options.addOption(Poco::Util::Option("check-config", "t",
+                                         "Check the configuration and load its plugins as start-up would, "
+                                         "without listening; print every problem and exit 0 (valid) or 78.")
+                          .required(false)
+                          .repeatable(false));
     options.addOption(Poco::Util::Option("config", "c",
                                          "Read the configuration from FILE "
                                          "(default: config/server.ini).")
@@ -74,6 +90,8 @@ void HostApplication::handleOption(const std::string& name, const std::string& v
     if (name == "help") {
         help_requested_ = true;
         stopOptionsProcessing();
+    } else if (name == "check-config") {
+        check_requested_ = true;
     } else if (name == "config") {
         config_path_ = value;
     }
@@ -86,20 +104,22 @@ void HostApplication::initialize(Poco::Util::Application& self) {
     }
     try {
         const IniFile ini = IniFile::load(config_path_);
-        config_ = read_host_config(ini);
+        config_ = read_host_config(ini, config_problems_);
         Poco::AutoPtr<Poco::Util::MapConfiguration> configuration = ini.to_configuration();
         guard_log_files(*configuration);  // a log file that cannot be written must not fail requests
         config().add(configuration, PRIO_APPLICATION);
     } catch (const ConfigError& error) {
-        startup_error_ = error.what();
+        config_problems_ = error.problems();
     }
     try {
         register_buffered_async_channel();
         ServerApplication::initialize(self);  // configures logging from [logging.*]
     } catch (const Poco::Exception& error) {
-        if (startup_error_.empty()) {
-            startup_error_ = config_path_ + ": [logging.*]: " + error.displayText();
-        }
+        config_problems_.push_back(config_path_ + ": [logging.*]: " + error.displayText());
+    }
+    if (check_requested_) {
+        // Checked, not used: the plugins it loads must not write to the server's logs.
+        Poco::Logger::setLevel("", 0);
     }
 }
 
@@ -108,8 +128,10 @@ int HostApplication::main(const std::vector<std::string>&) {
         print_help();
         return EXIT_OK;
     }
-    if (!startup_error_.empty()) {
-        std::cerr << "plugin-host: " << startup_error_ << std::endl;
+    if (check_requested_) return check_config();
+    if (!config_problems_.empty()) {
+        for (const std::string& problem : config_problems_) std::cerr << "plugin-host: " << problem << '\n';
+        std::cerr.flush();
         return EXIT_CONFIG;
     }
 
@@ -147,8 +169,10 @@ int HostApplication::serve(Poco::Logger& logger) {
     } catch (const std::system_error& error) {
         return cannot_start(server, logger, error.what());
     }
+    notify_ready(serving_status(*host));
 
     const int signal = wait_for_stop_signal(*host, logger);
+    notify_stopping();
     logger.information(std::string("Received ") + strsignal(signal) +
                        ": finishing requests in flight, then stopping");
     if (!host->stop()) {
@@ -163,10 +187,27 @@ int HostApplication::serve(Poco::Logger& logger) {
     return EXIT_OK;
 }
 
+int HostApplication::check_config() {
+    std::vector<std::string> problems = config_problems_;
+    PluginCheck plugins;
+    if (config_) plugins = check_plugins(*config_);  // also when other sections have problems: all at once
+    problems.insert(problems.end(), plugins.problems.begin(), plugins.problems.end());
+
+    for (const std::string& warning : plugins.warnings) std::cerr << "plugin-host: warning: " << warning << '\n';
+    for (const std::string& problem : problems) std::cerr << "plugin-host: " << problem << '\n';
+    std::cerr.flush();
+    if (!problems.empty()) return EXIT_CONFIG;
+    std::string routes;
+    for (const std::string& route : plugins.routes) routes += (routes.empty() ? "" : ", ") + route;
+    std::cout << "configuration OK: " << config_path_ << ": " << config_->plugins.size() << " plugins, routes "
+              << routes << std::endl;
+    return EXIT_OK;
+}
+
 void HostApplication::print_help() const {
     Poco::Util::HelpFormatter help(options());
     help.setCommand(commandName());
-    help.setUsage("[--config FILE]");
+    help.setUsage("[--check-config] [--config FILE]");
     help.setHeader("Serves HTTP endpoints provided by plugins, as configured in an INI file.");
     help.format(std::cout);
 }

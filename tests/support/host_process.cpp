@@ -48,7 +48,8 @@ HostProcess::HostProcess(int delay_ms, const std::string& extra_ini, const std::
           command.insert(command.end(), {test_paths::kHostExecutable, "--config", config_.string()});
           const std::string program = command.front();
           command.erase(command.begin());
-          return Poco::Process::launch(program, command, nullptr, &output_pipe_, &output_pipe_);
+          return Poco::Process::launch(program, command, "", nullptr, &output_pipe_, &output_pipe_,
+                                       launch.environment);
       }()) {
     output_pipe_.close(Poco::Pipe::CLOSE_WRITE);
     output_reader_ = std::thread([this] {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -23,6 +24,8 @@ struct HostLaunch {
     std::vector<std::string> limits{};
     /// Run as this user and group id (the tests must run as root), through setpriv(1).
     std::optional<unsigned> run_as_user{};
+    /// Variables added to the process's environment.
+    std::map<std::string, std::string> environment{};
 };
 
 /// The plugin-host executable, running on a free loopback port with a server.ini of its own:

@@ -2,6 +2,7 @@
 // one line naming what is wrong.
 #include <gtest/gtest.h>
 
+#include "support/host_command.hpp"
 #include "support/host_process.hpp"
 #include "support/http_client.hpp"
 #include "support/plugin_files.hpp"
@@ -10,52 +11,20 @@
 #include "test_paths.hpp"
 
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/Pipe.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
-#include <Poco/StreamCopier.h>
 
 #include <unistd.h>
 
 #include <fstream>
-#include <future>
 #include <csignal>
 
 namespace {
 
+using test_support::Finished;
 using test_support::HostProcess;
+using test_support::run_host;
+using test_support::write_config;
 using test_support::post_json;
 using test_support::seed_body;
-
-struct Finished {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
-
-/// Runs plugin-host with `args` to completion.
-Finished run_host(const std::vector<std::string>& args) {
-    Poco::Pipe out;
-    Poco::Pipe err;
-    Poco::ProcessHandle process = Poco::Process::launch(test_paths::kHostExecutable, args, nullptr, &out, &err);
-    Finished finished;
-    Poco::PipeInputStream out_stream(out);
-    Poco::PipeInputStream err_stream(err);
-    auto err_text = std::async(std::launch::async, [&err_stream] {
-        std::string text;
-        Poco::StreamCopier::copyToString(err_stream, text);
-        return text;
-    });
-    Poco::StreamCopier::copyToString(out_stream, finished.out);
-    finished.err = err_text.get();
-    finished.exit_code = process.wait();
-    return finished;
-}
-
-std::filesystem::path write_config(const test_support::TempDir& dir, const std::string& text) {
-    std::ofstream(dir / "server.ini") << text;
-    return dir / "server.ini";
-}
 
 TEST(HostApplication, HelpDescribesTheOptionsAndExitsZero) {
     const Finished finished = run_host({"--help"});
@@ -71,6 +40,16 @@ TEST(HostApplication, ConfigErrorStopsStartUpNamingFileLineAndKey) {
     EXPECT_EQ(finished.exit_code, 78);  // EX_CONFIG
     EXPECT_EQ(finished.err, "plugin-host: " + config.string() +
                                 ":2: [server] port: \"eighty\" is not a whole number from 0 to 65535\n");
+}
+
+TEST(HostApplication, EveryConfigProblemStopsStartUpOneLineEach) {
+    test_support::TempDir dir;
+    const auto config = write_config(dir, "[server]\nport = eighty\nprot = 1\n" + test_support::seed_plugins_ini());
+    const Finished finished = run_host({"--config", config.string()});
+    EXPECT_EQ(finished.exit_code, 78);
+    EXPECT_EQ(finished.err, "plugin-host: " + config.string() +
+                                ":2: [server] port: \"eighty\" is not a whole number from 0 to 65535\n"
+                                "plugin-host: " + config.string() + ":3: [server] prot: unknown key\n");
 }
 
 TEST(HostApplication, MissingConfigFileIsNamed) {

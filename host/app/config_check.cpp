@@ -1,0 +1,42 @@
+#include "app/config_check.hpp"
+
+#include "plugins/plugin_manager.hpp"
+#include "routing/router.hpp"
+#include "services/repository_service.hpp"
+
+#include <algorithm>
+
+namespace plugin_host {
+
+PluginCheck check_plugins(const HostConfig& config) {
+    PluginCheck check;
+    Poco::Logger& logger = Poco::Logger::get("host.plugins");
+    Router router;
+    RepositoryService repository(config.repository_delay, Poco::Logger::get("host.repository"));
+    std::optional<PluginManager> plugins;
+    try {
+        plugins.emplace(router, repository, config.plugin_loading.shadow_parent, logger,
+                        PluginTrust({config.plugin_loading.folders, config.plugin_loading.allow_untrusted_files}));
+    } catch (const ConfigError& error) {
+        check.problems.push_back(config.file.string() + ": " + error.what());
+        return check;
+    }
+
+    const ReloadReport report = plugins->apply(config.plugins);
+    for (const auto& [name, reason] : report.refused) {
+        const auto plugin = std::find_if(config.plugins.begin(), config.plugins.end(),
+                                         [&name](const PluginConfig& each) { return each.name == name; });
+        const std::string line = plugin->origin + ": " + reason;
+        if (plugin->optional) {
+            check.warnings.push_back(line + " (optional: the host starts without it)");
+        } else {
+            check.problems.push_back(line);
+        }
+    }
+    for (const PluginStatus& status : plugins->status()) {
+        check.routes.insert(check.routes.end(), status.routes.begin(), status.routes.end());
+    }
+    return check;
+}
+
+}  // namespace plugin_host
