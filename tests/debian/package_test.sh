@@ -222,7 +222,10 @@ wait_for() {  # seconds description command...: runs the command every 0.1 s unt
     shift 2
     until "$@"; do
         [ $SECONDS -lt $deadline ] || { echo "    gave up waiting for $what"; return 1; }
-        [ -z "$host_pid" ] || host_running || { echo "    the host exited while waiting for $what"; return 1; }
+        if [ -n "$host_pid" ] && ! host_running; then
+            "$@" && return 0  # what it did just before it exited
+            echo "    the host exited while waiting for $what"; return 1
+        fi
         sleep 0.1
     done
 }
