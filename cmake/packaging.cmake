@@ -61,8 +61,8 @@ install(FILES ${doc_files} DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/plugin-h
 install(FILES ${doc_files} DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/plugin-host-dev COMPONENT dev EXCLUDE_FROM_ALL)
 # The pages an administrator reads, with README.md above docs/ as in the tree so the links hold.
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/plugin-host COMPONENT server EXCLUDE_FROM_ALL)
-install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/plugin-host/docs COMPONENT server EXCLUDE_FROM_ALL
-    FILES_MATCHING PATTERN "*.md" PATTERN results EXCLUDE)
+file(GLOB doc_pages CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
+install(FILES ${doc_pages} DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/plugin-host/docs COMPONENT server EXCLUDE_FROM_ALL)
 
 # ---- The system-install files ----
 
