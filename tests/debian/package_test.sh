@@ -355,8 +355,9 @@ check "the seed's requests still answer 200" seed_requests
 
 # ---- 5. Stop ----
 
-say "SIGTERM ($(unit_value KillSignal))"
-kill -TERM "$host_pid"
+kill_signal=$(unit_value KillSignal)
+say "stop: $kill_signal, the unit's KillSignal"
+kill -s "${kill_signal#SIG}" "$host_pid"
 stop_started=$SECONDS
 check "the host exits within TimeoutStopSec" wait_for "$stop_timeout" "the host to exit" not host_running
 host_status=0
