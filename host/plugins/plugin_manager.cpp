@@ -1,5 +1,7 @@
 #include "plugins/plugin_manager.hpp"
 
+#include "plugins/plugin_metrics.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -275,35 +277,7 @@ std::vector<PluginStatus> PluginManager::status() const {
     return statuses;
 }
 
-void PluginManager::write_metrics(PrometheusText& out) const {
-    const std::vector<PluginStatus> plugins = status();
-    out.family("plugin_host_plugin_generation", "gauge", "The generation of each plugin serving now (0: none).");
-    for (const PluginStatus& plugin : plugins) {
-        if (plugin.configured) {
-            out.sample("plugin_host_plugin_generation", {{"plugin", plugin.name}}, static_cast<double>(plugin.generation));
-        }
-    }
-    out.family("plugin_host_plugin_versions_draining", "gauge", "Old versions of each plugin still in use.");
-    for (const PluginStatus& plugin : plugins) {
-        out.sample("plugin_host_plugin_versions_draining", {{"plugin", plugin.name}},
-                   static_cast<double>(plugin.draining.size()));
-    }
-    out.family("plugin_host_plugin_loads_total", "counter",
-               "Versions of each plugin loaded: at start-up and by every swap.");
-    for (const PluginStatus& plugin : plugins) {
-        if (plugin.configured) {
-            out.sample("plugin_host_plugin_loads_total", {{"plugin", plugin.name}}, static_cast<double>(plugin.loads));
-        }
-    }
-    out.family("plugin_host_plugin_refusals_total", "counter",
-               "Attempts to load a plugin's file that were refused (the log says why).");
-    for (const PluginStatus& plugin : plugins) {
-        if (plugin.configured) {
-            out.sample("plugin_host_plugin_refusals_total", {{"plugin", plugin.name}},
-                       static_cast<double>(plugin.refusals));
-        }
-    }
-}
+void PluginManager::write_metrics(PrometheusText& out) const { write_plugin_metrics(status(), out); }
 
 std::vector<std::filesystem::path> PluginManager::plugin_folders() const {
     std::lock_guard state(state_mutex_);

@@ -111,8 +111,7 @@ public:
 
     std::vector<PluginStatus> status() const;
 
-    /// Writes, by plugin, the gauges plugin_generation and plugin_versions_draining and the
-    /// counters plugin_loads_total and plugin_refusals_total.
+    /// write_plugin_metrics() of status().
     void write_metrics(PrometheusText& out) const;
 
     /// The folders holding the configured plugin files.

@@ -97,27 +97,6 @@ TEST_F(PluginManagerTest, OptionalPluginThatCannotBeLoadedIsLeftOutUntilItsFileA
     EXPECT_EQ(swap_answer(), R"({"version":"v1"})");
 }
 
-TEST_F(PluginManagerTest, MetricsCountEveryLoadAndEveryRefusalByPlugin) {
-    const auto file = published_ / "swap.so";
-    publish_by_rename(test_paths::kSwapV1Plugin, file);
-    manager_.load_all({plugin("first", test_paths::kFirstPlugin), plugin("swap", file)});
-    publish_by_rename(test_paths::kContractV99Plugin, file);
-    ASSERT_EQ(reload_changed().refused.size(), 1u);
-    publish_by_rename(test_paths::kSwapV2Plugin, file);
-    ASSERT_EQ(reload_changed().loaded, std::vector<std::string>{"swap"});
-
-    PrometheusText out;
-    manager_.write_metrics(out);
-    const std::string text = out.take();
-    for (const std::string line :
-         {"# TYPE plugin_host_plugin_loads_total counter\n", "plugin_host_plugin_loads_total{plugin=\"first\"} 1\n",
-          "plugin_host_plugin_loads_total{plugin=\"swap\"} 2\n", "# TYPE plugin_host_plugin_refusals_total counter\n",
-          "plugin_host_plugin_refusals_total{plugin=\"first\"} 0\n",
-          "plugin_host_plugin_refusals_total{plugin=\"swap\"} 1\n"}) {
-        EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
-    }
-}
-
 TEST_F(PluginManagerTest, PluginThatIsNotOptionalStopsStartUp) {
     EXPECT_THROW(manager_.load_all({plugin("first", test_paths::kFirstPlugin), plugin("swap", published_ / "swap.so")}),
                  PluginRefused);
