@@ -27,8 +27,6 @@ keeps its scratch folder (logs of both servers) then.
 """
 
 import argparse
-import http.client
-import json
 import math
 import os
 import re
@@ -37,10 +35,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.parse
-import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO, "bench"))
@@ -49,15 +44,14 @@ from probes import probe_once  # noqa: E402
 from proctree import stop_process_group, wait_until  # noqa: E402
 from servers import Launch, is_ready, write_host_config  # noqa: E402
 
-import yaml  # noqa: E402
+# This script's folder, first on sys.path when it runs as a script, holds the package.
+from monitoring.picture import draw_dashboard  # noqa: E402
+from monitoring.prometheus import JOB, active_alerts, prometheus_api, write_prometheus_config  # noqa: E402
+from monitoring.queries import (PROMETHEUS_DIR, dashboard_panels, metric_names, panel_query,  # noqa: E402
+                                rule_expressions, sample_names)
+from monitoring.traffic import SEED_BODY, Traffic, http_get, metric_value, send, until  # noqa: E402
 
-PROMETHEUS_DIR = os.path.join(REPO, "deploy", "prometheus")
-DASHBOARD = os.path.join(REPO, "deploy", "grafana", "plugin-host.json")
-JOB = "plugin-host"
 MAX_CONNECTIONS = 48
-LOAD_CLIENTS = 12
-RATE_WINDOW = "10s"  # stands for Grafana's $__rate_interval: ten 1 s scrapes
-SEED_BODY = b'{"info": {"sequence": "first"}}'
 
 results = []
 
@@ -77,80 +71,6 @@ def run(argv, cwd=REPO):
     return done.returncode == 0, (done.stdout + done.stderr).strip()
 
 
-# ---- What the dashboard and the rules query ----
-
-def dashboard_panels():
-    with open(DASHBOARD) as f:
-        return json.load(f)["panels"]
-
-
-def rule_expressions():
-    with open(os.path.join(PROMETHEUS_DIR, "alerts.yml")) as f:
-        rules = yaml.safe_load(f)
-    return [str(rule["expr"]) for group in rules["groups"] for rule in group["rules"]]
-
-
-def metric_names(expressions):
-    """The host's metric names an expression names (`up` is Prometheus's own)."""
-    return {name for e in expressions for name in re.findall(r"\bplugin_host_[a-z0-9_]+\b", e)}
-
-
-def sample_names(scrape):
-    return {re.split(r"[{ ]", line, maxsplit=1)[0] for line in scrape.splitlines()
-            if line and not line.startswith("#")}
-
-
-def panel_query(expr):
-    return expr.replace("$__rate_interval", RATE_WINDOW)
-
-
-# ---- The host, Prometheus, and their HTTP ----
-
-def http_get(port, path, timeout_s=5):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout_s) as response:
-        return response.read().decode()
-
-
-def metric_value(port, name, labels):
-    """The value of one sample of the host's /metrics, or None."""
-    wanted = "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else ""
-    for line in http_get(port, "/metrics").splitlines():
-        if line.startswith(name + wanted + " "):
-            return float(line.split()[-1])
-    return None
-
-
-def prometheus_api(port, path, **params):
-    url = f"http://127.0.0.1:{port}/api/v1/{path}?{urllib.parse.urlencode(params)}"
-    with urllib.request.urlopen(url, timeout=10) as response:
-        answer = json.load(response)
-    if answer.get("status") != "success":
-        raise RuntimeError(f"Prometheus answered {answer} to {path} {params}")
-    return answer["data"]
-
-
-def active_alerts(port):
-    """{(alertname, plugin label or ""): state} of Prometheus's alerts now."""
-    try:
-        alerts = prometheus_api(port, "alerts")["alerts"]
-    except OSError:
-        return {}
-    return {(a["labels"]["alertname"], a["labels"].get("plugin", "")): a["state"] for a in alerts}
-
-
-def write_prometheus_config(path, host_port):
-    """deploy/prometheus/prometheus.yml with its target on loopback and 1 s intervals."""
-    with open(os.path.join(PROMETHEUS_DIR, "prometheus.yml")) as f:
-        config = yaml.safe_load(f)
-    config["global"].update(scrape_interval="1s", evaluation_interval="1s")
-    config["rule_files"] = [os.path.join(PROMETHEUS_DIR, name) for name in config["rule_files"]]
-    job = next(j for j in config["scrape_configs"] if j["job_name"] == JOB)
-    del job["dns_sd_configs"]
-    job["static_configs"] = [{"targets": [f"127.0.0.1:{host_port}"]}]
-    with open(path, "w") as f:
-        yaml.safe_dump(config, f)
-
-
 def publish(folder, name, content):
     """As docs/hot-swap.md says: write beside, then rename over."""
     beside = os.path.join(folder, name + ".tmp")
@@ -158,128 +78,6 @@ def publish(folder, name, content):
         f.write(content)
     os.chmod(beside, 0o644)
     os.replace(beside, os.path.join(folder, name))
-
-
-# ---- Traffic ----
-
-class Traffic:
-    """Clients posting the seed's requests on keep-alive connections until stopped."""
-
-    def __init__(self, port):
-        self.port = port
-        self.stop = threading.Event()
-        self.statuses = {}
-        self.lock = threading.Lock()
-        self.threads = []
-
-    def count(self, status):
-        with self.lock:
-            self.statuses[status] = self.statuses.get(status, 0) + 1
-
-    def client(self, index, start_after_s):
-        if self.stop.wait(start_after_s):
-            return
-        path = ["/first", "/second", "/third"][index % 3]
-        connection = None
-        while not self.stop.is_set():
-            try:
-                connection = connection or http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-                connection.request("POST", path, SEED_BODY, {"Content-Type": "application/json"})
-                response = connection.getresponse()
-                response.read()
-                self.count(response.status)
-                if response.will_close:
-                    connection.close()
-                    connection = None
-            except (OSError, http.client.HTTPException):
-                self.count("error")
-                if connection:
-                    connection.close()
-                connection = None
-                self.stop.wait(0.2)
-        if connection:
-            connection.close()
-
-    def start(self, ramp_s):
-        for index in range(LOAD_CLIENTS):
-            thread = threading.Thread(target=self.client, args=(index, ramp_s * index / LOAD_CLIENTS))
-            thread.start()
-            self.threads.append(thread)
-
-    def finish(self):
-        self.stop.set()
-        for thread in self.threads:
-            thread.join()
-
-
-def send(port, method, path, body=b""):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(method, path, body, {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
-
-
-def until(deadline, action, every_s):
-    """Runs action() every every_s seconds until the monotonic deadline."""
-    while time.monotonic() < deadline:
-        action()
-        time.sleep(every_s)
-
-
-# ---- The picture ----
-
-def draw_dashboard(panels, series_of, start, end, picture):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in panels)
-    width_in, row_in = 16.0, 0.42
-    figure = plt.figure(figsize=(width_in, rows * row_in + 0.5))
-    height_in = rows * row_in + 0.5
-    inch_x, inch_y = 1 / width_in, 1 / height_in
-    for panel in panels:
-        g = panel["gridPos"]
-        left, top = g["x"] / 24 * width_in, 0.5 + g["y"] * row_in  # inches from the left, from the top
-        box = [(left + 0.55) * inch_x, 1 - (top + g["h"] * row_in - 0.45) * inch_y,
-               (g["w"] / 24 * width_in - 0.75) * inch_x, (g["h"] * row_in - 0.8) * inch_y]
-        axes = figure.add_axes(box)
-        axes.set_title(panel["title"], fontsize=9, loc="left")
-        unit = panel["fieldConfig"]["defaults"].get("unit", "short")
-        drawn = [(legend, points) for legend, points in series_of[panel["id"]]
-                 if any(not math.isnan(v) for _, v in points)]
-        if panel["type"] == "stat":
-            values = [v for _, points in drawn for _, v in points if not math.isnan(v)]
-            last = values[-1] if values else float("nan")
-            text = {"percentunit": f"{last:.1%}", "reqps": f"{last:.1f} req/s"}.get(unit, f"{last:g}")
-            axes.text(0.5, 0.45, text, ha="center", va="center", fontsize=22, transform=axes.transAxes)
-            axes.set_xticks([])
-            axes.set_yticks([])
-            continue
-        bars = panel["fieldConfig"]["defaults"].get("custom", {}).get("drawStyle") == "bars"
-        for legend, points in drawn:
-            xs = [t - start for t, _ in points]
-            ys = [0 if math.isnan(v) else v for _, v in points] if bars else [v for _, v in points]
-            line, = axes.step(xs, ys, where="mid", linewidth=1, label=legend) if bars else \
-                axes.plot(xs, ys, linewidth=1, label=legend)
-            if bars:
-                axes.fill_between(xs, ys, step="mid", alpha=0.35, color=line.get_color())
-        axes.set_xlim(0, end - start)
-        axes.set_ylim(bottom=0)
-        axes.tick_params(labelsize=7)
-        axes.set_xlabel("seconds into the run", fontsize=7)
-        axes.set_ylabel({"s": "seconds", "reqps": "per second"}.get(unit, ""), fontsize=7)
-        axes.grid(alpha=0.3)
-        if drawn:
-            axes.legend(fontsize=6, loc="upper left", ncol=2 if len(drawn) > 4 else 1, frameon=False)
-    figure.suptitle("The plugin-host dashboard's queries over a real Prometheus scraping one host "
-                    "(tests/deploy/monitoring_test.py --picture)", fontsize=10, y=1 - 0.15 * inch_y)
-    os.makedirs(os.path.dirname(os.path.abspath(picture)), exist_ok=True)
-    figure.savefig(picture, dpi=90)
 
 
 # ---- The run ----
