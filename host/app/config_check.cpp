@@ -25,7 +25,7 @@ PluginCheck check_plugins(const HostConfig& config) {
     const ReloadReport report = plugins->apply(config.plugins);
     for (const auto& [name, reason] : report.refused) {
         const auto plugin = std::find_if(config.plugins.begin(), config.plugins.end(),
-                                         [&name](const PluginConfig& each) { return each.name == name; });
+                                         [&plugin_name = name](const PluginConfig& each) { return each.name == plugin_name; });
         const std::string line = plugin->origin + ": " + reason;
         if (plugin->optional) {
             check.warnings.push_back(line + " (optional: the host starts without it)");
