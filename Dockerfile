@@ -21,7 +21,7 @@ COPY cmake cmake/
 COPY host host/
 COPY plugins plugins/
 COPY config config/
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DPLUGIN_HOST_BENCH_TOOLS=OFF \
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DPLUGIN_HOST_BENCH_TOOLS=OFF -DPLUGIN_HOST_DEBIAN_PACKAGES=OFF \
  && cmake --build /build
 
 # Lay out /app as the runtime image has it. The configuration is the repository's
