@@ -6,8 +6,10 @@ waits on every request, how long the load lasts, and which servers it runs again
 bench/run.py carries any of them out the same way; the command line can override every
 field. The modes:
 
-  seed      the seed's test (N=500 by default) against every server
+  seed      the seed's test (N=500 by default) against every server, and a bare Poco
+            HTTPServer doing the same 2 s sleep: the yardstick for CPU per request
   seed-4x   four times the users (N=2000, 6,000 connections) against plugin-host
+  seed-12x  twelve times the users (N=6000, 18,000 connections) against one plugin-host
   overload  3,000 connections against a plugin-host that admits 1,000: the others must
             get a fast 503, the admitted ones full speed
   raw       no pause, no repository delay, 100 connections: plugin-host's whole request
@@ -19,8 +21,8 @@ import math
 
 # The seed's servers, plugin-host first: what the seed scenario compares.
 ALL_SERVERS = ("host", "flask-dev", "gunicorn", "waitress", "uvicorn", "dotnet")
-# Yardsticks for the raw scenario.
-BASELINE_SERVERS = ("poco-minimal", "nginx")
+# Yardsticks: the raw scenario's, and the seed scenario's bare server doing the seed's work.
+BASELINE_SERVERS = ("poco-minimal", "nginx", "poco-sleeping")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,10 @@ class Scenario:
     probe_turned_away: bool = False
     # Raw: the server whose req/s the others are given as a percentage of (no ceiling).
     baseline: str = ""
+    # The server whose CPU time per completed request the others are given as a ratio of.
+    cpu_baseline: str = ""
+    # Time the slow-client deadlines (header, body) while the load runs.
+    probe_slow_clients: bool = False
 
     @property
     def connections(self):
@@ -111,6 +117,8 @@ SCENARIOS = {
         name="seed",
         description="the seed's k6 test: N VUs, each posting to /first, /second, /third "
                     "in parallel, 2 s in the repository, then 1 s of sleep",
+        servers=ALL_SERVERS + ("poco-sleeping",),
+        cpu_baseline="poco-sleeping",
     ),
     "seed-4x": Scenario(
         name="seed-4x",
@@ -119,6 +127,16 @@ SCENARIOS = {
         vus=2000,
         servers=("host",),
         host_settings=(("server", "max_connections", "6400"),),
+    ),
+    "seed-12x": Scenario(
+        name="seed-12x",
+        description="the seed's test with twelve times the users (N=6000, 18,000 "
+                    "connections) against one plugin-host configured for them, under a "
+                    "descriptor limit of 20,000",
+        vus=6000,
+        servers=("host",),
+        host_settings=(("server", "max_connections", "18400"),),
+        probe_slow_clients=True,
     ),
     "overload": Scenario(
         name="overload",
