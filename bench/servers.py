@@ -271,3 +271,22 @@ def describe_versions():
                     "python3-fastapi", "uvicorn", "python3-werkzeug", "nginx-light"):
         versions[package] = package_version(package)
     return versions
+
+
+def host_server_settings(settings=()):
+    """The [server] values plugin-host runs with under a benchmark, as {key: text}:
+    config/server.ini's, with a scenario's `settings` ((section, key, value) triples) in
+    their place, as write_host_config writes them."""
+    values = {}
+    section = ""
+    with open(os.path.join(REPO_DIR, "config", "server.ini")) as f:
+        for line in f:
+            stripped = line.strip()
+            header = re.match(r"^\[([^\]]+)\]$", stripped)
+            if header:
+                section = header.group(1)
+            elif section == "server" and "=" in stripped and stripped[0] not in ";#":
+                key, value = stripped.split("=", 1)
+                values[key.strip()] = value.strip()
+    values.update({key: str(value) for section, key, value in settings if section == "server"})
+    return values
