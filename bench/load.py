@@ -74,6 +74,7 @@ def run_server(server, scenario, run, ctx, progress, step):
     work_dir = tempfile.mkdtemp(prefix=f"{server.name}-", dir=ctx["work_dir"])
     try:
         launch = server_defs.launch_for(server, port=port, delay_ms=scenario.delay_ms,
+                                        connections=scenario.connections,
                                         build_dir=ctx["build_dir"], work_dir=work_dir,
                                         host_settings=scenario.host_settings)
     except (subprocess.CalledProcessError, OSError, ValueError) as error:

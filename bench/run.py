@@ -32,6 +32,7 @@ import load  # noqa: E402
 import ports  # noqa: E402
 import report  # noqa: E402
 import table_rows  # noqa: E402
+import yardsticks  # noqa: E402
 from progress import Progress, log  # noqa: E402
 import servers as server_defs  # noqa: E402
 from scenarios import ALL_SERVERS  # noqa: E402
@@ -74,6 +75,7 @@ def scenario_description(scenario):
         "ceiling_rps": scenario.ceiling_rps, "steady_rps": scenario.steady_rps,
         "admitted_connections": scenario.admitted_connections,
         "baseline": scenario.baseline,
+        "cpu_baseline": scenario.cpu_baseline,
         "host_settings": [list(t) for t in scenario.host_settings],
         "description": scenario.description,
     }
@@ -131,12 +133,12 @@ def main(argv=None):
             args.label or f"server at {args.target[0]}:{args.target[1]}")]
     else:
         selected = [server_defs.SERVERS[name] for name in scenario.servers]
-    not_installed = [s for s in selected if s.kind == "nginx" and not server_defs.nginx_available()]
+    not_installed = [s for s in selected if s.kind == "nginx" and not yardsticks.nginx_available()]
     to_measure = [s for s in selected
                   if (s.kind != "dotnet" or server_defs.dotnet_available()) and s not in not_installed]
 
     build_type = ""
-    if any(s.kind in ("host", "poco-minimal") for s in to_measure):
+    if any(s.kind in ("host", "poco-minimal", "poco-sleeping") for s in to_measure):
         if args.no_build:
             build_type = server_defs.host_build_type(build_dir)
         else:

@@ -17,6 +17,8 @@ import sys
 import urllib.error
 import urllib.request
 
+import yardsticks
+
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
 PEERS_DIR = os.path.join(BENCH_DIR, "peers")
@@ -38,8 +40,9 @@ class Published:
 class Server:
     name: str
     label: str
-    kind: str                      # "host", "python", "dotnet", "poco-minimal", "nginx" or
-                                   # "external" (already running: see external_server)
+    kind: str                      # "host", "python", "dotnet", "poco-minimal",
+                                   # "poco-sleeping", "nginx" or "external" (already
+                                   # running: see external_server)
     argv: tuple = ()               # for "python": arguments after the interpreter
     path_prefix: str = ""
     published: Published = None
@@ -71,6 +74,8 @@ SERVERS = {s.name: s for s in (
     Server("dotnet", "ASP.NET Core / Kestrel", "dotnet", path_prefix="/performance-test",
            published=Published(150_000, 495.2, 99, 100.0, 2.00, "almost 500 MB of RAM")),
     Server("poco-minimal", "bare Poco HTTPServer, fixed answer (bench/baseline)", "poco-minimal"),
+    Server("poco-sleeping", "bare Poco HTTPServer, parses the body, sleeps like the "
+           "repository (bench/baseline)", "poco-sleeping"),
     Server("nginx", "nginx, return 200", "nginx", debian_packages=("nginx-light",)),
 )}
 
@@ -178,34 +183,10 @@ def write_host_config(template_path, out_path, build_dir, port, delay_ms, settin
         f.writelines(lines)
 
 
-def nginx_available():
-    return shutil.which("nginx") is not None
-
-
-def write_nginx_config(path, work_dir, port):
-    """nginx answering 200 with a fixed JSON body to everything: the fastest HTTP server
-    at hand, for the raw scenario's comparison."""
-    with open(path, "w") as f:
-        f.write(f"""worker_processes auto;
-pid {work_dir}/nginx.pid;
-error_log {work_dir}/nginx-error.log;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_body_temp_path {work_dir}/nginx-body;
-    server {{
-        listen 127.0.0.1:{port} backlog=4096;
-        location / {{
-            default_type application/json;
-            return 200 '{{"result":"ok"}}';
-        }}
-    }}
-}}
-""")
-
-
-def launch_for(server, *, port, delay_ms, build_dir, work_dir, host_settings=()):
-    """How to start `server` on 127.0.0.1:port with the repository waiting delay_ms."""
+def launch_for(server, *, port, delay_ms, build_dir, work_dir, host_settings=(),
+               connections=None):
+    """How to start `server` on 127.0.0.1:port with the repository waiting delay_ms, for a
+    load of `connections` keep-alive connections (poco-sleeping needs the number)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env["REPOSITORY_DELAY_MS"] = str(delay_ms)
     body = b'{"info": {"sequence": "first"}}'
@@ -217,13 +198,13 @@ def launch_for(server, *, port, delay_ms, build_dir, work_dir, host_settings=())
         return Launch([os.path.join(build_dir, "bin", "plugin-host"), "--config", config],
                       REPO_DIR, env, "GET", "/healthz")
 
-    if server.kind == "poco-minimal":
-        return Launch([os.path.join(build_dir, "bin", "minimal-poco-server"), str(port), "256"],
+    if server.kind in ("poco-minimal", "poco-sleeping"):
+        return Launch(yardsticks.poco_argv(server.kind, build_dir, port, connections, delay_ms),
                       REPO_DIR, env, "POST", "/first", body)
 
     if server.kind == "nginx":
         config = os.path.join(work_dir, "nginx.conf")
-        write_nginx_config(config, work_dir, port)
+        yardsticks.write_nginx_config(config, work_dir, port)
         return Launch(["nginx", "-p", work_dir, "-c", config, "-g", "daemon off;"],
                       work_dir, env, "POST", "/first", body)
 
