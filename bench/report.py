@@ -6,6 +6,7 @@ import os
 import statistics
 
 import chart
+import per_request
 
 # Every column of results.csv, in order. One row per server and run.
 CSV_COLUMNS = (
@@ -15,8 +16,8 @@ CSV_COLUMNS = (
     "failed", "non_2xx", "turned_away", "unanswered", "never_connected", "late",
     "errors_connect", "errors_read", "errors_write",
     "latency_mean_s", "latency_p50_s", "latency_p90_s", "latency_p95_s", "latency_p99_s",
-    "latency_max_s", "peak_rss_mib", "peak_processes", "cpu_s",
-    "load_cpu_s", "load_peak_rss_mib",
+    "latency_max_s", "peak_rss_mib", "rss_kib_per_connection", "peak_processes", "cpu_s",
+    "cpu_us_per_request", "load_cpu_s", "load_peak_rss_mib",
     "probes", "probe_503", "probe_other", "probe_resets", "probe_503_p50_ms", "probe_503_max_ms",
     "note",
 )
@@ -27,7 +28,8 @@ MEDIAN_COLUMNS = (
     "never_connected", "late",
     "errors_connect", "errors_read", "errors_write", "latency_mean_s", "latency_p50_s",
     "latency_p90_s", "latency_p95_s", "latency_p99_s", "latency_max_s", "peak_rss_mib",
-    "peak_processes", "cpu_s", "load_cpu_s", "load_peak_rss_mib",
+    "rss_kib_per_connection", "peak_processes", "cpu_s", "cpu_us_per_request", "load_cpu_s",
+    "load_peak_rss_mib",
     "probes", "probe_503", "probe_other", "probe_resets", "probe_503_p50_ms", "probe_503_max_ms",
 )
 
@@ -173,10 +175,13 @@ def load_generator_line(meta, summary):
 
 def write_all(out_dir, meta, rows):
     """Writes results.csv, .md, .png and .json; returns (header lines, summary, paths)."""
+    for row in rows:
+        per_request.add_figures(row)
     summary = summarize(rows)
     paths = outputs(out_dir)
-    header = header_lines(meta) + load_generator_line(meta, summary)
     sc = meta["scenario"]
+    header = (header_lines(meta) + load_generator_line(meta, summary)
+              + per_request.cpu_line(sc, summary))
     write_csv(paths["results.csv"], rows)
     write_markdown(paths["results.md"], summary, header)
     compared = (f"compared with {sc['baseline']}" if sc.get("baseline")
@@ -222,8 +227,8 @@ def _fixed(value, digits=1):
 def markdown_table(summary):
     lines = [
         "| server | completed | req/s | % of ceiling | failed | mean s | p50 s | p95 s | p99 s "
-        "| peak memory MiB | CPU s | note |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| peak memory MiB | KiB/connection | CPU s | CPU µs/request | note |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|",
     ]
     for row in summary:
         label = row["label"]
@@ -240,7 +245,9 @@ def markdown_table(summary):
             _seconds(row.get("latency_p95_s")),
             _seconds(row.get("latency_p99_s")),
             _fixed(row.get("peak_rss_mib")),
+            _fixed(row.get("rss_kib_per_connection")),
             _fixed(row.get("cpu_s")),
+            _fixed(row.get("cpu_us_per_request"), 0),
             row.get("note") or "",
         )) + " |")
     return "\n".join(lines)
