@@ -130,11 +130,14 @@ def _drive_with_wrk(server, scenario, run, ctx, progress, where, process):
             str(scenario.duration_s), str(scenario.pause_ms), server.path_prefix,
             ",".join(scenario.paths)]
     probe = probes.TurnedAwayProbe(port) if scenario.probe_turned_away else None
+    slow = (probes.SlowClientProbe(port, server_defs.host_server_settings(scenario.host_settings),
+                                   scenario.duration_s)
+            if scenario.probe_slow_clients and server.kind == "host" else None)
     # Requests of connections still opening when the window closes are never sent, and
     # no request starts after the window.
     outcome = _run_load(argv, os.path.join(ctx["log_dir"], f"{server.name}-run{run}.wrk.txt"),
                         process, scenario, progress, where, grace_s=scenario.grace_s,
-                        stop_after_s=run_s + 30, probe=probe,
+                        stop_after_s=run_s + 30, side_probes=[p for p in (probe, slow) if p],
                         at_window_end=lambda: connecting_sockets(port))
     result = parse_wrk_result(outcome.text)
     if outcome.returncode != 0 or result is None:
@@ -145,6 +148,9 @@ def _drive_with_wrk(server, scenario, run, ctx, progress, where, process):
     if probe:
         row.update(probe.summary())
         row["note"] = "; ".join(filter(None, [row["note"], report.probe_note(row)]))
+    if slow:
+        row.update(slow.summary())
+        row["note"] = "; ".join(filter(None, [row["note"], slow.note()]))
     return _finished(row, outcome, server, process, progress, where)
 
 
@@ -195,12 +201,12 @@ class LoadOutcome:
 
 
 def _run_load(argv, out_path, process, scenario, progress, where, *, grace_s, stop_after_s,
-              probe=None, at_window_end=None):
+              side_probes=(), at_window_end=None):
     """Runs the load generator `argv` (its output into out_path) while the server's process
-    tree is measured; kills it if it runs past stop_after_s."""
+    tree is measured, and `side_probes` watch it; kills it if it runs past stop_after_s."""
     cpu_before = proctree.tree_cpu_seconds(process.pid) if process else None
     sampler = proctree.TreeSampler(process.pid).start() if process else None
-    if probe:
+    for probe in side_probes:
         probe.start()
     started = time.monotonic()
     window_end_value = None
@@ -229,7 +235,7 @@ def _run_load(argv, out_path, process, scenario, progress, where, *, grace_s, st
             sampler.stop()
             server.peak_rss_bytes = sampler.peak_rss_bytes
             server.peak_processes = sampler.peak_processes
-        if probe:
+        for probe in side_probes:
             probe.stop()
         out.seek(0)
         text = out.read()
