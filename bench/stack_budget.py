@@ -8,7 +8,7 @@ its memory under the seed's load. Two pieces of hand-tuned code keep them small:
 request path stays within two pages of stack (its error paths live in functions marked
 noinline and cold, see ExecutionService), and when a connection ends its thread gives back
 the stack pages below its idle frame (release_unused_stack in
-host/http/connection_factory.cpp). This program shows what each buys, on the real host:
+host/http/connection_threads.cpp). This program shows what each buys, on the real host:
 
 1. all pool threads started, nothing served yet;
 2. `--connections` keep-alive connections, each after three seed requests (200), still open;

@@ -98,7 +98,7 @@ public:
     std::string serve(std::string_view input) {
         Poco::Net::StreamSocket client(listener_.address());
         Poco::Net::StreamSocket server = listener_.acceptConnection();
-        server.setNoDelay(true);  // as Poco's TCPServer does for every connection it accepts
+        server.setNoDelay(true);  // as the Acceptor does for every connection it accepts
         client.setNoDelay(true);
         std::string answer;
         std::thread peer([&client, input, &answer] { play_client(client.impl()->sockfd(), input, answer); });

@@ -2,9 +2,7 @@
 
 #include "app/admin_endpoints.hpp"
 #include "app/process_limits.hpp"
-#include "http/connection_factory.hpp"
 
-#include <Poco/Net/TCPServerParams.h>
 #include <Poco/Net/SocketAddress.h>
 
 #include <algorithm>
@@ -122,21 +120,6 @@ void Host::start() {
     watcher_.start();
 
     const ServerConfig& server = config_.server;
-    // Room for the warmer's tasks beside max_connections connection threads; idle threads
-    // are never reclaimed, so a warmed pool stays warm. One thread to begin with (Poco's
-    // least): a pool whose constructor cannot make its first threads throws and leaves
-    // those it made running, so the others are made by start(), which cleans up after itself.
-    constexpr int kInitialThreads = 1;
-    constexpr int kNeverReclaim = std::numeric_limits<int>::max();
-    pool_ = std::make_unique<Poco::ThreadPool>(kInitialThreads, 2 * server.max_connections, kNeverReclaim,
-                                               server.thread_stack_kib * 1024);
-
-    // The gate admits at most max_connections, so every admitted connection has a thread to
-    // go to, and Poco's queue never has to refuse one.
-    Poco::AutoPtr<Poco::Net::TCPServerParams> params(new Poco::Net::TCPServerParams);
-    params->setMaxThreads(server.max_connections);
-    params->setMaxQueued(server.max_connections);
-
     Poco::Logger& logger = Poco::Logger::get("host");
     ConnectionGate::Settings gate;
     gate.capacity = static_cast<std::size_t>(server.max_connections);
@@ -144,32 +127,55 @@ void Host::start() {
     gate_ = new ConnectionGate(gate, logger);
     connections_ = std::make_unique<ConnectionContext>(
         ConnectionContext{http_settings(server), dispatcher_, metrics_, *gate_, logger});
-    server_ = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(*connections_), *pool_, socket_, params);
-    server_->setConnectionFilter(gate_);
-    server_->start();
+    // The gate admits at most max_connections; the threads' limit leaves room for a connection
+    // handed over while the thread of one that just ended is still on its way back to idle.
+    const auto capacity = static_cast<std::size_t>(server.max_connections);
+    threads_ = std::make_unique<ConnectionThreads>(
+        2 * capacity, static_cast<std::size_t>(server.thread_stack_kib) * 1024,
+        [this](const Poco::Net::StreamSocket& socket) { HttpConnection(socket, *connections_).run(); });
+    acceptor_ = std::make_unique<Acceptor>(socket_, [this](const Poco::Net::StreamSocket& socket) { admit(socket); },
+                                           logger);
     logger.information("Listening on " + socket_.address().toString() + " for up to " +
                        std::to_string(server.max_connections) + " connections");
     if (server.prestart_threads) {
-        warmer_ = std::make_unique<ThreadPoolWarmer>(*pool_, server.max_connections, logger, [this, &logger](int made) {
-            // Connections beyond the threads would wait for one: better answered 503 at once.
-            gate_->set_capacity(static_cast<std::size_t>(made));
-            logger.warning("Serving at most " + std::to_string(made) + " connections at once instead of [server] "
-                           "max_connections = " + std::to_string(config_.server.max_connections) + ": " +
-                           describe_thread_limit());
+        const auto started = std::chrono::steady_clock::now();
+        threads_->prestart(capacity, [this, &logger, started](std::size_t made, const std::string& refused) {
+            const auto took =
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+            logger.information(std::to_string(made) + " connection threads ready after " +
+                               std::to_string(took.count()) + " ms" +
+                               (refused.empty() ? "" : "; no more could be made: " + refused));
+            if (!refused.empty()) lower_capacity(made);
         });
     }
 }
 
+void Host::admit(const Poco::Net::StreamSocket& socket) {
+    if (!gate_->accept(socket)) return;  // turned away, or draining
+    std::string refused;
+    if (threads_->hand_over(socket, refused)) return;
+    gate_->withdraw(socket);  // answered 503
+    if (!refused.empty()) lower_capacity(threads_->threads());
+}
+
+void Host::lower_capacity(std::size_t threads) {
+    // Connections beyond the threads would wait for one: better answered 503 at once.
+    gate_->set_capacity(std::min(gate_->capacity(), threads));
+    if (capacity_lowered_.exchange(true)) return;
+    Poco::Logger::get("host").warning("Serving at most " + std::to_string(gate_->capacity()) +
+                                      " connections at once instead of [server] max_connections = " +
+                                      std::to_string(config_.server.max_connections) + ": " + describe_thread_limit());
+}
+
 void Host::wait_until_warm() {
-    if (warmer_) warmer_->wait();
+    if (threads_) threads_->wait_prestarted();
 }
 
 bool Host::stop() {
-    if (!server_) return true;
+    if (!threads_) return true;  // not started, or stopped
     if (!draining_) {
         draining_ = true;
         watcher_.stop();
-        warmer_.reset();
         drain();
     }
     if (gate_->open_connections() > 0) return false;
@@ -181,8 +187,7 @@ void Host::drain() {
     Poco::Logger& logger = Poco::Logger::get("host");
     const auto deadline = std::chrono::steady_clock::now() + config_.server.drain_timeout;
     gate_->begin_drain();  // from here on, new connections are refused
-    wait_until(deadline, [this] { return server_->queuedConnections() == 0; });
-    server_->stop();   // joins the acceptor thread
+    if (acceptor_) acceptor_->stop();  // none if start() failed before it
     socket_.close();   // clients now get "connection refused" instead of waiting in the backlog
     logger.information("Stopped accepting; waiting up to " + std::to_string(config_.server.drain_timeout.count()) +
                        " ms for " + std::to_string(gate_->open_connections()) + " open connections");
@@ -194,9 +199,9 @@ void Host::drain() {
 }
 
 void Host::release_server() {
-    pool_->joinAll();
-    server_.reset();
-    pool_.reset();
+    acceptor_.reset();
+    threads_->stop();  // waits for every connection thread, even one still inside a plugin
+    threads_.reset();
     gate_->stop();
     gate_.reset();
 }
@@ -206,16 +211,17 @@ std::uint16_t Host::port() const { return socket_.address().port(); }
 std::string Host::metrics_text() const { return metrics_registry_.render(); }
 
 void Host::write_connection_metrics(PrometheusText& out) const {
-    if (!server_) return;  // not started
-    out.single("plugin_host_connections_current", "gauge", "Connections being served by a thread.",
-               server_->currentConnections());
+    if (!threads_) return;  // not started, or stopped
+    const auto busy = static_cast<double>(threads_->busy());
+    out.single("plugin_host_connections_current", "gauge", "Connections being served by a thread.", busy);
     gate_->write_metrics(out);
     out.single("plugin_host_connections_queued", "gauge", "Admitted connections waiting for a thread.",
-               server_->queuedConnections());
-    out.single("plugin_host_connections_accepted_total", "counter", "Connections served since start.",
-               server_->totalConnections());
-    out.single("plugin_host_pool_threads_busy", "gauge", "Pool threads serving a connection.", pool_->used());
-    out.single("plugin_host_pool_threads", "gauge", "Pool threads started.", pool_->allocated());
+               static_cast<double>(gate_->queued_connections()));
+    out.single("plugin_host_connections_accepted_total", "counter", "Connections handed to a thread since start.",
+               static_cast<double>(threads_->served()));
+    out.single("plugin_host_pool_threads_busy", "gauge", "Connection threads serving a connection.", busy);
+    out.single("plugin_host_pool_threads", "gauge", "Connection threads started.",
+               static_cast<double>(threads_->threads()));
 }
 
 }  // namespace plugin_host

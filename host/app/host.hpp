@@ -1,10 +1,11 @@
 #pragma once
 
 #include "config/host_config.hpp"
+#include "http/acceptor.hpp"
 #include "http/connection_gate.hpp"
+#include "http/connection_threads.hpp"
 #include "http/http_connection.hpp"
 #include "plugins/plugin_manager.hpp"
-#include "app/thread_pool_warmer.hpp"
 #include "plugins/plugin_watcher.hpp"
 #include "metrics/metrics_registry.hpp"
 #include "metrics/request_metrics.hpp"
@@ -13,21 +14,22 @@
 #include "services/execution_service.hpp"
 #include "services/repository_service.hpp"
 
-#include <Poco/Net/TCPServer.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace plugin_host {
 
 /// The whole server, built from a HostConfig: the repository and execution services, the
-/// plugins, their routes and the watcher that swaps them, and Poco's TCPServer serving
-/// HttpConnections on a thread pool of its own. Constructed, started and stopped by one thread (the
-/// application's main thread, or a test); requests run on the pool's threads; reload() may
-/// be called from any thread.
+/// plugins, their routes and the watcher that swaps them, and the server: an Acceptor
+/// admitting connections through the ConnectionGate and handing each to a thread of
+/// ConnectionThreads, which serves it as an HttpConnection. Constructed, started and stopped
+/// by one thread (the application's main thread, or a test); requests run on the connection
+/// threads; reload() may be called from any thread.
 class Host {
 public:
     /// Binds the listening socket and loads every plugin. Throws PluginRefused for a plugin
@@ -42,13 +44,14 @@ public:
     Host& operator=(const Host&) = delete;
 
     /// Starts watching the plugin files and accepting connections. With prestart_threads,
-    /// the pool's threads are created in the background right after; if the system lets it
-    /// make fewer than max_connections (RLIMIT_NPROC, a container's pids limit), the host
-    /// serves as many connections as it has threads, and says so in the log. Throws
-    /// Poco::Exception or std::system_error if a thread the host needs cannot be started.
+    /// the connection threads are created in the background right after; if the system lets
+    /// it make fewer than max_connections (RLIMIT_NPROC, a container's pids limit), the host
+    /// serves as many connections as it has threads, and says so in the log (so it does when
+    /// it makes them as connections arrive). Throws Poco::Exception or std::system_error if a
+    /// thread the host needs cannot be started.
     void start();
 
-    /// Waits until the background creation of the pool's threads has finished.
+    /// Waits until the background creation of the connection threads has finished.
     void wait_until_warm();
 
     /// Stops watching and accepting (the listening socket closes: new clients are refused),
@@ -81,6 +84,11 @@ private:
     void write_connection_metrics(PrometheusText& out) const;
     void drain();
     void release_server();
+    /// Acceptor thread: admits `socket` through the gate and hands it to a thread.
+    void admit(const Poco::Net::StreamSocket& socket);
+    /// Serves at most `threads` connections at once, because no more threads can be made;
+    /// says so in the log, once.
+    void lower_capacity(std::size_t threads);
 
     HostConfig config_;
     std::mutex reload_mutex_;
@@ -94,11 +102,11 @@ private:
     RequestDispatcher dispatcher_;
     Poco::Net::ServerSocket socket_;
     ConnectionGate::Ptr gate_;
-    std::unique_ptr<ConnectionContext> connections_;  ///< shared by every connection; outlives server_
+    std::unique_ptr<ConnectionContext> connections_;  ///< shared by every connection; outlives threads_
     bool draining_ = false;
-    std::unique_ptr<Poco::ThreadPool> pool_;
-    std::unique_ptr<Poco::Net::TCPServer> server_;  ///< serves HTTP through HttpConnections
-    std::unique_ptr<ThreadPoolWarmer> warmer_;
+    std::unique_ptr<ConnectionThreads> threads_;  ///< serve the connections, one thread each
+    std::unique_ptr<Acceptor> acceptor_;          ///< null before start() and once stopped accepting
+    std::atomic<bool> capacity_lowered_{false};
 };
 
 }  // namespace plugin_host

@@ -11,7 +11,7 @@ namespace plugin_host {
 namespace {
 
 /// The server's own threads beyond its connections: the acceptor, the gate's watchdog, the
-/// plugin watcher, the log writer, the warmer, the main thread.
+/// plugin watcher, the log writer, the thread that prestarts the others, the main thread.
 constexpr long kOwnThreads = 16;
 
 std::string read_first_line(const char* path) {

@@ -25,9 +25,10 @@ struct ConnectionGate::Tracked {
     Tracked(const Poco::Net::StreamSocket& tracked_socket, Clock::time_point header_deadline)
         : socket(tracked_socket), deadline(header_deadline) {}
 
-    /// A copy of Poco's: keeps the descriptor open while the gate may act on it, and its
-    /// reference count tells when Poco dropped a connection no thread served, and when
-    /// Poco is done with one that ended. Closed by detach(), under the gate's lock.
+    /// A copy of the acceptor's: keeps the descriptor open while the gate may act on it, and
+    /// its reference count tells when a connection no thread served was dropped, and when
+    /// the connection's thread is done with one that ended. Closed by detach(), under the
+    /// gate's lock.
     Poco::Net::StreamSocket socket;
     const Clock::time_point deadline;  ///< of the first request header, while queued
     std::atomic<Phase> phase{Phase::queued};
@@ -110,10 +111,21 @@ void ConnectionGate::detach(const Ticket& ticket) {
     ended_.push_back(ticket);
 }
 
+void ConnectionGate::withdraw(const Poco::Net::StreamSocket& socket) {
+    {
+        std::lock_guard lock(mutex_);
+        const auto found = tracked_.find(socket.impl());
+        if (found == tracked_.end()) return;
+        std::erase(queued_, found->second);
+        tracked_.erase(found);
+    }
+    turn_away(socket);
+}
+
 void ConnectionGate::turn_away(const Poco::Net::StreamSocket& socket) {
-    // A descriptor of TurnAway's own: Poco closes its own as soon as this returns.
+    // A descriptor of TurnAway's own: the caller closes its own once it lets go of the socket.
     const int descriptor = ::fcntl(socket.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
-    if (descriptor >= 0) turn_away_.take(descriptor);  // else out of descriptors: Poco just closes it
+    if (descriptor >= 0) turn_away_.take(descriptor);  // else out of descriptors: it is just closed
     const auto now = Clock::now().time_since_epoch().count();
     auto logged = busy_logged_at_.load(std::memory_order_relaxed);
     const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(10)).count();
@@ -140,6 +152,11 @@ void ConnectionGate::begin_drain() {
 std::size_t ConnectionGate::open_connections() const {
     std::lock_guard lock(mutex_);
     return tracked_.size();
+}
+
+std::size_t ConnectionGate::queued_connections() const {
+    std::lock_guard lock(mutex_);
+    return queued_.size();
 }
 
 void ConnectionGate::write_metrics(PrometheusText& out) const {
@@ -172,11 +189,11 @@ void ConnectionGate::watch() {
 void ConnectionGate::look(Clock::time_point now) {
     std::vector<Ticket> dropped;  // released after the lock: that closes their descriptors
     std::lock_guard lock(mutex_);
-    // Ended connections whose socket only the gate still holds: Poco's acceptor, dispatcher
-    // and connection have let go of it, so it is freed here, after this lock, which the
+    // Ended connections whose socket only the gate still holds: the acceptor and the
+    // connection's thread have let go of it, so it is freed here, after this lock, which the
     // connection's thread released in detach() after its last use of the socket. Poco
-    // counts references with atomics outside what ThreadSanitizer sees; freed by Poco's
-    // acceptor thread instead, the socket would look raced.
+    // counts references with atomics outside what ThreadSanitizer sees; freed by the
+    // connection's thread instead, the socket would look raced.
     std::erase_if(ended_, [&](const Ticket& connection) {
         if (connection->socket.impl()->referenceCount() > 1) return false;
         dropped.push_back(connection);
@@ -185,7 +202,7 @@ void ConnectionGate::look(Clock::time_point now) {
     std::erase_if(queued_, [&](const Ticket& connection) {
         Phase phase = connection->phase.load();
         if (phase != Phase::queued) return true;
-        // The queue's copy and tracked_'s are the only ones left: Poco dropped it unserved.
+        // The gate's copy is the only one left: it was dropped unserved.
         if (connection->socket.impl()->referenceCount() == 1) {
             tracked_.erase(connection->socket.impl());
             dropped.push_back(connection);

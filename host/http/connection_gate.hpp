@@ -3,9 +3,10 @@
 #include "http/turn_away.hpp"
 #include "metrics/prometheus_text.hpp"
 
+#include <Poco/AutoPtr.h>
 #include <Poco/Logger.h>
 #include <Poco/Net/StreamSocket.h>
-#include <Poco/Net/TCPServer.h>
+#include <Poco/RefCountedObject.h>
 
 #include <atomic>
 #include <chrono>
@@ -25,26 +26,26 @@ namespace plugin_host {
 /// connections from busy ones.
 ///
 /// Who calls what:
-/// - Poco's acceptor thread calls accept() for every new connection (the gate is installed
-///   as the server's connection filter). Below capacity the connection is admitted and
-///   tracked; at capacity the client is handed to TurnAway, which answers 503.
-/// - The connection's pool thread (HttpConnection) calls attach() when it begins to serve
-///   the connection, awaiting() and busy() as it waits for a request and serves one, and
+/// - The acceptor thread (Acceptor) calls accept() for every new connection. Below capacity
+///   the connection is admitted and tracked; at capacity the client is handed to TurnAway,
+///   which answers 503. If no thread can take an admitted connection, the acceptor calls
+///   withdraw(): it is then answered 503 too.
+/// - The connection's thread (HttpConnection) calls attach() when it begins to serve the
+///   connection, awaiting() and busy() as it waits for a request and serves one, and
 ///   detach() when it is done: from then on the connection no longer counts, exactly.
 /// - The gate's watchdog thread looks, every tick, only at the admitted connections that no
-///   thread serves yet: it forgets those Poco dropped, and gives those still waiting for a
-///   thread the header deadline a served one has (408, then closed); and it lets go of the
+///   thread serves yet: it forgets those dropped unserved, and gives those still waiting for
+///   a thread the header deadline a served one has (408, then closed); and it lets go of the
 ///   sockets of connections that ended since. Its work grows with those, never with the
-///   connections served.
+///   connections served, and its only write (the 408) never waits.
 /// - The thread stopping the host calls begin_drain(), open_connections() and abort_all().
 ///
 /// The gate keeps a copy of each tracked connection's socket, so its descriptor stays open
 /// and cannot be reused for another connection while the gate may still shut it down;
 /// detach() closes it under the gate's lock.
 ///
-/// Owned through AutoPtr by the Host and by the TCPServer (Poco's filters are reference
-/// counted).
-class ConnectionGate final : public Poco::Net::TCPServerConnectionFilter {
+/// Owned through AutoPtr by the Host.
+class ConnectionGate final : public Poco::RefCountedObject {
 public:
     using Ptr = Poco::AutoPtr<ConnectionGate>;
     using Clock = std::chrono::steady_clock;
@@ -72,9 +73,13 @@ public:
     ConnectionGate(const ConnectionGate&) = delete;
     ConnectionGate& operator=(const ConnectionGate&) = delete;
 
-    /// Poco's acceptor thread: true to serve the connection (then it is tracked), false to
-    /// have Poco close it at once.
-    bool accept(const Poco::Net::StreamSocket& socket) override;
+    /// Acceptor thread: true to serve the connection (then it is tracked), false if it is
+    /// turned away or the host drains (the caller lets go of it: that closes it).
+    bool accept(const Poco::Net::StreamSocket& socket);
+
+    /// Acceptor thread: no thread could take an admitted connection. The gate forgets it and
+    /// answers it 503, as it would at capacity.
+    void withdraw(const Poco::Net::StreamSocket& socket);
 
     /// Connection thread, before it serves `socket`: its ticket; empty if the gate does not
     /// track it. A connection the gate has already closed (its deadline passed while it
@@ -99,6 +104,8 @@ public:
 
     /// Connections admitted and not finished.
     std::size_t open_connections() const;
+    /// Connections admitted that no thread serves yet.
+    std::size_t queued_connections() const;
 
     /// Shuts down every tracked connection (both directions): requests still in flight can
     /// no longer be answered. Returns how many there were.

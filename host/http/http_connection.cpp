@@ -130,7 +130,7 @@ struct Peer {
 }  // namespace
 
 HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, const ConnectionContext& context)
-    : TCPServerConnection(socket), context_(context) {}
+    : socket_(socket), context_(context) {}
 
 void HttpConnection::run() {
     const ConnectionGate::Ticket ticket = context_.gate.attach(socket());
@@ -142,7 +142,7 @@ void HttpConnection::run() {
     if (ticket) {
         context_.gate.detach(ticket);  // closes the socket
     } else {
-        socket().close();
+        socket_.close();
     }
 }
 

@@ -5,7 +5,7 @@
 #include "metrics/request_metrics.hpp"
 
 #include <Poco/Logger.h>
-#include <Poco/Net/TCPServerConnection.h>
+#include <Poco/Net/StreamSocket.h>
 
 #include <chrono>
 #include <cstddef>
@@ -35,8 +35,8 @@ struct ConnectionContext {
     Poco::Logger& logger;  ///< "host"
 };
 
-/// One client connection, served on a pool thread of Poco's TCPServer from its acceptance to
-/// its end: HTTP/1.1 with keep-alive and pipelining. For each request it reads the head
+/// One client connection, served on a connection thread (ConnectionThreads) from its
+/// acceptance to its end: HTTP/1.1 with keep-alive and pipelining. For each request it reads the head
 /// strictly (read_request_head()), checks the framing and reads the body
 /// (request_body.hpp), answers `Expect: 100-continue`, has the dispatcher answer, counts the
 /// request in the metrics and writes the response (without a body for HEAD, 204 and 304).
@@ -58,16 +58,22 @@ struct ConnectionContext {
 /// alive, answers `100 Continue` to HTTP/1.0, and creates an epoll instance for every wait.
 /// Poco parses nothing here but what it is given: the head's fields go into a
 /// Poco::Net::HTTPRequest, and responses are formatted by Poco::Net::HTTPResponse.
-class HttpConnection : public Poco::Net::TCPServerConnection {
+class HttpConnection {
 public:
     HttpConnection(const Poco::Net::StreamSocket& socket, const ConnectionContext& context);
 
-    /// Poco's pool thread. Never throws.
-    void run() final;
+    HttpConnection(const HttpConnection&) = delete;
+    HttpConnection& operator=(const HttpConnection&) = delete;
+
+    /// The connection's thread: serves the connection until it ends, then closes it. Never
+    /// throws.
+    void run();
 
 private:
     void serve(const ConnectionGate::Ticket& ticket);
+    const Poco::Net::StreamSocket& socket() const { return socket_; }
 
+    Poco::Net::StreamSocket socket_;
     const ConnectionContext& context_;
 };
 
