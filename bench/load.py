@@ -152,8 +152,10 @@ def _drive_with_wrk(server, scenario, run, ctx, progress, where, process):
             str(scenario.duration_s), str(scenario.pause_ms), server.path_prefix,
             ",".join(scenario.paths)]
     probe = probes.TurnedAwayProbe(port) if scenario.probe_turned_away else None
+    # Late enough that the load's own connections have been accepted: a deadline counts from
+    # the host's acceptance, and a connection that waits in a full listen queue starts late.
     slow = (probes.SlowClientProbe(port, server_defs.host_server_settings(scenario.host_settings),
-                                   scenario.duration_s)
+                                   scenario.duration_s, start_after_s=15.0)
             if scenario.probe_slow_clients and server.kind == "host" else None)
     # Requests of connections still opening when the window closes are never sent, and
     # no request starts after the window.
