@@ -46,6 +46,9 @@ def parse_args(argv):
                         "on it). Excludes --servers and --port")
     parser.add_argument("--label", help="the --target's name in the results "
                         "(default: 'server at HOST:PORT')")
+    parser.add_argument("--host-setting", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="change plugin-host's configuration for this run beyond the "
+                        "scenario's, e.g. server.listen_backlog=32768 (repeatable)")
     parser.add_argument("--out", default=os.path.join(server_defs.BENCH_DIR, "results"),
                         help="output folder (default bench/results)")
     parser.add_argument("--build-dir", default=os.path.join(server_defs.REPO_DIR, "build"),
@@ -72,6 +75,9 @@ def parse_args(argv):
         pause_ms=args.pause_ms, timeout_s=args.timeout, wrk_threads=args.wrk_threads,
         servers=tuple(s.strip() for s in args.servers.split(",") if s.strip())
         if args.servers else None)
+    if args.host_setting:
+        scenario = scenario.with_overrides(host_settings=scenario.host_settings + tuple(
+            parse_host_setting(parser, text) for text in args.host_setting))
     unknown = [s for s in scenario.servers
                if s not in server_defs.SERVERS and not args.target]
     if unknown:
@@ -99,6 +105,16 @@ def check_k6_scenario(parser, args):
     if given:
         parser.error(f"--load k6 runs the script as it is (its own 1 s sleep and 120 s "
                      f"timeout): {', '.join(given)} set wrk's load only")
+
+
+def parse_host_setting(parser, text):
+    """(section, key, value) of --host-setting SECTION.KEY=VALUE."""
+    name, equals, value = text.partition("=")
+    section, dot, key = name.strip().partition(".")
+    if not (equals and dot and section and key and value.strip()):
+        parser.error(f"--host-setting {text}: expected SECTION.KEY=VALUE, e.g. "
+                     "server.listen_backlog=32768")
+    return section, key.strip(), value.strip()
 
 
 def parse_target(parser, text):
