@@ -4,11 +4,14 @@
 #include "support/host_process.hpp"
 #include "support/http_client.hpp"
 #include "support/open_files.hpp"
+#include "support/raw_client.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_host.hpp"
 
 #include <csignal>
 #include <fstream>
+#include <memory>
+#include <vector>
 
 namespace {
 
@@ -53,6 +56,23 @@ TEST(HostApplication, WarnsWhenTheConnectionCapacityCannotFitTheOpenFileLimit) {
         << host.output();
     host.signal(SIGTERM);
     EXPECT_EQ(host.wait(), 0);
+}
+
+TEST(HostApplication, OutOfDescriptorsNewClientsWaitInTheQueueAndAreServedOnceOthersClose) {
+    // More clients than the open-file limit lets the host accept: it must neither crash nor
+    // spin, say why once, and accept the waiting ones as soon as descriptors are free again.
+    HostProcess host(0, test_support::seed_plugins_ini(), "max_connections = 200\nprestart_threads = false\n",
+                     {.limits = {"--nofile=64:64"}});
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    {
+        std::vector<std::unique_ptr<test_support::RawClient>> clients;
+        for (int i = 0; i < 80; ++i) clients.push_back(std::make_unique<test_support::RawClient>(host.port()));
+        ASSERT_TRUE(host.wait_for_output("Cannot accept new connections: Too many open files")) << host.output();
+        EXPECT_LE(test_support::open_descriptors(host.pid()), 64u);
+    }  // the clients close: the host's descriptors come free
+    EXPECT_EQ(post_json(host.port(), "/first", seed_body("first")).status, 200) << host.output();
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait_for(std::chrono::seconds(10)), std::optional<int>(0)) << host.output();
 }
 
 TEST(HostApplication, ServesWithTheThreadsItCanMakeWhenAProcessLimitStopsItShort) {
