@@ -9,7 +9,7 @@
 
 namespace plugin_host {
 
-/// Reads and writes one client connection, for the pool thread that serves it. Every wait is
+/// Reads and writes one client connection, for the thread that serves it. Every wait is
 /// a poll(2) on the connection's own descriptor with a deadline, so no wait creates a
 /// descriptor and none can outlast its deadline; reads go through a buffer of the
 /// connection's own. Another thread may shut the socket down (the drain, the abort): a wait
