@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <thread>
 
 namespace plugin_host {
@@ -121,22 +122,24 @@ void Host::start() {
 
     const ServerConfig& server = config_.server;
     Poco::Logger& logger = Poco::Logger::get("host");
+    // Connections beyond the open-file limit would fail to be accepted and wait unanswered
+    // (check_process_limits() has warned): the gate answers them 503 instead.
+    const std::size_t capacity = connections_within_open_file_limit(server);
     ConnectionGate::Settings gate;
-    gate.capacity = static_cast<std::size_t>(server.max_connections);
+    gate.capacity = capacity;
     gate.first_header_deadline = server.keep_alive_timeout + server.header_timeout;
     gate_ = new ConnectionGate(gate, logger);
     connections_ = std::make_unique<ConnectionContext>(
         ConnectionContext{http_settings(server), dispatcher_, metrics_, *gate_, logger});
-    // The gate admits at most max_connections; the threads' limit leaves room for a connection
+    // The gate admits at most `capacity`; the threads' limit leaves room for a connection
     // handed over while the thread of one that just ended is still on its way back to idle.
-    const auto capacity = static_cast<std::size_t>(server.max_connections);
     threads_ = std::make_unique<ConnectionThreads>(
         2 * capacity, static_cast<std::size_t>(server.thread_stack_kib) * 1024,
         [this](const Poco::Net::StreamSocket& socket) { HttpConnection(socket, *connections_).run(); });
-    acceptor_ = std::make_unique<Acceptor>(socket_, [this](const Poco::Net::StreamSocket& socket) { admit(socket); },
+    acceptor_ = std::make_unique<Acceptor>(socket_, [this](int descriptor) { admit(descriptor); },
                                            logger);
     logger.information("Listening on " + socket_.address().toString() + " for up to " +
-                       std::to_string(server.max_connections) + " connections");
+                       std::to_string(capacity) + " connections");
     if (server.prestart_threads) {
         const auto started = std::chrono::steady_clock::now();
         threads_->prestart(capacity, [this, &logger, started](std::size_t made, const std::string& refused) {
@@ -150,11 +153,12 @@ void Host::start() {
     }
 }
 
-void Host::admit(const Poco::Net::StreamSocket& socket) {
-    if (!gate_->accept(socket)) return;  // turned away, or draining
+void Host::admit(int descriptor) {
+    const std::optional<Poco::Net::StreamSocket> socket = gate_->accept(descriptor);
+    if (!socket) return;  // turned away, or draining
     std::string refused;
-    if (threads_->hand_over(socket, refused)) return;
-    gate_->withdraw(socket);  // answered 503
+    if (threads_->hand_over(*socket, refused)) return;
+    gate_->withdraw(*socket);  // answered 503
     if (!refused.empty()) lower_capacity(threads_->threads());
 }
 

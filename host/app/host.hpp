@@ -84,8 +84,9 @@ private:
     void write_connection_metrics(PrometheusText& out) const;
     void drain();
     void release_server();
-    /// Acceptor thread: admits `socket` through the gate and hands it to a thread.
-    void admit(const Poco::Net::StreamSocket& socket);
+    /// Acceptor thread: admits a new connection's `descriptor` (owned from here on) through
+    /// the gate and hands it to a thread.
+    void admit(int descriptor);
     /// Serves at most `threads` connections at once, because no more threads can be made;
     /// says so in the log, once.
     void lower_capacity(std::size_t threads);

@@ -3,9 +3,11 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 namespace plugin_host {
 namespace {
@@ -13,6 +15,17 @@ namespace {
 /// The server's own threads beyond its connections: the acceptor, the gate's watchdog, the
 /// plugin watcher, the log writer, the thread that prestarts the others, the main thread.
 constexpr long kOwnThreads = 16;
+
+/// The server's own descriptors beyond its connections: the listening socket, plugin files
+/// and folders, logs, clients being answered 503.
+constexpr long kOwnDescriptors = 64;
+
+/// The soft open-file limit now in force, or nothing if there is none (or it cannot be read).
+std::optional<long> open_file_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return std::nullopt;
+    return static_cast<long>(limit.rlim_cur);
+}
 
 std::string read_first_line(const char* path) {
     std::ifstream file(path);
@@ -38,11 +51,13 @@ void raise_descriptor_limit(const ServerConfig& server, Poco::Logger& logger) {
         }
     }
     const long needed = descriptors_needed(server);
-    if (limit.rlim_cur != RLIM_INFINITY && static_cast<long>(limit.rlim_cur) < needed) {
+    const std::size_t fitting = connections_within_open_file_limit(server);
+    if (fitting < static_cast<std::size_t>(server.max_connections)) {
         logger.warning("[server] max_connections = " + std::to_string(server.max_connections) + " needs about " +
                        std::to_string(needed) + " open files (one per connection), but the limit is " +
-                       std::to_string(limit.rlim_cur) +
-                       ": connections beyond it will fail. Raise it: ulimit -n, or docker run --ulimit nofile=" +
+                       std::to_string(limit.rlim_cur) + ": the host serves at most " + std::to_string(fitting) +
+                       " connections at once and answers more clients 503. Raise it: ulimit -n, or docker run "
+                       "--ulimit nofile=" +
                        std::to_string(needed) + ":" + std::to_string(needed));
     }
 }
@@ -60,9 +75,13 @@ void check_thread_limit(const ServerConfig& server, Poco::Logger& logger) {
 
 }  // namespace
 
-long descriptors_needed(const ServerConfig& server) {
-    constexpr long kOwnDescriptors = 64;
-    return server.max_connections + kOwnDescriptors;
+long descriptors_needed(const ServerConfig& server) { return server.max_connections + kOwnDescriptors; }
+
+std::size_t connections_within_open_file_limit(const ServerConfig& server) {
+    const auto wanted = static_cast<std::size_t>(server.max_connections);
+    const std::optional<long> limit = open_file_limit();
+    if (!limit) return wanted;
+    return std::min(wanted, static_cast<std::size_t>(std::max(1L, *limit - kOwnDescriptors)));
 }
 
 long threads_needed(const ServerConfig& server) { return server.max_connections + kOwnThreads; }

@@ -4,6 +4,7 @@
 
 #include <Poco/Logger.h>
 
+#include <cstddef>
 #include <string>
 
 namespace plugin_host {
@@ -15,11 +16,16 @@ namespace plugin_host {
 /// own (listening socket, plugin folders, logs, connections being turned away).
 long descriptors_needed(const ServerConfig& server);
 
+/// Connections the soft open-file limit leaves room for beside the server's own descriptors:
+/// max_connections if they fit (or there is no limit), else fewer, at least one. Beyond them
+/// the server would run out of descriptors; the host answers them 503 instead.
+std::size_t connections_within_open_file_limit(const ServerConfig& server);
+
 /// Threads the server may need: one for each connection, and a few of its own.
 long threads_needed(const ServerConfig& server);
 
 /// Raises the soft RLIMIT_NOFILE to the hard limit, and warns when descriptors_needed()
-/// does not fit even so; warns when RLIMIT_NPROC is below threads_needed() for a user it
+/// does not fit even so (naming connections_within_open_file_limit()); warns when RLIMIT_NPROC is below threads_needed() for a user it
 /// applies to (not root).
 void check_process_limits(const ServerConfig& server, Poco::Logger& logger);
 

@@ -1,7 +1,6 @@
 #include "http/acceptor.hpp"
 
 #include <Poco/Exception.h>
-#include <Poco/Net/StreamSocketImpl.h>
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -91,12 +90,9 @@ bool Acceptor::accept_waiting() {
             }
             return false;
         }
-        accepted_.fetch_add(1, std::memory_order_relaxed);
         const int on = 1;
         ::setsockopt(descriptor, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-        // Poco's StreamSocket owns the descriptor from here: it closes it once nobody holds it.
-        const Poco::Net::StreamSocket connection(new Poco::Net::StreamSocketImpl(descriptor));
-        admit_(connection);
+        admit_(descriptor);
     }
 }
 

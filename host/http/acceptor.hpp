@@ -2,9 +2,7 @@
 
 #include <Poco/Logger.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/StreamSocket.h>
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <thread>
@@ -12,7 +10,7 @@
 namespace plugin_host {
 
 /// Accepts the clients of a listening socket on a thread of its own and hands each new
-/// connection to `admit`, on that thread. It waits with poll(2) on the listening socket and
+/// connection's descriptor to `admit`, on that thread; `admit` owns it from then on. It waits with poll(2) on the listening socket and
 /// on an eventfd that stop() signals: no wait creates a descriptor, and stopping is
 /// immediate. Every connection is accepted with TCP_NODELAY (answers go out in one write).
 ///
@@ -23,7 +21,7 @@ namespace plugin_host {
 /// Owned by the Host. The listening socket must outlive it.
 class Acceptor {
 public:
-    using Admit = std::function<void(const Poco::Net::StreamSocket&)>;
+    using Admit = std::function<void(int descriptor)>;
 
     /// Starts the thread; throws std::system_error if it cannot, Poco::Exception if the
     /// eventfd cannot be made.
@@ -38,9 +36,6 @@ public:
     /// queue until the listening socket is closed. Idempotent.
     void stop();
 
-    /// Connections accepted since start, admitted or not.
-    std::uint64_t accepted() const { return accepted_.load(std::memory_order_relaxed); }
-
 private:
     void run();
     /// Accepts every client the kernel's queue holds; false if accepting failed for want of
@@ -51,7 +46,6 @@ private:
     const Admit admit_;
     Poco::Logger& logger_;
     int wake_fd_ = -1;
-    std::atomic<std::uint64_t> accepted_{0};
     std::int64_t failure_logged_at_ = 0;  ///< steady-clock seconds; the acceptor thread's only
     std::thread thread_;
 };

@@ -3,6 +3,7 @@
 #include "http/http_exchange.hpp"
 
 #include <Poco/Net/SocketImpl.h>
+#include <Poco/Net/StreamSocketImpl.h>
 
 #include <fcntl.h>
 #include <cerrno>
@@ -25,10 +26,10 @@ struct ConnectionGate::Tracked {
     Tracked(const Poco::Net::StreamSocket& tracked_socket, Clock::time_point header_deadline)
         : socket(tracked_socket), deadline(header_deadline) {}
 
-    /// A copy of the acceptor's: keeps the descriptor open while the gate may act on it, and
-    /// its reference count tells when a connection no thread served was dropped, and when
-    /// the connection's thread is done with one that ended. Closed by detach(), under the
-    /// gate's lock.
+    /// The gate's copy of what accept() returned: keeps the descriptor open while the gate
+    /// may act on it, and its reference count tells when a connection no thread served was
+    /// dropped, and when the connection's thread is done with one that ended. Closed by
+    /// detach(), under the gate's lock.
     Poco::Net::StreamSocket socket;
     const Clock::time_point deadline;  ///< of the first request header, while queued
     std::atomic<Phase> phase{Phase::queued};
@@ -62,20 +63,24 @@ void ConnectionGate::stop() {
     turn_away_.stop();
 }
 
-bool ConnectionGate::accept(const Poco::Net::StreamSocket& socket) {
-    if (draining()) return false;
+std::optional<Poco::Net::StreamSocket> ConnectionGate::accept(int descriptor) {
+    if (draining()) {
+        ::close(descriptor);
+        return std::nullopt;
+    }
     {
         std::lock_guard lock(mutex_);
         const std::size_t capacity = capacity_.load();
         if (capacity == 0 || tracked_.size() < capacity) {
+            const Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(descriptor));
             auto connection = std::make_shared<Tracked>(socket, Clock::now() + settings_.first_header_deadline);
             queued_.push_back(connection);
             tracked_.emplace(socket.impl(), std::move(connection));
-            return true;
+            return socket;
         }
     }
-    turn_away(socket);
-    return false;
+    turn_away(descriptor);
+    return std::nullopt;
 }
 
 ConnectionGate::Ticket ConnectionGate::attach(const Poco::Net::StreamSocket& socket) {
@@ -119,13 +124,13 @@ void ConnectionGate::withdraw(const Poco::Net::StreamSocket& socket) {
         std::erase(queued_, found->second);
         tracked_.erase(found);
     }
-    turn_away(socket);
+    // A descriptor of TurnAway's own: the caller's socket closes its own once let go.
+    const int descriptor = ::fcntl(socket.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
+    if (descriptor >= 0) turn_away(descriptor);  // else out of descriptors: it is just closed
 }
 
-void ConnectionGate::turn_away(const Poco::Net::StreamSocket& socket) {
-    // A descriptor of TurnAway's own: the caller closes its own once it lets go of the socket.
-    const int descriptor = ::fcntl(socket.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
-    if (descriptor >= 0) turn_away_.take(descriptor);  // else out of descriptors: it is just closed
+void ConnectionGate::turn_away(int descriptor) {
+    turn_away_.take(descriptor);
     const auto now = Clock::now().time_since_epoch().count();
     auto logged = busy_logged_at_.load(std::memory_order_relaxed);
     const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(10)).count();

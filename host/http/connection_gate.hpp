@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -26,10 +27,11 @@ namespace plugin_host {
 /// connections from busy ones.
 ///
 /// Who calls what:
-/// - The acceptor thread (Acceptor) calls accept() for every new connection. Below capacity
-///   the connection is admitted and tracked; at capacity the client is handed to TurnAway,
-///   which answers 503. If no thread can take an admitted connection, the acceptor calls
-///   withdraw(): it is then answered 503 too.
+/// - The acceptor thread (Acceptor) calls accept() with every new connection's descriptor.
+///   Below capacity the connection is admitted, tracked and returned as a socket; at
+///   capacity the descriptor itself goes to TurnAway, which answers 503, so that turning a
+///   client away takes no descriptor more. If no thread can take an admitted connection,
+///   the acceptor calls withdraw(): it is then answered 503 too.
 /// - The connection's thread (HttpConnection) calls attach() when it begins to serve the
 ///   connection, awaiting() and busy() as it waits for a request and serves one, and
 ///   detach() when it is done: from then on the connection no longer counts, exactly.
@@ -73,9 +75,11 @@ public:
     ConnectionGate(const ConnectionGate&) = delete;
     ConnectionGate& operator=(const ConnectionGate&) = delete;
 
-    /// Acceptor thread: true to serve the connection (then it is tracked), false if it is
-    /// turned away or the host drains (the caller lets go of it: that closes it).
-    bool accept(const Poco::Net::StreamSocket& socket);
+    /// Acceptor thread, with a new connection's descriptor, which the gate owns from here on:
+    /// the socket to serve (tracked from now on; it closes the descriptor once nobody holds
+    /// it), or nothing if the client is turned away (TurnAway answers it 503) or the host
+    /// drains (it is closed).
+    std::optional<Poco::Net::StreamSocket> accept(int descriptor);
 
     /// Acceptor thread: no thread could take an admitted connection. The gate forgets it and
     /// answers it 503, as it would at capacity.
@@ -130,9 +134,9 @@ private:
 
     ~ConnectionGate() override;
 
-    /// Acceptor thread, at capacity: hands the client to TurnAway, and says so in the log
-    /// (at most every ten seconds).
-    void turn_away(const Poco::Net::StreamSocket& socket);
+    /// Acceptor thread, at capacity: hands the client's `descriptor` to TurnAway, and says
+    /// so in the log (at most every ten seconds).
+    void turn_away(int descriptor);
 
     void watch();
     void look(Clock::time_point now);

@@ -30,6 +30,13 @@ inline std::string seed_body(const std::string& sequence) {
     return "{\"info\": {\"sequence\": \"" + sequence + "\"}}";
 }
 
+/// A whole seed request for `path`, as a raw client writes it on a connection.
+inline std::string seed_request_bytes(const std::string& path, const std::string& sequence) {
+    const std::string body = seed_body(sequence);
+    return "POST " + path + " HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
 /// Sends `raw` bytes as they are and returns everything the server answers until it closes
 /// the connection or `timeout_ms` passes.
 std::string send_raw(std::uint16_t port, const std::string& raw, int timeout_ms = 5000);

@@ -7,6 +7,7 @@
 
 #include "support/eventually.hpp"
 #include "support/host_process.hpp"
+#include "support/http_client.hpp"
 #include "support/open_files.hpp"
 #include "support/raw_client.hpp"
 #include "support/test_host.hpp"
@@ -27,12 +28,6 @@ constexpr std::size_t kConnections = 1000;
 /// socket, the watcher's and TurnAway's, log files, and those of requests still closing.
 constexpr std::size_t kConstant = 50;
 
-std::string seed_request() {
-    const std::string body = R"({"info": {"sequence": "first"}})";
-    return "POST /first HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body;
-}
-
 /// The status of the one response `client` receives (0 if none arrives in time).
 int answer_status(RawClient& client) {
     const auto responses = test_support::parse_responses(client.read_responses(1, scaled(std::chrono::seconds(5))).bytes);
@@ -48,7 +43,7 @@ TEST(DescriptorCost, AnIdleKeepAliveConnectionHoldsOneDescriptorAndARequestAddsN
     ASSERT_TRUE(host.wait_until_healthy()) << host.output();
     const std::size_t at_rest = test_support::open_descriptors(host.pid());
 
-    const std::string request = seed_request();
+    const std::string request = test_support::seed_request_bytes("/first", "first");
     std::vector<std::unique_ptr<RawClient>> clients;
     for (std::size_t i = 0; i < kConnections; ++i) {
         clients.push_back(std::make_unique<RawClient>(host.port()));

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <optional>
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -117,6 +118,7 @@ protected:
         // closing the clients resets their connections, which ends such a write.
         for (auto& client : clients_) client.close();
         gate_->stop();
+        for (std::size_t i = admitted_.size(); i < accepted_.size(); ++i) ::close(accepted_[i]);
     }
 
     /// Connects a client, with a receive buffer of `receive_buffer` bytes if not 0, and
@@ -126,8 +128,17 @@ protected:
         if (receive_buffer > 0) client.setReceiveBufferSize(receive_buffer);  // before connecting: the window follows it
         client.connect(listener_.address());
         clients_.push_back(client);
-        accepted_.push_back(listener_.acceptConnection());
+        accepted_.push_back(::accept4(listener_.impl()->sockfd(), nullptr, nullptr, SOCK_CLOEXEC));
         return clients_.size() - 1;
+    }
+
+    /// Hands the last connection accepted to the gate, as the acceptor does; true if it
+    /// was admitted.
+    bool admit() {
+        std::optional<Poco::Net::StreamSocket> socket = gate_->accept(accepted_.back());
+        if (!socket) return false;
+        admitted_.push_back(std::move(*socket));
+        return true;
     }
 
     std::size_t closed_in_log() const {
@@ -141,9 +152,11 @@ protected:
     ConnectionGate::Ptr gate_{new ConnectionGate({.capacity = 0, .first_header_deadline = kDeadline, .tick = kTick},
                                                  Poco::Logger::get("GateWatchdogTest"))};
     Poco::Net::ServerSocket listener_{Poco::Net::SocketAddress("127.0.0.1", 0)};
-    /// The server ends, held as the server's queue holds a connection waiting for a thread:
+    /// The server ends' descriptors, in the order of connect().
+    std::vector<int> accepted_;
+    /// The server ends the gate admitted, held as a connection waiting for a thread is held:
     /// the gate forgets one whose socket only it still holds.
-    std::vector<Poco::Net::StreamSocket> accepted_;
+    std::vector<Poco::Net::StreamSocket> admitted_;
     std::vector<Poco::Net::StreamSocket> clients_;
 };
 
@@ -151,10 +164,11 @@ TEST_F(GateWatchdog, AClientThatNeverReadsDelaysNoOtherConnectionsHeaderDeadline
     // The stuck connection: its client never reads, and the server end's send buffer is
     // full before it is admitted, so a 408 written without MSG_DONTWAIT would wait forever.
     const std::size_t stuck = connect(4096);
-    accepted_[stuck].setSendBufferSize(4096);
-    const std::size_t filled = fill_send_buffer(descriptor(accepted_[stuck]));
+    const int send_buffer = 4096;
+    ASSERT_EQ(::setsockopt(accepted_[stuck], SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer), 0);
+    const std::size_t filled = fill_send_buffer(accepted_[stuck]);
     ASSERT_GT(filled, 0u) << "could not fill the stuck connection's send buffer";
-    ASSERT_TRUE(gate_->accept(accepted_[stuck]));
+    ASSERT_TRUE(admit());
 
     // Connections admitted after it, so their deadlines come after its deadline.
     constexpr std::size_t kOthers = 5;
@@ -163,7 +177,7 @@ TEST_F(GateWatchdog, AClientThatNeverReadsDelaysNoOtherConnectionsHeaderDeadline
     for (std::size_t i = 0; i < kOthers; ++i) {
         others.push_back(connect());
         admitted.push_back(Clock::now());
-        ASSERT_TRUE(gate_->accept(accepted_[others.back()]));
+        ASSERT_TRUE(admit());
     }
     EXPECT_EQ(gate_->open_connections(), kOthers + 1);
 
