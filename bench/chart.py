@@ -1,5 +1,15 @@
 """Draws a benchmark's results.png: each server's share of the ceiling and its peak memory."""
 
+import importlib.util
+
+MISSING = ("python3-matplotlib is not installed (scripts/install-dependencies.sh bench "
+           "installs it): no results.png")
+
+
+def available():
+    """Whether matplotlib can be imported; without it the results have no chart."""
+    return importlib.util.find_spec("matplotlib") is not None
+
 
 def write_chart(path, summary, title, percent_label):
     """Per server: % of the ceiling (req/s written beside), and peak memory."""

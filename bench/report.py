@@ -186,13 +186,16 @@ def write_all(out_dir, meta, rows):
     write_markdown(paths["results.md"], summary, header)
     compared = (f"compared with {sc['baseline']}" if sc.get("baseline")
                 else f"ceiling {sc['ceiling_requests']:,} requests")
-    chart.write_chart(paths["results.png"], summary,
-                f"{sc['name']} scenario, N={sc['vus']}, {sc['duration_s']} s, "
-                f"{(meta.get('load') or {}).get('tool', 'wrk')}, {meta['date'][:10]}, "
-                f"{meta['machine'].split(' (')[0]}; {compared}"
-                + (f"; medians of {meta['repeat']} runs" if meta.get("repeat", 1) > 1 else ""),
-                f"req/s, % of {sc['baseline']}'s" if sc.get("baseline")
-                else "completed requests, % of the ceiling (dashed: the ceiling)")
+    if chart.available():
+        chart.write_chart(paths["results.png"], summary,
+                    f"{sc['name']} scenario, N={sc['vus']}, {sc['duration_s']} s, "
+                    f"{(meta.get('load') or {}).get('tool', 'wrk')}, {meta['date'][:10]}, "
+                    f"{meta['machine'].split(' (')[0]}; {compared}"
+                    + (f"; medians of {meta['repeat']} runs" if meta.get("repeat", 1) > 1 else ""),
+                    f"req/s, % of {sc['baseline']}'s" if sc.get("baseline")
+                    else "completed requests, % of the ceiling (dashed: the ceiling)")
+    else:
+        del paths["results.png"]
     with open(paths["results.json"], "w") as f:
         json.dump(dict(meta, rows=rows), f, indent=2, default=str)
     return header, summary, paths

@@ -26,6 +26,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import chart  # noqa: E402
 import k6_runner  # noqa: E402
 import options  # noqa: E402
 import load  # noqa: E402
@@ -86,6 +87,8 @@ def rerender(out_dir):
     with open(os.path.join(out_dir, "results.json")) as f:
         meta = json.load(f)
     rows = meta.pop("rows")
+    if not chart.available():
+        log("warning: " + chart.MISSING)
     header, summary, _ = report.write_all(out_dir, meta, rows)
     print("\n".join(header[2:]) + "\n\n" + report.markdown_table(summary))
     return 0
@@ -162,6 +165,8 @@ def main(argv=None):
         + (f"compared with {scenario.baseline}" if scenario.baseline else
            f"ceiling {scenario.ceiling_requests:,} requests ({scenario.ceiling_rps:,.0f} req/s)")
         + f"; {host}:{port}")
+    if not chart.available():
+        log("warning: " + chart.MISSING)
     progress = Progress(planned_seconds(scenario, len(to_measure), args.repeat, args.load))
 
     rows = []
