@@ -25,6 +25,8 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/NullChannel.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -97,12 +99,17 @@ public:
     /// Serves `input` as one connection's bytes; returns everything the server answered.
     std::string serve(std::string_view input) {
         Poco::Net::StreamSocket client(listener_.address());
-        Poco::Net::StreamSocket server = listener_.acceptConnection();
-        server.setNoDelay(true);  // as the Acceptor does for every connection it accepts
+        // As the Acceptor hands a connection to the gate: a bare descriptor, TCP_NODELAY set.
+        const int accepted = ::accept4(listener_.impl()->sockfd(), nullptr, nullptr, SOCK_CLOEXEC);
+        if (accepted < 0) throw std::runtime_error("accept4 failed");
+        const int on = 1;
+        ::setsockopt(accepted, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
         client.setNoDelay(true);
         std::string answer;
         std::thread peer([&client, input, &answer] { play_client(client.impl()->sockfd(), input, answer); });
-        if (gate_->accept(server)) HttpConnection(server, connections_).run();  // closes the connection at its end
+        if (const auto server = gate_->accept(accepted)) {
+            HttpConnection(*server, connections_).run();  // closes the connection at its end
+        }
         peer.join();
         return answer;
     }
