@@ -25,8 +25,8 @@ std::size_t connections_within_open_file_limit(const ServerConfig& server);
 long threads_needed(const ServerConfig& server);
 
 /// Raises the soft RLIMIT_NOFILE to the hard limit, and warns when descriptors_needed()
-/// does not fit even so (naming connections_within_open_file_limit()); warns when RLIMIT_NPROC is below threads_needed() for a user it
-/// applies to (not root).
+/// does not fit even so (naming connections_within_open_file_limit()); warns when
+/// RLIMIT_NPROC is below threads_needed() for a user it applies to (not root).
 void check_process_limits(const ServerConfig& server, Poco::Logger& logger);
 
 /// What limits how many threads this process can make, in a clause for a message:

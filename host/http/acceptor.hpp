@@ -10,9 +10,10 @@
 namespace plugin_host {
 
 /// Accepts the clients of a listening socket on a thread of its own and hands each new
-/// connection's descriptor to `admit`, on that thread; `admit` owns it from then on. It waits with poll(2) on the listening socket and
-/// on an eventfd that stop() signals: no wait creates a descriptor, and stopping is
-/// immediate. Every connection is accepted with TCP_NODELAY (answers go out in one write).
+/// connection's descriptor to `admit`, on that thread; `admit` owns it from then on. It
+/// waits with poll(2) on the listening socket and on an eventfd that stop() signals: no
+/// wait creates a descriptor, and stopping is immediate. Every connection is accepted with
+/// TCP_NODELAY (answers go out in one write).
 ///
 /// When the process is out of descriptors (EMFILE, ENFILE) or memory, the client stays in
 /// the kernel's queue; the acceptor says so in the log (at most every ten seconds) and tries
