@@ -1,13 +1,24 @@
 // The seed's ASP.NET Core app on Kestrel: POST /performance-test/first, /second, /third.
 // Same layers as the Python apps: the endpoint hands the body and a callback to the
 // execution service, the callback calls the repository, which waits without holding a
-// thread (await Task.Delay) and answers "<names> Executed".
-// bench/run.py builds and runs it when `dotnet` is installed (ASPNETCORE_URLS sets the
-// address; REPOSITORY_DELAY_MS the delay). Debian carries no dotnet, so on this project's
-// machines the benchmark shows the seed's published figures instead.
+// thread (await Task.Delay) and answers "<names> Executed". Every request logs its four
+// lines through the console logger, as the seed's app did (appsettings.json keeps
+// ASP.NET Core's own per-request lines at Warning, as the template the seed started from).
+//
+// bench/run.py builds it (bench/dotnet_peer.py) and sets, through the environment:
+// ASPNETCORE_URLS the address, REPOSITORY_DELAY_MS the delay, and, when a scenario raises
+// plugin-host's limits, the same limits here: Kestrel__Limits__MaxConcurrentConnections and
+// SocketTransport__Backlog (Kestrel's listen queue, 512 unless set).
 using System.Text.Json;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
+// Kestrel reads only its endpoints from the "Kestrel" section by itself, not its limits, and
+// the socket transport has no section at all: both are bound here for an operator to set.
+builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
+builder.Services.Configure<SocketTransportOptions>(builder.Configuration.GetSection("SocketTransport"));
 builder.Services.AddSingleton<Repository>();
 builder.Services.AddSingleton<ExecutionService>();
 var app = builder.Build();
@@ -35,6 +46,18 @@ foreach (var (endpoint, names) in endpoints)
             }
         });
 }
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    // What the operator's settings became, so that a benchmark's log shows the limits in force.
+    var limits = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+    var sockets = app.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
+    app.Logger.LogInformation(
+        "Kestrel limits: MaxConcurrentConnections {Connections}, listen backlog {Backlog}, "
+        + "server GC {ServerGc}, {Processors} processors",
+        limits.MaxConcurrentConnections?.ToString() ?? "unlimited", sockets.Backlog,
+        System.Runtime.GCSettings.IsServerGC, Environment.ProcessorCount);
+});
 
 app.Run();
 
