@@ -27,6 +27,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import chart  # noqa: E402
+import dotnet_peer  # noqa: E402
 import k6_runner  # noqa: E402
 import options  # noqa: E402
 import load  # noqa: E402
@@ -137,8 +138,11 @@ def main(argv=None):
     else:
         selected = [server_defs.SERVERS[name] for name in scenario.servers]
     not_installed = [s for s in selected if s.kind == "nginx" and not yardsticks.nginx_available()]
-    to_measure = [s for s in selected
-                  if (s.kind != "dotnet" or server_defs.dotnet_available()) and s not in not_installed]
+    no_dotnet = [s for s in selected if s.kind == "dotnet" and not dotnet_peer.available()]
+    if no_dotnet:
+        log(f"{dotnet_peer.MISSING}; its row shows the seed's published figures and the run "
+            "exits 1")
+    to_measure = [s for s in selected if s not in not_installed and s not in no_dotnet]
 
     build_type = ""
     if any(s.kind in ("host", "poco-minimal", "poco-sleeping") for s in to_measure):
@@ -148,6 +152,12 @@ def main(argv=None):
             build_type = server_defs.build_host(build_dir, log)
         if build_type != "Release":
             log(f"warning: {build_dir} is a '{build_type}' build, not Release")
+    if any(s.kind == "dotnet" for s in to_measure):
+        try:
+            dotnet_peer.build(build_dir, os.path.join(log_dir, "dotnet-build.log"), log)
+        except dotnet_peer.BuildError as error:
+            log(f"the Kestrel peer did not build: {error}")
+            return 2
 
     slack = scenario.window_slack_s()
     if slack < 0.5:
@@ -197,7 +207,10 @@ def main(argv=None):
         if server in not_installed:
             rows.append(table_rows.skipped_row(server, "not installed here"))
         elif server not in to_measure:
-            rows.append(table_rows.published_row(server))
+            row = table_rows.published_row(server)
+            if server in no_dotnet:
+                row["note"] += "; not measured here: dotnet not found on PATH"
+            rows.append(row)
     if scenario.baseline:
         table_rows.compare_with_baseline(rows, scenario.baseline)
 
@@ -220,6 +233,7 @@ def main(argv=None):
     print()
     print("Written: " + ", ".join(os.path.relpath(p, os.getcwd()) for p in paths.values()))
     not_run = [r["server"] for r in rows if r["source"] == "not run"]
+    not_run += [f"{s.name} ({dotnet_peer.MISSING.split(':')[0]})" for s in no_dotnet]
     if not_run:
         log("could not run: " + ", ".join(not_run))
         return 1

@@ -4,19 +4,20 @@ plugin-host runs its release build with the default configuration (config/server
 changed only where a benchmark must: listen on 127.0.0.1 and the benchmark's port, the
 repository delay, and absolute plugin paths. The seed's Python apps (bench/peers/) are
 served the way the seed served them, from Debian's packages, with Debian's
-/usr/bin/python3. The seed's ASP.NET Core app needs `dotnet`; where there is none, its
-row shows the figures the seed published.
+/usr/bin/python3. The seed's ASP.NET Core app runs on Kestrel, built with the .NET SDK
+(bench/dotnet_peer.py); where there is no `dotnet`, its row shows the figures the seed
+published.
 """
 
 from dataclasses import dataclass, field
 import os
 import re
-import shutil
 import subprocess
 import sys
 import urllib.error
 import urllib.request
 
+import dotnet_peer
 import yardsticks
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -95,10 +96,6 @@ class Launch:
     ready_method: str          # "GET" or "POST"
     ready_path: str
     ready_body: bytes = None
-
-
-def dotnet_available():
-    return shutil.which("dotnet") is not None
 
 
 def package_version(package):
@@ -215,13 +212,13 @@ def launch_for(server, *, port, delay_ms, build_dir, work_dir, host_settings=(),
         return Launch(argv, PEERS_DIR, env, "POST", "/first", body)
 
     if server.kind == "dotnet":
-        # The seed's app, rewritten in bench/peers/dotnet; built into the work folder.
-        out = os.path.join(work_dir, "dotnet")
-        subprocess.run(["dotnet", "publish", os.path.join(PEERS_DIR, "dotnet"),
-                        "-c", "Release", "-o", out], check=True, stdout=subprocess.DEVNULL)
-        env["ASPNETCORE_URLS"] = f"http://127.0.0.1:{port}"
-        env["Logging__LogLevel__Default"] = "Information"
-        return Launch(["dotnet", os.path.join(out, "SeedApi.dll")], out, env,
+        # Published once per run by bench/run.py (dotnet_peer.build).
+        dll = dotnet_peer.published_dll(build_dir)
+        if not os.path.exists(dll):
+            raise ValueError(f"{dll} is missing: the Kestrel peer was not built")
+        kestrel = dotnet_peer.kestrel_settings(host_settings, host_server_settings(host_settings))
+        return Launch(["dotnet", dll], os.path.dirname(dll),
+                      dotnet_peer.launch_env(env, build_dir, port, kestrel),
                       "POST", server.path_prefix + "/first", body)
 
     if server.kind == "external":
@@ -251,6 +248,9 @@ def describe_versions():
     for package in ("wrk", "libpoco-dev", "python3-flask", "gunicorn", "python3-waitress",
                     "python3-fastapi", "uvicorn", "python3-werkzeug", "nginx-light"):
         versions[package] = package_version(package)
+    if dotnet_peer.available():
+        versions["dotnet-sdk"] = dotnet_peer.sdk_version()
+        versions["aspnetcore-runtime"] = dotnet_peer.runtime_version()
     return versions
 
 
