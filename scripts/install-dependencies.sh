@@ -7,7 +7,8 @@
 #         (GCC's sanitizer runtimes come with g++), and python3 for the test that runs
 #         the k6 script.
 #         bench — wrk and the seed's Python servers for bench/run.py, matplotlib, and
-#         nginx-light (the raw scenario's yardstick).
+#         nginx-light (the raw scenario's yardstick). The Kestrel peer needs the .NET SDK 10
+#         (`dotnet`), which Debian does not package: this only says when it is missing.
 #         k6check — node and npm for k6/check.sh (skipped when node is already there).
 #         fuzz — clang with libFuzzer and its sanitizer runtimes, llvm-symbolizer.
 #         deploy — nginx, and what the loopback scale test runs the benchmark with
@@ -48,6 +49,11 @@ for group in "${groups[@]}"; do
     read -r -a list <<<"${packages[$group]}"
     wanted+=("${list[@]}")
 done
+
+if [[ " ${groups[*]} " == *" bench "* ]] && ! command -v dotnet >/dev/null; then
+    echo "install-dependencies: bench: dotnet (the .NET SDK 10) is not on PATH and Debian has no package for it;" \
+         "bench/run.py needs it for the Kestrel peer (server dotnet)" >&2
+fi
 
 missing=()
 for package in "${wanted[@]}"; do
