@@ -36,7 +36,7 @@ std::optional<std::string_view> PluginRequest::header(std::string_view name) con
 }
 
 std::vector<plugin_api::Field> PluginRequest::headers() const {
-    return {request_.head.begin(), request_.head.end()};
+    return {request_.fields.begin(), request_.fields.end()};
 }
 
 std::string_view PluginRequest::content_type() const { return request_.content_type(); }

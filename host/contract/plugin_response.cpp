@@ -1,6 +1,7 @@
 #include "contract/plugin_response.hpp"
 
-#include <Poco/Ascii.h>
+#include "http/field_syntax.hpp"
+
 #include <Poco/String.h>
 
 #include <algorithm>
@@ -16,19 +17,10 @@ constexpr std::array<std::string_view, 10> kHostHeaders{"content-length", "conte
                                                         "upgrade",        "te",           "trailer",
                                                         "date"};
 
-bool is_token(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return Poco::Ascii::isAlphaNumeric(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    });
-}
-
 /// A control character other than tab: CR and LF would end the header, NUL is refused by
 /// clients (RFC 9110 5.5).
 bool has_control_character(std::string_view text) {
-    return std::any_of(text.begin(), text.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return (byte < 0x20 && byte != '\t') || byte == 0x7f;
-    });
+    return !std::all_of(text.begin(), text.end(), is_field_value_char);
 }
 
 }  // namespace

@@ -66,7 +66,8 @@ ConnectionIo::Status ConnectionIo::wait_readable(Clock::time_point deadline) {
     return buffered() > 0 ? Status::ok : fill(deadline);
 }
 
-ConnectionIo::Status ConnectionIo::read_line(std::size_t max, Clock::time_point deadline, std::string_view& line) {
+ConnectionIo::Status ConnectionIo::read_line(std::size_t max, Clock::time_point deadline, std::string_view& line,
+                                             LineEnd end) {
     std::size_t searched = 0;  // bytes of the buffered data known to hold no LF
     for (;;) {
         const char* const first = buffer_.data() + begin_;
@@ -75,7 +76,11 @@ ConnectionIo::Status ConnectionIo::read_line(std::size_t max, Clock::time_point 
             const std::size_t length = static_cast<std::size_t>(static_cast<const char*>(lf) - first);
             begin_ += length + 1;
             line = std::string_view(first, length);
-            if (line.ends_with('\r')) line.remove_suffix(1);
+            if (line.ends_with('\r')) {
+                line.remove_suffix(1);
+            } else if (end == LineEnd::crlf) {
+                return Status::bare_lf;
+            }
             if (line.size() > max) return Status::too_long;
             return Status::ok;
         }
@@ -92,25 +97,31 @@ ConnectionIo::Status ConnectionIo::read_exact(std::size_t length, Clock::time_po
     std::size_t missing = length - from_buffer;
     if (missing == 0) return Status::ok;
 
-    // Straight into `out`: a large body is not copied through the buffer.
+    // Straight into `out`, a piece at a time: a large body is not copied through the
+    // buffer, and `out` grows only as bytes arrive.
     std::size_t filled = out.size();
-    out.resize(filled + missing);
     for (;;) {
-        const ssize_t got = ::recv(descriptor_, out.data() + filled, missing, MSG_DONTWAIT);
+        const std::size_t piece = std::min(missing, kReadPiece);
+        out.resize(filled + piece);
+        const ssize_t got = ::recv(descriptor_, out.data() + filled, piece, MSG_DONTWAIT);
+        Status status = Status::ok;
         if (got > 0) {
             filled += static_cast<std::size_t>(got);
             missing -= static_cast<std::size_t>(got);
-            if (missing == 0) return Status::ok;
-            continue;
+        } else if (got == 0) {
+            status = Status::closed;
+        } else if (errno == EINTR) {
+            // interrupted before anything arrived: receive again
+        } else if (would_block(errno)) {
+            status = wait(POLLIN, deadline);
+        } else if (errno != ECONNRESET) {
+            status = Status::failed;
+        } else {
+            status = Status::closed;
         }
-        Status status = Status::closed;
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0 && would_block(errno)) status = wait(POLLIN, deadline);
-        else if (got < 0 && errno != ECONNRESET) status = Status::failed;
-        if (status != Status::ok) {
-            out.resize(filled);
-            return status;
-        }
+        out.resize(filled);
+        if (status != Status::ok) return status;
+        if (missing == 0) return Status::ok;
     }
 }
 

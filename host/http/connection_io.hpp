@@ -25,8 +25,13 @@ public:
         closed,     ///< the client closed its side (or the socket was shut down)
         timed_out,  ///< the deadline passed first
         too_long,   ///< read_line(): no line end within `max` bytes
+        bare_lf,    ///< read_line() with LineEnd::crlf: the line ends in LF alone
         failed,     ///< a socket error (reset, broken pipe)
     };
+
+    /// How a line may end: RFC 9112 lets a recipient take a bare LF for CRLF in the start
+    /// line and the header fields (§2.2), never inside a chunked body (§7.1).
+    enum class LineEnd { crlf_or_lf, crlf };
 
     explicit ConnectionIo(int descriptor);
 
@@ -41,12 +46,17 @@ public:
     /// Returns ok once at least one byte is buffered.
     Status wait_readable(Clock::time_point deadline);
 
-    /// The next line, without its line end (CRLF, or a bare LF), valid until the next call.
-    /// The line is consumed. too_long if no LF comes within `max` bytes.
-    Status read_line(std::size_t max, Clock::time_point deadline, std::string_view& line);
+    /// The next line, without its line end (CRLF, or a bare LF where `end` allows it), valid
+    /// until the next call. The line is consumed. too_long if no LF comes within `max` bytes.
+    Status read_line(std::size_t max, Clock::time_point deadline, std::string_view& line,
+                     LineEnd end = LineEnd::crlf_or_lf);
 
-    /// Appends exactly `length` bytes to `out`.
+    /// Appends exactly `length` bytes to `out`, growing it by at most kReadPiece bytes ahead
+    /// of what has arrived: a length the client announces costs nothing until it sends it.
     Status read_exact(std::size_t length, Clock::time_point deadline, std::string& out);
+
+    /// The most a read makes room for beyond the bytes received.
+    static constexpr std::size_t kReadPiece = 64 * 1024;
 
     /// Writes every part, in order, before `deadline` (one system call when the socket
     /// takes it all).

@@ -1,5 +1,6 @@
 #include "http/http_connection.hpp"
 
+#include "http/host_field.hpp"
 #include "http/request_body.hpp"
 #include "routing/request_dispatcher.hpp"
 #include "text/trim.hpp"
@@ -50,28 +51,60 @@ bool is_loopback(const Poco::Net::IPAddress& address) {
     return response;
 }
 
-/// Everything between a complete head and the dispatcher: the target, the framing, the
-/// expectation and the body. An error response if the request cannot be handled.
+/// Whether the list in the header fields `name` holds anything but `token` (any case).
+bool has_other_token(const Poco::Net::HTTPRequest& head, const std::string& name, std::string_view token) {
+    for (auto field = head.find(name); field != head.end() && Poco::icompare(field->first, name) == 0; ++field) {
+        std::string_view list = field->second;
+        for (;;) {
+            const auto comma = list.find(',');
+            const std::string_view item = trim(list.substr(0, comma));
+            if (!item.empty() && Poco::icompare(std::string(item), std::string(token)) != 0) return true;
+            if (comma == std::string_view::npos) break;
+            list.remove_prefix(comma + 1);
+        }
+    }
+    return false;
+}
+
+/// RFC 9110 §10.1.1, for an HTTP/1.1 request with Expect: 417 for any expectation but
+/// 100-continue; the dispatcher's answer, if it refuses the request whatever its body, before
+/// the client sends that body; else `100 Continue` if the body is still to come.
+[[gnu::noinline]] std::optional<HttpResponse> meet_expectation(ConnectionIo& io, const HttpRequest& request,
+                                                               const ConnectionContext& context, bool body_to_read) {
+    const Poco::Net::HTTPRequest& head = request.head;
+    if (has_other_token(head, "Expect", "100-continue")) {
+        return closing(417, "the only expectation this server meets is 100-continue");
+    }
+    if (!has_token(head, "Expect", "100-continue")) return std::nullopt;  // an empty list expects nothing
+    if (!body_to_read || io.buffered() > 0) return std::nullopt;  // nothing to wait for, or it is on its way
+    if (std::optional<HttpResponse> refused = context.dispatcher.refusal_before_body(request)) {
+        refused->close_connection = true;  // the body is never read
+        return refused;
+    }
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (io.write({kContinue}, Clock::now() + context.settings.receive_timeout) != ConnectionIo::Status::ok) {
+        return closing(408, "the request body did not arrive in time");
+    }
+    return std::nullopt;
+}
+
+/// Everything between a complete head and the dispatcher: the target, the Host, the
+/// framing, the expectation and the body. An error response if the request cannot be
+/// handled.
 [[gnu::noinline]] std::optional<HttpResponse> read_rest(ConnectionIo& io, HttpRequest& request,
-                                                        const HttpSettings& settings, Clock::time_point head_done) {
+                                                        const ConnectionContext& context, Clock::time_point head_done) {
+    const HttpSettings& settings = context.settings;
     const Poco::Net::HTTPRequest& head = request.head;
     if (auto failed = split_request_target(head.getURI(), head.getMethod(), request.path, request.query)) return failed;
+    if (auto failed = check_host(head)) return failed;
     if (auto failed = check_framing(head)) return failed;
 
     const std::optional<std::size_t> length = announced_length(head);
-    const bool has_body = !length || *length > 0;
     if (head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1 && head.has("Expect")) {
-        // RFC 9110 §10.1.1; an HTTP/1.0 request's expectation is ignored.
-        if (!has_token(head, "Expect", "100-continue")) {
-            return closing(417, "the only expectation this server meets is 100-continue");
-        }
-        const bool refused_unread = length && *length > settings.max_body_bytes;
-        if (has_body && !refused_unread && io.buffered() == 0) {
-            static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-            if (io.write({kContinue}, Clock::now() + settings.receive_timeout) != ConnectionIo::Status::ok) {
-                return closing(408, "the request body did not arrive in time");
-            }
-        }
+        // An HTTP/1.0 request's expectation is ignored. A body refused for its size is
+        // refused by read_body() without being read.
+        const bool body_to_read = !length || (*length > 0 && *length <= settings.max_body_bytes);
+        if (auto failed = meet_expectation(io, request, context, body_to_read)) return failed;
     }
     const BodyLimits limits{settings.max_body_bytes, head_done + settings.body_timeout, settings.receive_timeout};
     return read_body(io, head, limits, request.body);
@@ -163,12 +196,12 @@ void HttpConnection::serve(const ConnectionGate::Ticket& ticket) {
         request.client_address = peer->address;
         request.from_loopback = peer->from_loopback;
         const HeadOutcome head = read_request_head(io, settings.head_limits, idle_deadline,
-                                                   idle_deadline + settings.header_timeout, request.head);
+                                                   idle_deadline + settings.header_timeout, request);
         if (head.kind == HeadOutcome::Kind::no_request) return;
         const Clock::time_point head_done = Clock::now();
         context_.metrics.started();
         std::optional<HttpResponse> failed =
-            head.answer ? std::move(head.answer) : read_rest(io, request, settings, head_done);
+            head.answer ? std::move(head.answer) : read_rest(io, request, context_, head_done);
         const bool request_failed = failed.has_value();
         HttpResponse response = request_failed ? std::move(*failed) : context_.dispatcher.dispatch(request);
         context_.metrics.finished(response.counted_as ? *response.counted_as : context_.metrics.unmatched(),

@@ -17,6 +17,8 @@ struct HttpRequest {
     /// Method, request target, version and header fields as received (HTTP/1.1 until the
     /// request line is read, so that an answer to a malformed one is HTTP/1.1).
     Poco::Net::HTTPRequest head{Poco::Net::HTTPMessage::HTTP_1_1};
+    /// The same header fields in the order sent: `head` groups repeated names together.
+    std::vector<std::pair<std::string, std::string>> fields;
     std::string path;             ///< the target's path, still percent-encoded, without the query
     std::string query;            ///< the target's query, without '?'; empty if none
     std::string body;

@@ -17,9 +17,10 @@ namespace plugin_host {
 // smuggling).
 
 /// The framing checks of RFC 9112 §6-7 on a request head:
-/// - an HTTP/1.1 request without exactly one Host header: 400;
-/// - a Transfer-Encoding other than `chunked`: 400 when chunked is not the last coding (the
-///   length cannot be known), else 501; any Transfer-Encoding in HTTP/1.0: 400;
+/// - Transfer-Encoding, its fields read as one list whose empty elements are ignored: 400
+///   when chunked is not the last coding (the length cannot be known) or is applied twice,
+///   or the list holds no coding; 501 for any other coding before chunked; 400 for any
+///   Transfer-Encoding in HTTP/1.0;
 /// - Transfer-Encoding together with Content-Length, a Content-Length that is not a decimal
 ///   number (a list, a sign, hexadecimal, an exponent, more than 18 digits), or several
 ///   different ones: 400.
@@ -38,10 +39,14 @@ struct BodyLimits {
 };
 
 /// Reads the body of a request that passed check_framing() into `body`: exactly
-/// Content-Length bytes, or a chunked body decoded strictly (a malformed chunk is an error,
-/// never taken for the end of the body). Returns the error response, or nothing:
-/// 411 for a POST, PUT or PATCH with neither; 413 past `max_bytes`; 400 for a body that is
-/// malformed or ends early; 408 for one that does not arrive in time.
+/// Content-Length bytes, nothing without Content-Length or Transfer-Encoding (RFC 9112
+/// §6.3), or a chunked body decoded strictly: every line of it ends in CRLF, extensions and
+/// trailer fields are checked against their grammar (then dropped), and a malformed chunk
+/// is an error, never taken for the end of the body. `body` grows with the bytes received,
+/// never with a length announced. Returns the error response, or nothing: 413 past
+/// `max_bytes`; 431 past 100 trailer fields or 16 KiB of them; 400 for a body that is
+/// malformed, carries more than 4 KiB of chunk extensions, or ends early; 408 for one that
+/// does not arrive in time.
 std::optional<HttpResponse> read_body(ConnectionIo& io, const Poco::Net::HTTPRequest& request,
                                       const BodyLimits& limits, std::string& body);
 

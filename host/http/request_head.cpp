@@ -1,6 +1,6 @@
 #include "http/request_head.hpp"
 
-#include "text/trim.hpp"
+#include "http/field_syntax.hpp"
 
 #include <Poco/Ascii.h>
 #include <Poco/String.h>
@@ -17,26 +17,6 @@ using Kind = HeadOutcome::Kind;
     HttpResponse answer = error_response(status, message);
     answer.close_connection = true;
     return {Kind::refused, std::move(answer)};
-}
-
-/// tchar of RFC 9110 §5.6.2.
-bool is_token_char(char c) {
-    return Poco::Ascii::isAlphaNumeric(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view text) {
-    if (text.empty()) return false;
-    for (const char c : text) {
-        if (!is_token_char(c)) return false;
-    }
-    return true;
-}
-
-/// A byte that may stand in a field value (RFC 9110 §5.5): visible ASCII, space, tab, and
-/// bytes from 0x80. Not CR, LF, NUL, other controls or DEL.
-bool is_field_value_char(char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte == '\t' || (byte >= 0x20 && byte != 0x7f);
 }
 
 /// What a failed read of a line within the head means for the client.
@@ -70,37 +50,30 @@ std::optional<HeadOutcome> parse_request_line(std::string_view line, Poco::Net::
     if (version.size() != 8 || !version.starts_with("HTTP/") || !digit(5) || version[6] != '.' || !digit(7)) {
         return refuse(400, "malformed request line: the HTTP version must be HTTP/1.1 or HTTP/1.0");
     }
-    if (version != Poco::Net::HTTPMessage::HTTP_1_1 && version != Poco::Net::HTTPMessage::HTTP_1_0) {
+    if (version[5] != '1') {
         return refuse(505, "HTTP version " + std::string(version) + " is not supported (use HTTP/1.1)");
     }
     request.setMethod(std::string(method));
     request.setURI(std::string(target));
-    request.setVersion(std::string(version));
+    // RFC 9110 §2.5: a later 1.x minor version is served as the highest this server speaks.
+    request.setVersion(version == Poco::Net::HTTPMessage::HTTP_1_0 ? Poco::Net::HTTPMessage::HTTP_1_0
+                                                                   : Poco::Net::HTTPMessage::HTTP_1_1);
     return std::nullopt;
 }
 
-std::optional<HeadOutcome> parse_field_line(std::string_view line, Poco::Net::HTTPRequest& request) {
-    if (line.front() == ' ' || line.front() == '\t') {
-        return refuse(400, "malformed header: obsolete line folding is not accepted");
-    }
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos) return refuse(400, "malformed header: a field line has no colon");
-    const std::string_view name = line.substr(0, colon);
-    if (!is_token(name)) {
-        return refuse(400, "malformed header: a field name must be a token, with nothing between it and its colon");
-    }
-    const std::string_view value = trim(line.substr(colon + 1));
-    for (const char c : value) {
-        if (!is_field_value_char(c)) return refuse(400, "malformed header: a field value holds a control character");
-    }
-    request.add(std::string(name), std::string(value));
+std::optional<HeadOutcome> add_field(std::string_view line, HttpRequest& request) {
+    std::string_view problem;
+    const std::optional<FieldLine> field = parse_field_line(line, problem);
+    if (!field) return refuse(400, "malformed header: " + std::string(problem));
+    request.head.add(std::string(field->name), std::string(field->value));
+    request.fields.emplace_back(field->name, field->value);
     return std::nullopt;
 }
 
 }  // namespace
 
 HeadOutcome read_request_head(ConnectionIo& io, const HeadLimits& limits, ConnectionIo::Clock::time_point idle_deadline,
-                              ConnectionIo::Clock::time_point head_deadline, Poco::Net::HTTPRequest& request) {
+                              ConnectionIo::Clock::time_point head_deadline, HttpRequest& request) {
     if (io.wait_readable(idle_deadline) != ConnectionIo::Status::ok) return {Kind::no_request, std::nullopt};
 
     std::string_view line;
@@ -113,15 +86,14 @@ HeadOutcome read_request_head(ConnectionIo& io, const HeadLimits& limits, Connec
         }
     }
     if (line.find('\r') != std::string_view::npos) return refuse(400, "malformed request line: a bare CR");
-    if (auto refused = parse_request_line(line, request)) return std::move(*refused);
+    if (auto refused = parse_request_line(line, request.head)) return std::move(*refused);
 
     for (int fields = 0;; ++fields) {
         const ConnectionIo::Status status = io.read_line(limits.max_field_line, head_deadline, line);
         if (status != ConnectionIo::Status::ok) return line_failed(status, "a header field is too long", 431);
         if (line.empty()) return {Kind::complete, std::nullopt};
-        if (line.find('\r') != std::string_view::npos) return refuse(400, "malformed header: a bare CR");
         if (fields == limits.max_fields) return refuse(431, "the request has too many header fields");
-        if (auto refused = parse_field_line(line, request)) return std::move(*refused);
+        if (auto refused = add_field(line, request)) return std::move(*refused);
     }
 }
 

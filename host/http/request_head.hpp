@@ -27,19 +27,20 @@ struct HeadOutcome {
     std::optional<HttpResponse> answer;
 };
 
-/// Reads one request head (RFC 9112 §2-5) from `io` into `request`, on the connection's
+/// Reads one request head (RFC 9112 §2-5) from `io` into `request.head` and, in the order
+/// sent, `request.fields`, on the connection's
 /// thread: empty lines before the request line are skipped; the request line must be
 /// `method SP request-target SP HTTP/d.d` and each field line `name: value` with a token
 /// for the name, nothing between it and the colon, and no control character in the value
-/// (tab excepted); obsolete line folding is refused. A line may end in CRLF or LF, never in
-/// a bare CR.
+/// (tab excepted); obsolete line folding is refused (parse_field_line()). A line may end in
+/// CRLF or LF, never in a bare CR. HTTP/1.2 and later minors are read as HTTP/1.1.
 ///
 /// `idle_deadline`: by when a request must have begun (else no_request, without an answer);
 /// `head_deadline`: by when the head must be complete (else 408). Refusals: 400 for bad
 /// syntax, 414 for a request line past the limit, 431 for too many or too long fields, 505
-/// for a version other than HTTP/1.0 and HTTP/1.1.
+/// for a major version other than 1.
 HeadOutcome read_request_head(ConnectionIo& io, const HeadLimits& limits, ConnectionIo::Clock::time_point idle_deadline,
-                              ConnectionIo::Clock::time_point head_deadline, Poco::Net::HTTPRequest& request);
+                              ConnectionIo::Clock::time_point head_deadline, HttpRequest& request);
 
 /// Splits a request target (RFC 9112 §3.2) into its path, still percent-encoded, and its
 /// query (without '?'); a fragment is dropped. The origin form (`/first?x=1`) and the

@@ -16,6 +16,18 @@ HttpResponse method_not_allowed(std::string_view method, std::string_view path, 
     return response;
 }
 
+/// RFC 9110 §9.1: a method no route can serve is one this server does not implement.
+bool is_implemented(std::string_view method) {
+    for (const std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+        if (method == known) return true;
+    }
+    return false;
+}
+
+[[gnu::noinline, gnu::cold]] HttpResponse not_implemented(std::string_view method) {
+    return error_response(501, "the method " + std::string(method) + " is not implemented by this server");
+}
+
 HttpResponse options(std::string allow) {
     HttpResponse response;
     response.status = 204;
@@ -39,26 +51,57 @@ void RequestDispatcher::add_host_endpoint(std::string method, std::string path, 
     host_endpoints_.push_back({std::move(method), std::move(path), std::move(handler), access, counters});
 }
 
-HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request) const {
-    std::string allow;
+const RequestDispatcher::HostEndpoint* RequestDispatcher::host_endpoint(const HttpRequest& request,
+                                                                       std::string& allow) const {
     const std::string_view method = answered_as(request.method());
     for (const HostEndpoint& endpoint : host_endpoints_) {
         if (endpoint.path != request.path) continue;
-        if (endpoint.method != method) {
-            if (!allow.empty()) allow += ", ";
-            allow += endpoint.method;
-            if (endpoint.method == "GET") allow += ", HEAD";
-            continue;
-        }
-        HttpResponse response = endpoint.access == Access::loopback_only && !request.from_loopback
-                                    ? error_response(403, request.path + " answers loopback clients only")
-                                    : endpoint.handler(request);
-        response.counted_as = endpoint.metrics;
-        return response;
+        if (endpoint.method == method) return &endpoint;
+        if (!allow.empty()) allow += ", ";
+        allow += endpoint.method;
+        if (endpoint.method == "GET") allow += ", HEAD";
     }
+    return nullptr;
+}
+
+HttpResponse RequestDispatcher::host_unrouted(const HttpRequest& request, std::string allow) {
     if (allow.empty()) return error_response(404, "no endpoint at " + request.path);
     if (request.method() == "OPTIONS") return options(std::move(allow));
     return method_not_allowed(request.method(), request.path, std::move(allow));
+}
+
+bool RequestDispatcher::refused_access(const HostEndpoint& endpoint, const HttpRequest& request) {
+    return endpoint.access == Access::loopback_only && !request.from_loopback;
+}
+
+HttpResponse RequestDispatcher::dispatch_to_host(const HttpRequest& request) const {
+    std::string allow;
+    const HostEndpoint* const endpoint = host_endpoint(request, allow);
+    if (!endpoint) return host_unrouted(request, std::move(allow));
+    HttpResponse response = refused_access(*endpoint, request)
+                                ? error_response(403, request.path + " answers loopback clients only")
+                                : endpoint->handler(request);
+    response.counted_as = endpoint->metrics;
+    return response;
+}
+
+std::optional<HttpResponse> RequestDispatcher::refusal_before_body(const HttpRequest& request) const {
+    try {
+        if (!is_implemented(request.method())) return not_implemented(request.method());
+        if (is_host_path(request.path)) {
+            std::string allow;
+            const HostEndpoint* const endpoint = host_endpoint(request, allow);
+            if (!endpoint) return host_unrouted(request, std::move(allow));
+            if (refused_access(*endpoint, request)) return dispatch_to_host(request);
+            return std::nullopt;
+        }
+        if (request.path == "*") return options(std::string(kEveryMethod));
+        const RouteTable::Match match = router_.find(answered_as(request.method()), request.path);
+        if (match.outcome != RouteTable::Outcome::found) return unrouted(request, match);
+        return std::nullopt;
+    } catch (...) {
+        return error_response(500, "internal error");
+    }
 }
 
 HttpResponse RequestDispatcher::unrouted(const HttpRequest& request, const RouteTable::Match& match) {
@@ -75,6 +118,7 @@ HttpResponse RequestDispatcher::unrouted(const HttpRequest& request, const Route
 
 HttpResponse RequestDispatcher::dispatch(const HttpRequest& request) const {
     try {
+        if (!is_implemented(request.method())) return not_implemented(request.method());
         if (is_host_path(request.path)) return dispatch_to_host(request);
         if (request.path == "*") return options(std::string(kEveryMethod));  // OPTIONS *, the only "*" let through
 

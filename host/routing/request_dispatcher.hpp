@@ -5,6 +5,7 @@
 #include "services/execution_service.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +15,8 @@ namespace plugin_host {
 /// Where a request is routed: first the host's own endpoints (/healthz, ...), then the
 /// plugins' routes through the Router, whose handlers run inside the execution service.
 /// HEAD is answered as GET (the connection leaves the body out); OPTIONS, unless a plugin
-/// serves it, with 204 and Allow. Unknown path → 404; known path, another method → 405
+/// serves it, with 204 and Allow. A method no route can serve (not GET, HEAD, POST, PUT,
+/// PATCH, DELETE or OPTIONS) → 501; unknown path → 404; known path, another method → 405
 /// with Allow; a path with a bad %-escape → 400.
 class RequestDispatcher {
 public:
@@ -34,6 +36,12 @@ public:
     /// endpoint's metrics the request counts under.
     HttpResponse dispatch(const HttpRequest& request) const;
 
+    /// The answer dispatch() would give without running a handler (501, 404, 405, 403, 400,
+    /// OPTIONS), or nothing if a handler will answer. Called on request threads before a
+    /// body the client waits to send (Expect: 100-continue), so that a request no endpoint
+    /// takes is refused before it is uploaded. Never throws.
+    std::optional<HttpResponse> refusal_before_body(const HttpRequest& request) const;
+
 private:
     struct HostEndpoint {
         std::string method;
@@ -43,6 +51,11 @@ private:
         RequestMetrics::Counters* metrics;
     };
 
+    /// The host's own endpoint for the request's path and method; else nothing, with the
+    /// methods served at the path added to `allow`.
+    const HostEndpoint* host_endpoint(const HttpRequest& request, std::string& allow) const;
+    static HttpResponse host_unrouted(const HttpRequest& request, std::string allow);
+    static bool refused_access(const HostEndpoint& endpoint, const HttpRequest& request);
     /// The answer of the host's own endpoint at request.path (or 403, 404, 405).
     [[gnu::noinline]] HttpResponse dispatch_to_host(const HttpRequest& request) const;
     // Cold answers, out of dispatch()'s frame (see ExecutionService on the stack budget).

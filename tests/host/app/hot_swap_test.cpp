@@ -8,6 +8,7 @@
 #include "support/keep_alive_load.hpp"
 #include "support/log_capture.hpp"
 #include "support/plugin_files.hpp"
+#include "support/raw_client.hpp"
 #include "support/test_host.hpp"
 #include "test_paths.hpp"
 
@@ -183,6 +184,20 @@ TEST_F(HotSwapTest, AdminReloadLoadsAChangedFileAndAnswersWhatItDid) {
     EXPECT_EQ(response.status, 200);
     EXPECT_EQ(response.body,
               R"({"ok":true,"loaded":["swap"],"removed":[],"unchanged":["first"],"refused":[],"config_error":null})");
+    EXPECT_EQ(swap_body(), R"({"version":"v2"})");
+}
+
+TEST_F(HotSwapTest, AdminReloadAnswersThePostCurlSendsWithoutABody) {
+    // `curl -X POST .../admin/reload`, as docs/hot-swap.md has it: no Content-Length, no
+    // Transfer-Encoding, so a body of length zero (RFC 9112 §6.3).
+    start("[plugins]\nwatch = false\npoll_interval_ms = 0\n");
+    publish_by_rename(test_paths::kSwapV2Plugin, swap_file_);
+    test_support::RawClient client(port());
+    client.send("POST /admin/reload HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port()) +
+                "\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n");
+    const auto responses = test_support::parse_responses(client.read_responses(1, test_support::scaled(10s)).bytes);
+    ASSERT_EQ(responses.size(), 1u);
+    EXPECT_EQ(responses[0].status, 200) << responses[0].body;
     EXPECT_EQ(swap_body(), R"({"version":"v2"})");
 }
 

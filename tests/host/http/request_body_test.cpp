@@ -7,10 +7,13 @@
 #include "http/request_head.hpp"
 #include "support/socket_pair.hpp"
 
+#include <sstream>
+
 namespace plugin_host {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 using Clock = ConnectionIo::Clock;
 
 struct Outcome {
@@ -18,29 +21,34 @@ struct Outcome {
     std::optional<HttpResponse> body;     ///< read_body()'s refusal
     std::string bytes;                    ///< the body read
     std::size_t left_over = 0;            ///< bytes after the body still buffered
+    std::size_t capacity = 0;             ///< the memory the body took
 };
 
 /// Sends `bytes` (then ends the stream if `finish`), reads the head, checks the framing and,
 /// if it passes, reads the body (at most 1,024 bytes, within `deadline`).
-Outcome exchange(const std::string& bytes, bool finish = false, std::chrono::milliseconds deadline = 2s) {
+Outcome exchange(const std::string& bytes, bool finish = false, std::chrono::milliseconds deadline = 2s,
+                 std::size_t max_bytes = 1024) {
     test_support::SocketPair pair;
     pair.send(bytes);
     if (finish) pair.finish_sending();
     ConnectionIo io(pair.server());
-    Poco::Net::HTTPRequest request;
+    HttpRequest request;
     const auto now = Clock::now();
     const HeadOutcome head = read_request_head(io, HeadLimits{}, now + 2s, now + 2s, request);
     EXPECT_EQ(head.kind, HeadOutcome::Kind::complete);
     Outcome outcome;
-    outcome.framing = check_framing(request);
-    if (!outcome.framing) outcome.body = read_body(io, request, BodyLimits{1024, now + deadline, 2s}, outcome.bytes);
+    outcome.framing = check_framing(request.head);
+    if (!outcome.framing) outcome.body = read_body(io, request.head, BodyLimits{max_bytes, now + deadline, 2s}, outcome.bytes);
     outcome.left_over = io.buffered();
+    outcome.capacity = outcome.bytes.capacity();
     return outcome;
 }
 
 std::string post(const std::string& framing) {
     return "POST /first HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n" + framing + "\r\n";
 }
+
+const std::string kChunked = "Transfer-Encoding: chunked\r\n";
 
 int framing_status(const std::string& bytes) {
     const Outcome outcome = exchange(bytes);
@@ -152,17 +160,103 @@ TEST(RequestBody, ShortBodyIs408AtItsDeadline) {
     EXPECT_EQ(outcome.body->body, R"({"error":"the request body did not arrive in time"})");
 }
 
-TEST(RequestBody, Http11WithoutExactlyOneHostIs400) {
-    EXPECT_EQ(framing_status("GET /healthz HTTP/1.1\r\n\r\n"), 400);
-    EXPECT_EQ(framing_status("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+TEST(RequestBody, PostPutAndPatchWithoutALengthHaveAnEmptyBody) {
+    // RFC 9112 §6.3: neither Content-Length nor Transfer-Encoding means a body of length zero.
+    for (const std::string& request :
+         {post(""), "PUT /kv/a HTTP/1.1\r\nHost: test\r\n\r\n"s, "PATCH /kv/a HTTP/1.0\r\n\r\n"s}) {
+        const Outcome outcome = exchange(request + "GET");
+        EXPECT_FALSE(outcome.framing.has_value()) << request;
+        EXPECT_FALSE(outcome.body.has_value()) << request;
+        EXPECT_EQ(outcome.bytes, "") << request;
+        EXPECT_EQ(outcome.left_over, 3u) << request;  // what follows is the next request
+    }
 }
 
-TEST(RequestBody, Http10NeedsNoHost) { EXPECT_EQ(framing_status("GET /healthz HTTP/1.0\r\n\r\n"), 0); }
+TEST(RequestBody, ALineOfAChunkedBodyEndedByABareLineFeedIs400) {
+    // RFC 9112 §7.1: every line of the chunked coding ends in CRLF; a front server that
+    // took LF alone for the end would frame the body differently (request smuggling).
+    for (const std::string& body : {"3\nabc\r\n0\r\n\r\n"s, "3\r\nabc\n0\r\n\r\n"s, "3\r\nabc\r\n0\n\r\n"s,
+                                    "3\r\nabc\r\n0\r\n\n"s, "3\r\nabc\r\n0\r\nX-T: 1\n\r\n"s,
+                                    "3;ext=1\nabc\r\n0\r\n\r\n"s}) {
+        const Outcome outcome = exchange(post(kChunked) + body);
+        ASSERT_TRUE(outcome.body.has_value()) << body;
+        EXPECT_EQ(outcome.body->status, 400) << body;
+        EXPECT_EQ(outcome.body->body, R"({"error":"malformed chunked body: a line ends in LF without CR"})") << body;
+    }
+}
 
-TEST(RequestBody, PostPutAndPatchWithoutALengthAre411) {
-    EXPECT_EQ(body_status(post("")), 411);
-    EXPECT_EQ(body_status("PUT /kv/a HTTP/1.1\r\nHost: test\r\n\r\n"), 411);
-    EXPECT_EQ(body_status("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n"), 0);  // no body, nothing to read
+TEST(RequestBody, ALengthAnnouncedCostsNothingUntilItsBytesArrive) {
+    // With max_body_bytes at 1 GiB, a client announcing nearly that much and sending two
+    // bytes must not make the host take the announced gigabyte.
+    constexpr std::size_t kGiB = 1024 * 1024 * 1024;
+    for (const std::string& request : {post("Content-Length: 1073741000\r\n") + "{}",
+                                       post(kChunked) + "3FFFFFFF\r\n{}"}) {
+        const Outcome outcome = exchange(request, true, 2s, kGiB);
+        ASSERT_TRUE(outcome.body.has_value()) << request;
+        EXPECT_EQ(outcome.body->status, 400) << request;
+        EXPECT_LE(outcome.capacity, 2 * ConnectionIo::kReadPiece) << request;
+    }
+}
+
+TEST(RequestBody, ABodyLargerThanOnePieceIsReadWhole) {
+    const std::string data(2 * ConnectionIo::kReadPiece + 5, 'b');  // fits the socket pair's buffer
+    const std::size_t limit = 3 * ConnectionIo::kReadPiece;
+    const Outcome fixed = exchange(post("Content-Length: " + std::to_string(data.size()) + "\r\n") + data, false, 2s, limit);
+    EXPECT_FALSE(fixed.body.has_value());
+    EXPECT_EQ(fixed.bytes, data);
+    std::ostringstream size;
+    size << std::hex << data.size();
+    const Outcome chunked = exchange(post(kChunked) + size.str() + "\r\n" + data + "\r\n0\r\n\r\n", false, 2s, limit);
+    EXPECT_FALSE(chunked.body.has_value());
+    EXPECT_EQ(chunked.bytes, data);
+}
+
+TEST(RequestBody, ChunkExtensionsFollowTheirGrammar) {
+    const Outcome good = exchange(post(kChunked) + "3 ; a=1 ;b; c=\"q \\\" ;\"\r\nabc\r\n0;last\r\n\r\n");
+    EXPECT_FALSE(good.body.has_value()) << good.body->body;
+    EXPECT_EQ(good.bytes, "abc");
+    for (const std::string& extension : {"3;a\0b"s, "3;a=\x01"s, "3;"s, "3;=1"s, "3;a=\"open"s, "3 "s, "3;a=b c"s,
+                                         "3;a=\"\x7f\""s}) {
+        EXPECT_EQ(body_status(post(kChunked) + extension + "\r\nabc\r\n0\r\n\r\n"), 400) << extension;
+    }
+}
+
+TEST(RequestBody, ChunkExtensionsBeyondTheirBudgetAre400) {
+    // Many one-byte chunks, each with a long extension, would cost far more to parse than
+    // max_body_bytes says: extensions have a budget of 4 KiB for the whole body.
+    std::string body;
+    for (int chunk = 0; chunk < 5; ++chunk) body += "1;e=" + std::string(1000, 'x') + "\r\na\r\n";
+    const Outcome outcome = exchange(post(kChunked) + body + "0\r\n\r\n");
+    ASSERT_TRUE(outcome.body.has_value());
+    EXPECT_EQ(outcome.body->status, 400);
+    EXPECT_EQ(outcome.body->body, R"({"error":"malformed chunked body: chunk extensions exceed 4096 bytes"})");
+}
+
+TEST(RequestBody, TrailerFieldsAreCheckedAsHeaderFields) {
+    for (const std::string& trailer : {"X-T: a\rb"s, "X-T: a\0b"s, "X T: a"s, "X-T a"s, " X-T: a"s}) {
+        EXPECT_EQ(body_status(post(kChunked) + "0\r\n" + trailer + "\r\n\r\n"), 400) << trailer;
+    }
+    std::string many;
+    for (int field = 0; field < 101; ++field) many += "X-" + std::to_string(field) + ": v\r\n";
+    EXPECT_EQ(body_status(post(kChunked) + "0\r\n" + many + "\r\n"), 431);
+    std::string large;
+    for (int field = 0; field < 3; ++field) large += "X-" + std::to_string(field) + ": " + std::string(6000, 'v') + "\r\n";
+    EXPECT_EQ(body_status(post(kChunked) + "0\r\n" + large + "\r\n"), 431);
+}
+
+TEST(RequestBody, EmptyElementsOfTransferEncodingAreIgnored) {
+    // RFC 9110 §5.6.1: a recipient ignores empty list elements.
+    const Outcome outcome = exchange(post("Transfer-Encoding: chunked,\r\n") + "2\r\n{}\r\n0\r\n\r\n");
+    EXPECT_FALSE(outcome.framing.has_value()) << outcome.framing->body;
+    EXPECT_EQ(outcome.bytes, "{}");
+    EXPECT_EQ(framing_status(post("Transfer-Encoding: , chunked\r\n") + "0\r\n\r\n"), 0);
+    EXPECT_EQ(framing_status(post("Transfer-Encoding: ,\r\n") + "0\r\n\r\n"), 400);
+}
+
+TEST(RequestBody, ChunkedAppliedTwiceIs400) {
+    EXPECT_EQ(framing_status(post("Transfer-Encoding: chunked, chunked\r\n") + "0\r\n\r\n"), 400);
+    EXPECT_EQ(framing_status(post("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n") + "0\r\n\r\n"), 400);
+    EXPECT_EQ(framing_status(post("Transfer-Encoding: chunked;x=1\r\n") + "0\r\n\r\n"), 400);
 }
 
 }  // namespace
