@@ -6,6 +6,9 @@ Everything the build writes lands in BUILD_DIR/dotnet-peer: the compiler's outpu
 (DOTNET_CLI_HOME), so the source tree stays clean and deleting the build folder removes it
 all. The project references only the shared framework Microsoft.AspNetCore.App, whose
 targeting pack ships with the SDK: the restore needs no package and no network.
+
+Descriptors need nothing here: like plugin-host, the .NET runtime raises its soft open-file
+limit to the hard one at start, so both run under the limit the benchmark inherited.
 """
 
 import os

@@ -3,7 +3,7 @@
 // execution service, the callback calls the repository, which waits without holding a
 // thread (await Task.Delay) and answers "<names> Executed". Every request logs its four
 // lines through the console logger, as the seed's app did (appsettings.json keeps
-// ASP.NET Core's own per-request lines at Warning, as the template the seed started from).
+// ASP.NET Core's own per-request lines at Warning, as ASP.NET Core's project templates do).
 //
 // bench/run.py builds it (bench/dotnet_peer.py) and sets, through the environment:
 // ASPNETCORE_URLS the address, REPOSITORY_DELAY_MS the delay, and, when a scenario raises
