@@ -127,6 +127,7 @@ void Host::start() {
     const std::size_t capacity = connections_within_open_file_limit(server);
     ConnectionGate::Settings gate;
     gate.capacity = capacity;
+    gate.per_client = static_cast<std::size_t>(server.max_connections_per_client);
     gate.first_header_deadline = server.keep_alive_timeout + server.header_timeout;
     gate_ = new ConnectionGate(gate, logger);
     connections_ = std::make_unique<ConnectionContext>(

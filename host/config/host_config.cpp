@@ -122,6 +122,8 @@ ServerConfig read_server(const IniFile& ini, std::vector<std::string>& problems)
     config.address = server.listen_address("address", config.address);
     config.port = static_cast<std::uint16_t>(server.integer("port", config.port, 0, 65535));
     config.max_connections = static_cast<int>(server.integer("max_connections", config.max_connections, 1, 100000));
+    config.max_connections_per_client = static_cast<int>(
+        server.integer("max_connections_per_client", config.max_connections_per_client, 0, 100000));
     server.retired("max_queued",
                    "no longer used: every admitted connection has a thread at once (max_connections); remove the line");
     config.listen_backlog = static_cast<int>(server.integer("listen_backlog", config.listen_backlog, 1, 65535));

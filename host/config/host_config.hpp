@@ -23,6 +23,7 @@ struct ServerConfig {
     std::string address = "0.0.0.0";
     std::uint16_t port = 8991;
     int max_connections = 1600;  ///< connection threads = keep-alive connections served at once
+    int max_connections_per_client = 0;  ///< from one client address at once; 0: no limit
     int listen_backlog = 4096;
     bool prestart_threads = true;
     int thread_stack_kib = 256;

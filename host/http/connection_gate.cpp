@@ -6,6 +6,7 @@
 #include <Poco/Net/StreamSocketImpl.h>
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <cerrno>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,8 +24,8 @@ enum class ConnectionGate::Phase : int {
 };
 
 struct ConnectionGate::Tracked {
-    Tracked(const Poco::Net::StreamSocket& tracked_socket, Clock::time_point header_deadline)
-        : socket(tracked_socket), deadline(header_deadline) {}
+    Tracked(const Poco::Net::StreamSocket& tracked_socket, Clock::time_point header_deadline, std::string address)
+        : socket(tracked_socket), deadline(header_deadline), client(std::move(address)) {}
 
     /// The gate's copy of what accept() returned: keeps the descriptor open while the gate
     /// may act on it, and its reference count tells when a connection no thread served was
@@ -32,6 +33,7 @@ struct ConnectionGate::Tracked {
     /// detach(), under the gate's lock.
     Poco::Net::StreamSocket socket;
     const Clock::time_point deadline;  ///< of the first request header, while queued
+    const std::string client;          ///< client_key(); empty when clients are not counted
     std::atomic<Phase> phase{Phase::queued};
     bool read_side_closed = false;     ///< by the drain; guarded by the gate's mutex
 };
@@ -45,6 +47,25 @@ const std::string& header_timeout_response() {
 }
 
 int descriptor_of(const ConnectionGate::Tracked& connection) { return connection.socket.impl()->sockfd(); }
+
+/// The client's address as bytes, an IPv4-mapped IPv6 address as its IPv4 one; empty if
+/// the client is already gone.
+std::string client_key(int descriptor) {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    if (::getpeername(descriptor, reinterpret_cast<sockaddr*>(&address), &length) != 0) return {};
+    if (address.ss_family == AF_INET) {
+        const auto& ipv4 = reinterpret_cast<const sockaddr_in&>(address).sin_addr;
+        return std::string(reinterpret_cast<const char*>(&ipv4), sizeof(ipv4));
+    }
+    if (address.ss_family == AF_INET6) {
+        const auto& ipv6 = reinterpret_cast<const sockaddr_in6&>(address).sin6_addr;
+        const auto* bytes = reinterpret_cast<const char*>(&ipv6);
+        if (IN6_IS_ADDR_V4MAPPED(&ipv6)) return std::string(bytes + 12, 4);
+        return std::string(bytes, sizeof(ipv6));
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -68,19 +89,33 @@ std::optional<Poco::Net::StreamSocket> ConnectionGate::accept(int descriptor) {
         ::close(descriptor);
         return std::nullopt;
     }
+    std::string client = settings_.per_client > 0 ? client_key(descriptor) : std::string();
+    bool client_at_limit = false;
     {
         std::lock_guard lock(mutex_);
         const std::size_t capacity = capacity_.load();
-        if (capacity == 0 || tracked_.size() < capacity) {
+        if (!client.empty()) {
+            const auto counted = per_client_.find(client);
+            client_at_limit = counted != per_client_.end() && counted->second >= settings_.per_client;
+        }
+        if (!client_at_limit && (capacity == 0 || tracked_.size() < capacity)) {
+            if (!client.empty()) ++per_client_[client];
             const Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(descriptor));
-            auto connection = std::make_shared<Tracked>(socket, Clock::now() + settings_.first_header_deadline);
+            auto connection =
+                std::make_shared<Tracked>(socket, Clock::now() + settings_.first_header_deadline, std::move(client));
             queued_.push_back(connection);
             tracked_.emplace(socket.impl(), std::move(connection));
             return socket;
         }
     }
-    turn_away(descriptor);
+    turn_away(descriptor, client_at_limit);
     return std::nullopt;
+}
+
+void ConnectionGate::forget_client(const Tracked& connection) {
+    if (connection.client.empty()) return;
+    const auto counted = per_client_.find(connection.client);
+    if (counted != per_client_.end() && --counted->second == 0) per_client_.erase(counted);
 }
 
 ConnectionGate::Ticket ConnectionGate::attach(const Poco::Net::StreamSocket& socket) {
@@ -110,7 +145,7 @@ void ConnectionGate::busy(const Ticket& ticket) {
 void ConnectionGate::detach(const Ticket& ticket) {
     if (!ticket) return;
     std::lock_guard lock(mutex_);
-    tracked_.erase(ticket->socket.impl());
+    if (tracked_.erase(ticket->socket.impl()) > 0) forget_client(*ticket);
     // Under the lock: the gate never shuts down a descriptor number already reused.
     ticket->socket.close();
     ended_.push_back(ticket);
@@ -122,19 +157,26 @@ void ConnectionGate::withdraw(const Poco::Net::StreamSocket& socket) {
         const auto found = tracked_.find(socket.impl());
         if (found == tracked_.end()) return;
         std::erase(queued_, found->second);
+        forget_client(*found->second);
         tracked_.erase(found);
     }
     // A descriptor of TurnAway's own: the caller's socket closes its own once let go.
     const int descriptor = ::fcntl(socket.impl()->sockfd(), F_DUPFD_CLOEXEC, 0);
-    if (descriptor >= 0) turn_away(descriptor);  // else out of descriptors: it is just closed
+    if (descriptor >= 0) turn_away(descriptor, false);  // else out of descriptors: it is just closed
 }
 
-void ConnectionGate::turn_away(int descriptor) {
+void ConnectionGate::turn_away(int descriptor, bool client_at_limit) {
     turn_away_.take(descriptor);
     const auto now = Clock::now().time_since_epoch().count();
-    auto logged = busy_logged_at_.load(std::memory_order_relaxed);
+    std::atomic<Clock::rep>& last = client_at_limit ? client_limit_logged_at_ : busy_logged_at_;
+    auto logged = last.load(std::memory_order_relaxed);
     const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(10)).count();
-    if (now - logged >= every && busy_logged_at_.compare_exchange_strong(logged, now)) {
+    if (now - logged < every || !last.compare_exchange_strong(logged, now)) return;
+    if (client_at_limit) {
+        logger_.warning("A client address has max_connections_per_client (" + std::to_string(settings_.per_client) +
+                        ") connections open: its new connections are answered 503; " + std::to_string(turned_away()) +
+                        " clients turned away so far");
+    } else {
         logger_.warning("At capacity (" + std::to_string(capacity()) + " connections): new clients are answered 503; " +
                         std::to_string(turned_away()) + " so far");
     }
@@ -209,7 +251,7 @@ void ConnectionGate::look(Clock::time_point now) {
         if (phase != Phase::queued) return true;
         // The gate's copy is the only one left: it was dropped unserved.
         if (connection->socket.impl()->referenceCount() == 1) {
-            tracked_.erase(connection->socket.impl());
+            if (tracked_.erase(connection->socket.impl()) > 0) forget_client(*connection);
             dropped.push_back(connection);
             return true;
         }

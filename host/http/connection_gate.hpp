@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -28,9 +29,10 @@ namespace plugin_host {
 ///
 /// Who calls what:
 /// - The acceptor thread (Acceptor) calls accept() with every new connection's descriptor.
-///   Below capacity the connection is admitted, tracked and returned as a socket; at
-///   capacity the descriptor itself goes to TurnAway, which answers 503, so that turning a
-///   client away takes no descriptor more. If no thread can take an admitted connection,
+///   Below capacity, and below the client address's own limit if one is set, the
+///   connection is admitted, tracked and returned as a socket; else the descriptor itself
+///   goes to TurnAway, which answers 503, so that turning a client away takes no
+///   descriptor more. If no thread can take an admitted connection,
 ///   the acceptor calls withdraw(): it is then answered 503 too.
 /// - The connection's thread (HttpConnection) calls attach() when it begins to serve the
 ///   connection, awaiting() and busy() as it waits for a request and serves one, and
@@ -56,6 +58,9 @@ public:
         /// Connections served at once; beyond it, a new client is answered 503 with
         /// Retry-After and closed. 0: no limit.
         std::size_t capacity = 0;
+        /// Connections served at once from one client address; beyond it, that client is
+        /// answered 503 as at capacity. 0: no limit.
+        std::size_t per_client = 0;
         /// How long an admitted connection may wait, from its acceptance, for its request
         /// header to be complete (keep_alive_timeout_ms + header_timeout_ms); enforced here
         /// only while no thread serves it yet.
@@ -134,9 +139,13 @@ private:
 
     ~ConnectionGate() override;
 
-    /// Acceptor thread, at capacity: hands the client's `descriptor` to TurnAway, and says
-    /// so in the log (at most every ten seconds).
-    void turn_away(int descriptor);
+    /// Acceptor thread, at capacity (or at the client's own limit): hands the client's
+    /// `descriptor` to TurnAway, and says so in the log (at most every ten seconds).
+    void turn_away(int descriptor, bool client_at_limit);
+
+    /// Under the lock, when `connection` stops being tracked: it no longer counts against
+    /// its client's limit.
+    void forget_client(const Tracked& connection);
 
     void watch();
     void look(Clock::time_point now);
@@ -150,9 +159,12 @@ private:
     std::unordered_map<const Poco::Net::SocketImpl*, Ticket> tracked_;
     std::vector<Ticket> queued_;  ///< admitted, not yet attached
     std::vector<Ticket> ended_;   ///< detached; the watchdog lets go once Poco has
+    /// Tracked connections by client address (Settings::per_client); guarded by mutex_.
+    std::unordered_map<std::string, std::size_t> per_client_;
 
     TurnAway turn_away_;
     std::atomic<Clock::rep> busy_logged_at_{0};
+    std::atomic<Clock::rep> client_limit_logged_at_{0};
 
     std::mutex watchdog_mutex_;
     std::condition_variable wake_;

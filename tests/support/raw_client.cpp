@@ -47,8 +47,10 @@ std::size_t take_response(std::string_view bytes, std::size_t at, RawResponse& r
 
 }  // namespace
 
-RawClient::RawClient(std::uint16_t port, int receive_buffer) : socket_(Poco::Net::SocketAddress::IPv4) {
+RawClient::RawClient(std::uint16_t port, int receive_buffer, const std::string& from)
+    : socket_(Poco::Net::SocketAddress::IPv4) {
     if (receive_buffer > 0) socket_.setReceiveBufferSize(receive_buffer);  // before connecting: the window follows it
+    if (!from.empty()) socket_.impl()->bind(Poco::Net::SocketAddress(from, 0), false);
     socket_.connect(Poco::Net::SocketAddress("127.0.0.1", port));
     socket_.setReceiveTimeout(Poco::Timespan(0, 20000));
 }

@@ -15,8 +15,9 @@ namespace test_support {
 /// and send_stream() may run on a writer thread while another thread reads.
 class RawClient {
 public:
-    /// Connects; with `receive_buffer` (bytes), the socket's receive buffer is that small.
-    explicit RawClient(std::uint16_t port, int receive_buffer = 0);
+    /// Connects; with `receive_buffer` (bytes), the socket's receive buffer is that small;
+    /// with `from`, from that loopback address (127.0.0.2, say) instead of 127.0.0.1.
+    explicit RawClient(std::uint16_t port, int receive_buffer = 0, const std::string& from = "");
 
     /// Sends `bytes`; false if the server has closed or reset the connection.
     bool send(std::string_view bytes);

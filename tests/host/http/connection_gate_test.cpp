@@ -73,6 +73,40 @@ TEST(ConnectionGate, BeyondCapacityANewClientGetsAFast503WhileAdmittedOnesAreSer
     EXPECT_EQ(status_of(first), 200);
 }
 
+TEST(ConnectionGate, BeyondItsOwnLimitAClientAddressGets503WhileOthersAreAdmitted) {
+    test_support::RunningHost host(at_capacity_ini(10, 0, "max_connections_per_client = 2\n"));
+    RawClient first(host.port());
+    RawClient second(host.port());
+    ASSERT_TRUE(first.send(kHealth));
+    ASSERT_TRUE(second.send(kHealth));
+    ASSERT_EQ(status_of(first), 200);
+    ASSERT_EQ(status_of(second), 200);
+
+    // A third connection from 127.0.0.1 is turned away, though the host has room.
+    RawClient third(host.port());
+    third.send(kHealth);
+    const auto turned_away = third.read_until_closed(scaled(3s));
+    EXPECT_TRUE(turned_away.closed);
+    const auto responses = parse_responses(turned_away.bytes);
+    ASSERT_EQ(responses.size(), 1u) << turned_away.bytes;
+    EXPECT_EQ(responses[0].status, 503);
+    EXPECT_NE(turned_away.bytes.find("\r\nRetry-After: 1\r\n"), std::string::npos) << turned_away.bytes;
+    EXPECT_EQ(host.metric("plugin_host_connections_turned_away_total"), 1);
+
+    // Another address is admitted.
+    RawClient elsewhere(host.port(), 0, "127.0.0.2");
+    ASSERT_TRUE(elsewhere.send(kHealth));
+    EXPECT_EQ(status_of(elsewhere), 200);
+
+    // Once one of its connections ends, the first address is admitted again.
+    first.finish_sending();
+    EXPECT_TRUE(first.read_until_closed(scaled(3s)).closed);
+    ASSERT_TRUE(eventually([&] { return host.metric("plugin_host_connections_open") == 2; }));
+    RawClient again(host.port());
+    ASSERT_TRUE(again.send(kHealth));
+    EXPECT_EQ(status_of(again), 200);
+}
+
 TEST(ConnectionGate, ABurstIsAdmittedExactlyUpToTheCapacity) {
     constexpr int kCapacity = 50;
     constexpr int kClients = 75;
