@@ -4,8 +4,9 @@
 #   scripts/install-dependencies.sh [GROUP...]
 #
 # Groups: build (default) — compiler, CMake, Poco, Boost, libsystemd (sd_notify), GoogleTest and Google Benchmark
-#         (GCC's sanitizer runtimes come with g++), and python3 for the test that runs
-#         the k6 script.
+#         (GCC's sanitizer runtimes come with g++), python3 for the test that runs
+#         the k6 script, and nodejs and python3-h11, the reference parsers of the
+#         differential conformance test (tests/conformance/).
 #         bench — wrk and the seed's Python servers for bench/run.py, matplotlib, and
 #         nginx-light (the raw scenario's yardstick). The Kestrel peer needs the .NET SDK 10
 #         (`dotnet`), which Debian does not package: this only says when it is missing.
@@ -24,7 +25,7 @@
 set -euo pipefail
 
 declare -A packages=(
-    [build]="g++ cmake ninja-build make pkg-config libpoco-dev libboost-dev libsystemd-dev libgtest-dev libbenchmark-dev curl ca-certificates python3"
+    [build]="g++ cmake ninja-build make pkg-config libpoco-dev libboost-dev libsystemd-dev libgtest-dev libbenchmark-dev curl ca-certificates python3 nodejs python3-h11"
     [bench]="wrk python3 python3-flask gunicorn python3-waitress python3-fastapi uvicorn python3-matplotlib nginx-light"
     [k6check]="nodejs npm"
     [fuzz]="clang libclang-rt-14-dev llvm"
