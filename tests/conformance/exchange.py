@@ -46,8 +46,9 @@ class Framed:
 
     def __str__(self):
         query = "&".join(f"{name}={value}" for name, value in self.query)
-        return (f"{self.method} {self.path}{'?' + query if self.query else ''} "
-                f"body {self.body_length} B fnv {self.body_fnv}")
+        target = f"{self.path}{'?' + query if self.query else ''}"
+        target = target.encode("latin-1", "replace").decode("ascii", "backslashreplace")  # \x80, not a blank
+        return f"{self.method} {target} body {self.body_length} B fnv {self.body_fnv}"
 
 
 def exchange(port, data, timeout_s):
