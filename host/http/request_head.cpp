@@ -42,8 +42,11 @@ std::optional<HeadOutcome> parse_request_line(std::string_view line, Poco::Net::
     if (target.empty()) return refuse(400, "malformed request line: the request target is empty");
     for (const char c : target) {
         const auto byte = static_cast<unsigned char>(c);
-        if (byte <= 0x20 || byte == 0x7f) {
-            return refuse(400, "malformed request line: the request target holds a space or a control character");
+        // RFC 9112 §3.2 takes the target from URI syntax (RFC 3986): visible ASCII only; a
+        // byte from 0x80 must be percent-encoded.
+        if (byte <= 0x20 || byte >= 0x7f) {
+            return refuse(400, "malformed request line: the request target holds a space, a control character or a byte "
+                               "beyond ASCII");
         }
     }
     const auto digit = [&version](std::size_t at) { return Poco::Ascii::isDigit(version[at]); };
