@@ -8,15 +8,17 @@
 
 namespace plugin_host {
 
-PluginCheck check_plugins(const HostConfig& config) {
+PluginCheck check_plugins(const HostConfig& config, std::shared_ptr<RegistrationThreads> registrations) {
     PluginCheck check;
     Poco::Logger& logger = Poco::Logger::get("host.plugins");
     Router router;
-    RepositoryService repository(config.repository_delay, Poco::Logger::get("host.repository"));
+    auto repository = std::make_shared<RepositoryService>(config.repository_delay, Poco::Logger::get("host.repository"));
+    if (!registrations) registrations = std::make_shared<RegistrationThreads>(config.plugin_loading.registration_timeout);
     std::optional<PluginManager> plugins;
     try {
         plugins.emplace(router, repository, config.plugin_loading.shadow_parent, logger,
-                        PluginTrust({config.plugin_loading.folders, config.plugin_loading.allow_untrusted_files}));
+                        PluginTrust({config.plugin_loading.folders, config.plugin_loading.allow_untrusted_files}),
+                        std::move(registrations));
     } catch (const ConfigError& error) {
         check.problems.push_back(config.file.string() + ": " + error.what());
         return check;

@@ -50,12 +50,14 @@ constexpr std::chrono::seconds kAbortGrace{1};
 
 }  // namespace
 
-Host::Host(HostConfig config)
+Host::Host(HostConfig config, std::shared_ptr<RegistrationThreads> registrations)
     : config_(std::move(config)),
-      repository_(config_.repository_delay, Poco::Logger::get("host.repository")),
+      repository_(std::make_shared<RepositoryService>(config_.repository_delay, Poco::Logger::get("host.repository"))),
       execution_(Poco::Logger::get("host.execution")),
       plugins_(router_, repository_, config_.plugin_loading.shadow_parent, Poco::Logger::get("host.plugins"),
-               PluginTrust({config_.plugin_loading.folders, config_.plugin_loading.allow_untrusted_files})),
+               PluginTrust({config_.plugin_loading.folders, config_.plugin_loading.allow_untrusted_files}),
+               registrations ? std::move(registrations)
+                             : std::make_shared<RegistrationThreads>(config_.plugin_loading.registration_timeout)),
       watcher_(plugins_,
                {config_.plugin_loading.watch, config_.plugin_loading.poll_interval, config_.plugin_loading.settle},
                Poco::Logger::get("host.plugins")),
@@ -177,6 +179,7 @@ void Host::wait_until_warm() {
 }
 
 bool Host::stop() {
+    plugins_.abandon_loads("the host is stopping");
     if (!threads_) return true;  // not started, or stopped
     if (!draining_) {
         draining_ = true;

@@ -32,9 +32,12 @@ namespace plugin_host {
 /// threads; reload() may be called from any thread.
 class Host {
 public:
-    /// Binds the listening socket and loads every plugin. Throws PluginRefused for a plugin
-    /// that cannot be loaded, Poco::Exception if the socket cannot be bound.
-    explicit Host(HostConfig config);
+    /// Binds the listening socket and loads every plugin, each within [plugins]
+    /// registration_timeout_ms. Throws PluginRefused for a plugin that cannot be loaded,
+    /// Poco::Exception if the socket cannot be bound. `registrations`, if given, runs the
+    /// plugin loads (the application's, so that a stop signal can abandon them while the host
+    /// is still being built); else the host makes its own.
+    explicit Host(HostConfig config, std::shared_ptr<RegistrationThreads> registrations = {});
 
     /// Stops the server if it is still running; waits for every request thread, even one
     /// that stop() gave up on.
@@ -54,7 +57,8 @@ public:
     /// Waits until the background creation of the connection threads has finished.
     void wait_until_warm();
 
-    /// Stops watching and accepting (the listening socket closes: new clients are refused),
+    /// Abandons any plugin load in progress (see PluginManager::abandon_loads()), stops
+    /// watching and accepting (the listening socket closes: new clients are refused),
     /// closes idle keep-alive connections and lets the requests in flight finish, each
     /// answered with `Connection: close`. After [server] drain_timeout_ms, the connections
     /// still open are shut down, and their threads get one more second to return.
@@ -71,6 +75,7 @@ public:
     std::uint16_t port() const;
 
     const PluginManager& plugins() const { return plugins_; }
+    PluginManager& plugins() { return plugins_; }
 
     /// The configuration file reload() reads.
     const std::filesystem::path& config_file() const { return config_.file; }
@@ -93,7 +98,7 @@ private:
 
     HostConfig config_;
     std::mutex reload_mutex_;
-    RepositoryService repository_;
+    std::shared_ptr<RepositoryService> repository_;  ///< shared with plugin load threads
     ExecutionService execution_;
     Router router_;
     PluginManager plugins_;

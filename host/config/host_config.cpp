@@ -162,6 +162,8 @@ PluginsConfig read_plugin_loading(const IniFile& ini, std::vector<std::string>& 
     config.shadow_parent = shadow.lexically_normal();
     config.folders = plugins.path_list("folders");
     config.allow_untrusted_files = plugins.boolean("allow_untrusted_files", config.allow_untrusted_files);
+    config.registration_timeout =
+        plugins.milliseconds("registration_timeout_ms", config.registration_timeout, 1, 3600000);
     plugins.reject_unread_keys();
     return config;
 }

@@ -52,6 +52,9 @@ struct PluginsConfig {
     /// Load plugin files even if they (or a folder above them) are writable by group or
     /// others, or owned by a user other than root and the server's own.
     bool allow_untrusted_files = false;
+    /// How long loading one plugin (its library's initialisation, its factory and its
+    /// register_endpoints()) may take; past it the plugin is refused and its thread abandoned.
+    std::chrono::milliseconds registration_timeout{10000};
 };
 
 /// [admin]: the administration endpoints (/admin/plugins, /admin/reload).

@@ -80,7 +80,8 @@ std::string host_route_conflict(const RouteTemplate& path) {
 }
 
 PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& image,
-                       std::uint64_t generation, plugin_api::Repository& repository) {
+                       std::uint64_t generation, plugin_api::Repository& repository,
+                       const std::function<void()>& mapped) {
     const std::string who = "plugin '" + config.name + "' (" + config.library.string() + ")";
     const auto refuse = [&who](std::string_view reason) {
         return PluginRefused(who + ": " + std::string(reason));
@@ -101,6 +102,7 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
         }
         throw refuse("cannot be loaded: " + reason);
     }
+    if (mapped) mapped();
 
     for (const char* symbol : {"plugin_api_contract_version", "plugin_api_abi_tag", "plugin_api_create"}) {
         if (!library.has(symbol)) {

@@ -4,6 +4,7 @@
 #include "plugins/loaded_plugin.hpp"
 #include "routing/endpoint.hpp"
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -28,10 +29,13 @@ struct PluginLoad {
 /// plugin and lets it register its routes. Then checks what it registered: each method one
 /// a route may serve, each template valid, no two routes the same, none on a host path,
 /// every setting of its section read and of the type read. Runs on the calling thread.
+/// `mapped`, if given, is called once the library is mapped, before its factory runs (see
+/// RegistrationThreads, which takes a reference of its own to the library then).
 /// Throws PluginRefused with a reason that names the plugin and its published file; nothing
-/// of the plugin stays loaded then.
+/// of the plugin stays loaded then (but for a reference `mapped` took).
 PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& image,
-                       std::uint64_t generation, plugin_api::Repository& repository);
+                       std::uint64_t generation, plugin_api::Repository& repository,
+                       const std::function<void()>& mapped = {});
 
 /// Why a plugin may not register a route with `path`, which claims a path the host serves
 /// itself (/healthz, /metrics, /admin and below), in words that follow the route; an empty

@@ -1,9 +1,11 @@
 #include "plugins/plugin_manager.hpp"
 
 #include "plugins/plugin_metrics.hpp"
+#include "plugins/route_placement.hpp"
 
 #include <algorithm>
 #include <set>
+#include <system_error>
 
 namespace plugin_host {
 namespace {
@@ -12,24 +14,22 @@ std::string describe(const PluginConfig& config) {
     return "plugin '" + config.name + "' (" + config.library.string() + ")";
 }
 
-/// Removes a private image once it is mapped (or failed to be): the mapping stays valid.
-struct ImageRemover {
-    std::filesystem::path path;
-    ~ImageRemover() {
-        std::error_code ignored;
-        std::filesystem::remove(path, ignored);
-    }
-};
+/// The default time a load may take, for a manager given no RegistrationThreads.
+constexpr std::chrono::milliseconds kDefaultLoadLimit{10000};
 
 }  // namespace
 
-PluginManager::PluginManager(Router& router, plugin_api::Repository& repository,
-                             const std::filesystem::path& shadow_parent, Poco::Logger& logger, PluginTrust trust)
+PluginManager::PluginManager(Router& router, std::shared_ptr<plugin_api::Repository> repository,
+                             const std::filesystem::path& shadow_parent, Poco::Logger& logger, PluginTrust trust,
+                             std::shared_ptr<RegistrationThreads> registrations)
     : router_(router),
-      repository_(repository),
+      repository_(std::move(repository)),
       logger_(logger),
       trust_(std::move(trust)),
-      shadow_folder_(shadow_parent, trust_) {}
+      registrations_(registrations ? std::move(registrations)
+                                   : std::make_shared<RegistrationThreads>(kDefaultLoadLimit)),
+      shadow_folder_(shadow_parent, trust_),
+      versions_(trust_, shadow_folder_, *registrations_, repository_, logger_) {}
 
 PluginManager::~PluginManager() {
     router_.publish(std::make_shared<const RouteTable>());
@@ -43,76 +43,47 @@ PluginManager::~PluginManager() {
 
 void PluginManager::load_all(const std::vector<PluginConfig>& plugins) {
     std::lock_guard operation(operation_mutex_);
-    for (const PluginConfig& config : plugins) {
-        Slot* slot = nullptr;
-        {
-            std::lock_guard state(state_mutex_);
-            slot = &slots_[config.name];
-            slot->config = config;
-            order_.push_back(config.name);
+    std::vector<ChangeStep> steps;
+    for (const PluginConfig& config : plugins) steps.push_back(step_for(config, true, true));
+    change(steps, {}, "start-up");
+    for (const ChangeStep& step : steps) {
+        if (step.outcome != ChangeOutcome::refused) continue;
+        if (!step.no_thread.empty()) {
+            throw std::system_error(EAGAIN, std::generic_category(), "cannot start a thread to load a plugin");
         }
-        std::string refusal;
-        if (replace(*slot, config, true, "start-up", refusal) != Outcome::refused) continue;
-        if (!config.optional) throw PluginRefused(refusal);
-        logger_.warning("Starting without the optional plugin '" + config.name + "'; /healthz reports it missing");
+        if (!step.config.optional) throw PluginRefused(step.refusal);
+        logger_.warning("Starting without the optional plugin '" + step.config.name +
+                        "'; /healthz reports it missing");
     }
 }
 
 ReloadReport PluginManager::apply(const std::vector<PluginConfig>& plugins) {
     std::lock_guard operation(operation_mutex_);
-    ReloadReport report;
-
     std::set<std::string, std::less<>> wanted;
     for (const PluginConfig& config : plugins) wanted.insert(config.name);
-    for (const std::string& name : std::vector<std::string>(order_)) {
-        if (wanted.contains(name)) continue;
-        router_.publish(table_with(name, {}));
-        std::lock_guard state(state_mutex_);
-        Slot& slot = slots_.at(name);
-        if (slot.plugin) {
-            logger_.information("Removed plugin '" + name + "' generation " + std::to_string(slot.generation) +
-                                "; it drains");
-            draining_.push_back(std::move(slot.plugin));
-        }
-        slots_.erase(name);
-        std::erase(order_, name);
-        report.removed.push_back(name);
+    std::vector<std::string> removed;
+    for (const std::string& name : order_) {
+        if (!wanted.contains(name)) removed.push_back(name);
     }
-
+    std::vector<ChangeStep> steps;
     for (const PluginConfig& config : plugins) {
-        Slot* slot = nullptr;
-        {
-            std::lock_guard state(state_mutex_);
-            const bool is_new = !slots_.contains(config.name);
-            slot = &slots_[config.name];
-            if (is_new) {
-                slot->config = config;
-                order_.push_back(config.name);
-            }
-        }
-        const bool section_changed = !slot->plugin || slot->config.library != config.library ||
+        const Slot* slot = find_slot(config.name);
+        const bool section_changed = !slot || !slot->plugin || slot->config.library != config.library ||
                                      slot->config.settings != config.settings;
-        std::string refusal;
-        switch (replace(*slot, config, section_changed, "reload", refusal)) {
-        case Outcome::loaded: report.loaded.push_back(config.name); break;
-        case Outcome::unchanged: report.unchanged.push_back(config.name); break;
-        case Outcome::refused: report.refused.emplace_back(config.name, refusal); break;
-        }
+        steps.push_back(step_for(config, true, section_changed));
     }
-    std::lock_guard state(state_mutex_);
-    std::vector<std::string> order;
-    for (const PluginConfig& config : plugins) order.push_back(config.name);
-    order_ = std::move(order);
-    return report;
+    return change(steps, removed, "reload");
 }
 
 ReloadReport PluginManager::reload_changed_files(std::chrono::milliseconds settle, std::string_view trigger,
                                                  std::optional<std::chrono::system_clock::time_point>& recheck_at) {
     std::lock_guard operation(operation_mutex_);
-    ReloadReport report;
     const auto now = std::chrono::system_clock::now();
+    std::vector<ChangeStep> steps;
+    bool any = false;
     for (const std::string& name : order_) {
-        Slot& slot = slots_.at(name);
+        const Slot& slot = slots_.at(name);
+        ChangeStep& step = steps.emplace_back(step_for(slot.config, false, false));
         const std::optional<FileSignature> signature = signature_of(slot.config.library);
         if (!signature || (slot.plugin && *signature == slot.signature) || slot.refused_signature == signature) {
             continue;
@@ -122,106 +93,151 @@ ReloadReport PluginManager::reload_changed_files(std::chrono::milliseconds settl
             if (!recheck_at || quiet_from < *recheck_at) recheck_at = quiet_from;
             continue;
         }
-        std::string refusal;
-        switch (replace(slot, slot.config, false, trigger, refusal)) {
-        case Outcome::loaded: report.loaded.push_back(name); break;
-        case Outcome::unchanged: report.unchanged.push_back(name); break;
-        case Outcome::refused: report.refused.emplace_back(name, refusal); break;
+        step.try_load = true;
+        any = true;
+    }
+    if (!any) return {};
+    return change(steps, {}, trigger);
+}
+
+ChangeStep PluginManager::step_for(const PluginConfig& config, bool try_load, bool force) const {
+    ChangeStep step(config, try_load, force);
+    if (const Slot* slot = find_slot(config.name)) {
+        step.serving = slot->plugin != nullptr;
+        step.serving_signature = slot->signature;
+        step.serving_fingerprint = slot->fingerprint;
+        step.generation = slot->generation + 1;
+    }
+    return step;
+}
+
+const PluginManager::Slot* PluginManager::find_slot(std::string_view name) const {
+    const auto slot = slots_.find(name);
+    return slot == slots_.end() ? nullptr : &slot->second;
+}
+
+ReloadReport PluginManager::change(std::vector<ChangeStep>& steps, const std::vector<std::string>& removed,
+                                   std::string_view trigger) {
+    // Every new version is loaded first (each on a thread of its own, all at once), then
+    // placed; only then does anything change.
+    versions_.load(steps);
+
+    std::vector<RouteCandidate> candidates;
+    for (const ChangeStep& step : steps) {
+        const Slot* slot = find_slot(step.config.name);
+        RouteCandidate& candidate = candidates.emplace_back();
+        if (slot && slot->plugin) candidate.serving = slot->endpoints;
+        if (step.incoming) candidate.incoming = step.incoming->endpoints;
+    }
+    const RoutePlacement placement = place_routes(candidates);
+    std::vector<bool> retired(steps.size(), false);
+    bool changed = !removed.empty();
+    for (std::size_t at = 0; at < steps.size(); ++at) {
+        ChangeStep& step = steps[at];
+        const Slot* slot = find_slot(step.config.name);
+        retired[at] = slot && slot->plugin && placement.placed[at] == Placed::nothing;
+        if (step.incoming && placement.placed[at] == Placed::incoming) {
+            step.outcome = ChangeOutcome::loaded;
+        } else if (step.incoming) {
+            step.outcome = ChangeOutcome::refused;
+            step.refusal = describe(step.config) + ": " + placement.clash[at];
+            step.refused_signature = step.image.source;
+        }
+        changed = changed || step.outcome == ChangeOutcome::loaded || retired[at];
+    }
+    if (changed) router_.publish(placement.table);
+
+    std::vector<std::uint64_t> replaced;
+    for (const ChangeStep& step : steps) {
+        const Slot* slot = find_slot(step.config.name);
+        replaced.push_back(slot && slot->plugin ? slot->generation : 0);
+    }
+    for (const std::string& name : removed) {
+        const Slot& slot = slots_.at(name);
+        if (slot.plugin) {
+            logger_.information("Removed plugin '" + name + "' generation " + std::to_string(slot.generation) +
+                                "; it drains");
         }
     }
-    return report;
+    commit(steps, removed, retired);
+
+    ReloadReport report;
+    report.removed = removed;
+    for (std::size_t at = 0; at < steps.size(); ++at) {
+        const ChangeStep& step = steps[at];
+        log_outcome(step, trigger, replaced[at]);
+        if (retired[at] && step.outcome != ChangeOutcome::refused) {
+            logger_.warning("Plugin '" + step.config.name + "' serves nothing: its routes clash with another's");
+        }
+        switch (step.outcome) {
+        case ChangeOutcome::kept: break;
+        case ChangeOutcome::loaded: report.loaded.push_back(step.config.name); break;
+        case ChangeOutcome::unchanged: report.unchanged.push_back(step.config.name); break;
+        case ChangeOutcome::refused: report.refused.emplace_back(step.config.name, step.refusal); break;
+        }
+    }
+    return report;  // versions refused (step.incoming) are unloaded as `steps` go, on this thread
 }
 
-PluginManager::Outcome PluginManager::replace(Slot& slot, const PluginConfig& config, bool force,
-                                              std::string_view trigger, std::string& refusal) {
-    const std::optional<FileSignature> signature = signature_of(config.library);
-    if (!signature) {
-        refusal = describe(config) + ": no such file";
-        refuse(slot, std::nullopt, refusal);
-        return Outcome::refused;
-    }
-    if (!force && slot.plugin && *signature == slot.signature) return Outcome::unchanged;
-
-    const PluginTrust::Decision trusted = trust_.check(config.library);
-    if (!trusted.refusal.empty()) {
-        refusal = describe(config) + ": " + trusted.refusal;
-        refuse(slot, signature, refusal);
-        return Outcome::refused;
-    }
-    const std::filesystem::path image_path = shadow_folder_.next_image(config.name);
-    const ImageRemover remover{image_path};
-    PluginImage image;
-    try {
-        image = copy_plugin_image(trusted.file, image_path);
-    } catch (const FileInMotion&) {
-        refusal = describe(config) + ": changed while it was being read; it is tried again once quiet";
-        logger_.warning(refusal);
-        return Outcome::refused;
-    } catch (const std::exception& error) {
-        refusal = describe(config) + ": " + error.what();
-        refuse(slot, signature, refusal);
-        return Outcome::refused;
-    }
-    if (!force && slot.plugin && image.fingerprint == slot.fingerprint) {
-        std::lock_guard state(state_mutex_);
-        slot.signature = image.source;  // touched or copied again, same content: keep serving
-        return Outcome::unchanged;
-    }
-
-    PluginLoad load;
-    std::shared_ptr<const RouteTable> table;
-    try {
-        load = load_plugin(config, image.path, slot.generation + 1, repository_);
-        table = table_with(config.name, load.endpoints);
-    } catch (const PluginRefused& refused) {
-        refusal = refused.what();
-        refuse(slot, image.source, refusal);
-        return Outcome::refused;
-    } catch (const RouteConflict& conflict) {
-        refusal = describe(config) + ": " + conflict.what();
-        refuse(slot, image.source, refusal);
-        return Outcome::refused;
-    }
-
-    router_.publish(std::move(table));
-    const std::uint64_t replaced = slot.plugin ? slot.generation : 0;
-    {
-        std::lock_guard state(state_mutex_);
-        if (slot.plugin) draining_.push_back(std::move(slot.plugin));
-        slot.config = config;
-        slot.plugin = load.plugin;
-        slot.endpoints = std::move(load.endpoints);
-        slot.generation = load.plugin->generation();
-        slot.signature = image.source;
-        slot.fingerprint = image.fingerprint;
-        slot.refused_signature.reset();
-    }
-    std::string routes;
-    for (const auto& endpoint : slot.endpoints) routes += (routes.empty() ? "" : ", ") + endpoint->label();
-    logger_.information("Loaded plugin '" + config.name + "' generation " + std::to_string(slot.generation) +
-                        " from " + config.library.string() + " (" + routes + ") [" + std::string(trigger) + "]" +
-                        (replaced ? "; generation " + std::to_string(replaced) + " drains" : ""));
-    return Outcome::loaded;
-}
-
-void PluginManager::refuse(Slot& slot, const std::optional<FileSignature>& signature, std::string reason) {
-    logger_.error("Refused " + reason +
-                  (slot.plugin ? "; generation " + std::to_string(slot.generation) + " keeps serving"
-                               : "; nothing serves it"));
+void PluginManager::commit(std::vector<ChangeStep>& steps, const std::vector<std::string>& removed,
+                           const std::vector<bool>& retired) {
     std::lock_guard state(state_mutex_);
-    slot.refused_signature = signature;
-    ++slot.refusals;
-    slot.last_refusal = Refusal{std::chrono::system_clock::now(), std::move(reason)};
+    for (const std::string& name : removed) {
+        Slot& slot = slots_.at(name);
+        if (slot.plugin) draining_.push_back(std::move(slot.plugin));
+        slots_.erase(name);
+    }
+    std::vector<std::string> order;
+    for (std::size_t at = 0; at < steps.size(); ++at) {
+        ChangeStep& step = steps[at];
+        order.push_back(step.config.name);
+        const bool is_new = !slots_.contains(step.config.name);
+        Slot& slot = slots_[step.config.name];
+        if (is_new) slot.config = step.config;
+        switch (step.outcome) {
+        case ChangeOutcome::loaded:
+            if (slot.plugin) draining_.push_back(std::move(slot.plugin));
+            slot.config = step.config;
+            slot.plugin = step.incoming->plugin;
+            slot.endpoints = std::move(step.incoming->endpoints);
+            slot.generation = slot.plugin->generation();
+            slot.signature = step.image.source;
+            slot.fingerprint = step.image.fingerprint;
+            slot.refused_signature.reset();
+            break;
+        case ChangeOutcome::unchanged:
+            if (step.same_content) slot.signature = step.image.source;
+            break;
+        case ChangeOutcome::refused:
+            if (!slot.plugin) slot.config = step.config;  // nothing serves: watch the file now configured
+            if (!step.record_refusal) break;
+            slot.refused_signature = step.refused_signature;
+            ++slot.refusals;
+            slot.last_refusal = Refusal{std::chrono::system_clock::now(), step.refusal};
+            break;
+        case ChangeOutcome::kept: break;
+        }
+        if (retired[at] && slot.plugin) {
+            draining_.push_back(std::move(slot.plugin));
+            slot.endpoints.clear();
+        }
+    }
+    order_ = std::move(order);
 }
 
-std::shared_ptr<const RouteTable> PluginManager::table_with(
-    const std::string& replaced_name, const std::vector<std::shared_ptr<const Endpoint>>& replacement) const {
-    std::vector<std::shared_ptr<const Endpoint>> endpoints;
-    for (const auto& [name, slot] : slots_) {
-        if (name != replaced_name) endpoints.insert(endpoints.end(), slot.endpoints.begin(), slot.endpoints.end());
+void PluginManager::log_outcome(const ChangeStep& step, std::string_view trigger, std::uint64_t replaced) {
+    const Slot& slot = slots_.at(step.config.name);
+    if (step.outcome == ChangeOutcome::loaded) {
+        std::string routes;
+        for (const auto& endpoint : slot.endpoints) routes += (routes.empty() ? "" : ", ") + endpoint->label();
+        logger_.information("Loaded plugin '" + step.config.name + "' generation " + std::to_string(slot.generation) +
+                            " from " + step.config.library.string() + " (" + routes + ") [" + std::string(trigger) +
+                            "]" + (replaced ? "; generation " + std::to_string(replaced) + " drains" : ""));
+    } else if (step.outcome == ChangeOutcome::refused && step.record_refusal) {
+        logger_.error("Refused " + step.refusal +
+                      (slot.plugin ? "; generation " + std::to_string(slot.generation) + " keeps serving"
+                                   : "; nothing serves it"));
     }
-    endpoints.insert(endpoints.end(), replacement.begin(), replacement.end());
-    return std::make_shared<const RouteTable>(endpoints);
 }
 
 std::size_t PluginManager::unload_drained() {

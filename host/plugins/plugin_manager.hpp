@@ -5,7 +5,9 @@
 #include "plugins/plugin_file.hpp"
 #include "plugins/plugin_loader.hpp"
 #include "plugins/plugin_trust.hpp"
+#include "plugins/registration_threads.hpp"
 #include "plugins/shadow_folder.hpp"
+#include "plugins/version_loader.hpp"
 #include "routing/router.hpp"
 
 #include <Poco/Logger.h>
@@ -64,23 +66,32 @@ struct ReloadReport {
 ///
 /// Loading: the host never maps a published plugin file. Each load first asks PluginTrust
 /// whether the file may be loaded at all, then copies it to a private, uniquely named image
-/// in the shadow folder, checks it, loads it, registers it, and only then swaps the route
-/// table; any failure leaves the running version serving.
+/// in the shadow folder, and has RegistrationThreads load and register it on a thread of
+/// its own, within [plugins] registration_timeout_ms. Every change (start-up, a reload of
+/// the configuration, changed files) loads all the versions it brings first, then builds
+/// the whole next route table from every plugin (place_routes()) and publishes it at once;
+/// any failure leaves the version serving in place. --check-config is such a change from an
+/// empty manager, so what it accepts a reload applies.
 ///
 /// Unloading: a replaced or removed version moves to the draining list. The manager keeps
 /// one reference to it; route tables, endpoints and requests hold the others. Only
 /// unload_drained(), called by the PluginWatcher's thread, drops the manager's reference,
 /// once it is the last — so a plugin is never unloaded on a request thread, and never while
-/// a request runs its code.
+/// a request runs its code. An abandoned load is never unloaded (RegistrationThreads).
 ///
 /// Thread safety: every operation is serialised by one mutex; status() may be called from
-/// any thread at any time and does not wait for a load in progress.
+/// any thread at any time and does not wait for a load in progress (a plugin being added
+/// appears once its change is applied); abandon_loads() may be called from any thread, and
+/// makes a change in progress finish at once.
 class PluginManager {
 public:
     /// Creates a private shadow folder inside `shadow_parent`. Throws ConfigError if the
     /// folder cannot be created or is not private (see PluginTrust::check_private_folder).
-    PluginManager(Router& router, plugin_api::Repository& repository,
-                  const std::filesystem::path& shadow_parent, Poco::Logger& logger, PluginTrust trust = {});
+    /// `repository` is handed to every plugin; a share of it goes to each load thread.
+    /// Without `registrations`, loads get RegistrationThreads of their own with a 10 s limit.
+    PluginManager(Router& router, std::shared_ptr<plugin_api::Repository> repository,
+                  const std::filesystem::path& shadow_parent, Poco::Logger& logger, PluginTrust trust = {},
+                  std::shared_ptr<RegistrationThreads> registrations = {});
 
     /// Clears the router, unloads every plugin and then removes the shadow folder. Requests
     /// must have finished.
@@ -124,6 +135,10 @@ public:
     /// manager; the plugins loaded stay mapped. Nothing may be loaded afterwards.
     void discard_private_copies() const { shadow_folder_.discard(); }
 
+    /// A stop: gives up on every load in progress (a change in progress applies what it has
+    /// at once) and refuses every later one, saying `reason`. Any thread.
+    void abandon_loads(const std::string& reason) { registrations_->abandon_all(reason); }
+
 private:
     struct Slot {
         PluginConfig config;
@@ -137,22 +152,26 @@ private:
         std::uint64_t refusals = 0;
     };
 
-    enum class Outcome { loaded, unchanged, refused };
-
-    /// Loads `config`'s file into `slot` unless (when !force) it is the version serving.
+    /// A step for `config`, with what serves it now.
+    ChangeStep step_for(const PluginConfig& config, bool try_load, bool force) const;
+    /// Loads what `steps` bring (VersionLoader), builds the whole next route table
+    /// (place_routes()), publishes it and updates the slots; `removed` plugins drain.
     /// Caller holds operation_mutex_.
-    Outcome replace(Slot& slot, const PluginConfig& config, bool force, std::string_view trigger,
-                    std::string& refusal);
-    void refuse(Slot& slot, const std::optional<FileSignature>& signature, std::string reason);
-    std::shared_ptr<const RouteTable> table_with(const std::string& replaced_name,
-                                                 const std::vector<std::shared_ptr<const Endpoint>>& replacement) const;
-    void retire(Slot& slot);
+    ReloadReport change(std::vector<ChangeStep>& steps, const std::vector<std::string>& removed,
+                        std::string_view trigger);
+    /// Applies a finished change to the slots (under state_mutex_).
+    void commit(std::vector<ChangeStep>& steps, const std::vector<std::string>& removed,
+                const std::vector<bool>& retired);
+    void log_outcome(const ChangeStep& step, std::string_view trigger, std::uint64_t replaced);
+    const Slot* find_slot(std::string_view name) const;
 
     Router& router_;
-    plugin_api::Repository& repository_;
+    std::shared_ptr<plugin_api::Repository> repository_;
     Poco::Logger& logger_;
     const PluginTrust trust_;
+    std::shared_ptr<RegistrationThreads> registrations_;
     ShadowFolder shadow_folder_;  ///< declared before the plugins: removed after they unload
+    VersionLoader versions_;
 
     std::mutex operation_mutex_;        ///< one load, swap or unload at a time
     mutable std::mutex state_mutex_;    ///< guards slots_ and draining_ for status()

@@ -39,7 +39,8 @@ protected:
     test_support::TempDir shadow_;
     test_support::TempDir published_;
     Router router_;
-    RepositoryService repository_{0ms, Poco::Logger::get("host.repository")};
+    std::shared_ptr<RepositoryService> repository_ =
+        std::make_shared<RepositoryService>(0ms, Poco::Logger::get("host.repository"));
     PluginManager manager_{router_, repository_, shadow_.path(), Poco::Logger::get("host.plugins")};
 };
 

@@ -52,7 +52,7 @@ TEST(PluginMetrics, TheManagerCountsEveryLoadAndEveryRefusal) {
     const test_support::TempDir shadow;
     const test_support::TempDir published;
     Router router;
-    RepositoryService repository{0ms, Poco::Logger::get("host.repository")};
+    const auto repository = std::make_shared<RepositoryService>(0ms, Poco::Logger::get("host.repository"));
     PluginManager manager{router, repository, shadow.path(), Poco::Logger::get("host.plugins")};
     const auto file = published / "swap.so";
     const auto reload_changed = [&manager] {
