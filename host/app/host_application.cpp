@@ -2,52 +2,30 @@
 
 #include "app/config_check.hpp"
 #include "app/exit_paths.hpp"
+#include "app/host.hpp"
 #include "app/process_limits.hpp"
 #include "app/service_manager.hpp"
-#include "logging/guarded_file_channel.hpp"
-#include "app/host.hpp"
+#include "app/signal_watcher.hpp"
 #include "logging/buffered_async_channel.hpp"
+#include "logging/guarded_file_channel.hpp"
 #include "plugins/plugin_loader.hpp"
 
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
-#include <pthread.h>
 #include <system_error>
 
 namespace plugin_host {
 namespace {
-
-sigset_t host_signals() {
-    sigset_t signals;
-    sigemptyset(&signals);
-    for (const int signal : {SIGINT, SIGTERM, SIGQUIT, SIGHUP}) sigaddset(&signals, signal);
-    return signals;
-}
 
 /// What `systemctl status` shows of a host that serves.
 std::string serving_status(Host& host) {
     std::size_t loaded = 0;
     for (const PluginStatus& plugin : host.plugins().status()) loaded += plugin.loaded ? 1 : 0;
     return "Serving " + std::to_string(loaded) + " plugins";
-}
-
-/// Waits for a stop signal; reloads the configuration on every SIGHUP meanwhile.
-int wait_for_stop_signal(Host& host, Poco::Logger& logger) {
-    const sigset_t signals = host_signals();
-    for (;;) {
-        int signal = 0;
-        if (sigwait(&signals, &signal) != 0) continue;
-        if (signal != SIGHUP) return signal;
-        logger.information("SIGHUP received: reloading the configuration and changed plugins");
-        notify_reloading();
-        host.reload();
-        notify_ready(serving_status(host));
-    }
 }
 
 /// Start-up failed for want of a thread: one line that names the limit.
@@ -61,11 +39,6 @@ int cannot_start(const ServerConfig& server, Poco::Logger& logger, const std::st
 }
 
 }  // namespace
-
-void block_host_signals() {
-    const sigset_t signals = host_signals();
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-}
 
 void HostApplication::defineOptions(Poco::Util::OptionSet& options) {
     ServerApplication::defineOptions(options);
@@ -128,26 +101,65 @@ int HostApplication::main(const std::vector<std::string>&) {
         print_help();
         return EXIT_OK;
     }
-    if (check_requested_) return check_config();
-    if (!config_problems_.empty()) {
-        for (const std::string& problem : config_problems_) std::cerr << "plugin-host: " << problem << '\n';
-        std::cerr.flush();
-        return EXIT_CONFIG;
-    }
-
+    registrations_ = std::make_shared<RegistrationThreads>(config_ ? config_->plugin_loading.registration_timeout
+                                                                   : PluginsConfig{}.registration_timeout);
     Poco::Logger& logger = Poco::Logger::get("host");
-    check_process_limits(config_->server, logger);
-    const int exit_code = serve(logger);
+    int exit_code = EXIT_OK;
+    {
+        const SignalWatcher signals([this](int signal, SignalMeaning meaning) { on_signal(signal, meaning); });
+        if (check_requested_) {
+            exit_code = check_config();
+        } else if (!config_problems_.empty()) {
+            for (const std::string& problem : config_problems_) std::cerr << "plugin-host: " << problem << '\n';
+            std::cerr.flush();
+            exit_code = EXIT_CONFIG;
+        } else {
+            check_process_limits(config_->server, logger);
+            exit_code = serve(logger);
+        }
+    }
+    const bool loads_abandoned = log_abandoned_loads();
     flush_logging();
+    // exit() would run the static destructors of a plugin whose code still runs.
+    if (loads_abandoned) std::_Exit(exit_code);
     return exit_code;
+}
+
+void HostApplication::on_signal(int signal, SignalMeaning meaning) {
+    Poco::Logger& logger = Poco::Logger::get("host");
+    const std::string name = signal_name(signal);
+    switch (meaning) {
+    case SignalMeaning::stop:
+        if (!requests_.stop(signal)) {
+            logger.information("Received " + name + " while stopping already");
+            return;
+        }
+        logger.information("Received " + name + ": finishing requests in flight, then stopping");
+        registrations_->abandon_all("the host is stopping (" + name + ")");
+        return;
+    case SignalMeaning::reload:
+        requests_.reload();
+        return;
+    case SignalMeaning::reopen_logs:
+        logger.information("Received " + name + ": reopening the log files");
+        logger.information("Reopened " + std::to_string(reopen_log_files()) + " log files after " + name);
+        return;
+    case SignalMeaning::ignored:
+        logger.warning("Received " + name + ", which means nothing to plugin-host: ignored");
+        return;
+    }
 }
 
 int HostApplication::serve(Poco::Logger& logger) {
     const ServerConfig server = config_->server;
     std::optional<Host> host;
     try {
-        host.emplace(std::move(*config_));
+        host.emplace(std::move(*config_), registrations_);
     } catch (const PluginRefused& error) {
+        if (const std::optional<int> signal = requests_.stop_signal()) {
+            logger.information("Stopped by " + signal_name(*signal) + " while loading the plugins");
+            return EXIT_OK;
+        }
         std::cerr << "plugin-host: " << error.what() << std::endl;
         return EXIT_CONFIG;
     } catch (const ConfigError& error) {
@@ -157,40 +169,66 @@ int HostApplication::serve(Poco::Logger& logger) {
         std::cerr << "plugin-host: cannot listen: " << error.displayText() << std::endl;
         logger.fatal("Cannot listen: " + error.displayText());
         return EXIT_UNAVAILABLE;
+    } catch (const std::system_error& error) {
+        return cannot_start(server, logger, error.what());
     } catch (const std::exception& error) {
         std::cerr << "plugin-host: cannot start: " << error.what() << std::endl;
         return EXIT_SOFTWARE;
     }
     clean_up_on_fatal_exit(host->plugins().shadow_folder());
-    try {
-        host->start();
-    } catch (const Poco::SystemException& error) {
-        return cannot_start(server, logger, error.displayText());
-    } catch (const std::system_error& error) {
-        return cannot_start(server, logger, error.what());
+    if (!requests_.stop_signal()) {
+        try {
+            host->start();
+        } catch (const Poco::SystemException& error) {
+            return cannot_start(server, logger, error.displayText());
+        } catch (const std::system_error& error) {
+            return cannot_start(server, logger, error.what());
+        }
+        notify_ready(serving_status(*host));
+        while (requests_.next() == MainRequests::Request::reload) {
+            logger.information("SIGHUP received: reloading the configuration and changed plugins");
+            notify_reloading();
+            host->reload();
+            notify_ready(serving_status(*host));
+        }
     }
-    notify_ready(serving_status(*host));
 
-    const int signal = wait_for_stop_signal(*host, logger);
     notify_stopping();
-    logger.information(std::string("Received ") + strsignal(signal) +
-                       ": finishing requests in flight, then stopping");
-    if (!host->stop()) {
-        // Destroying the Host would wait for that thread, and unloading its plugin under it
-        // is not safe: leave without either.
-        logger.warning("A request is still running inside a plugin after the drain timeout; exiting without it");
-        host->plugins().discard_private_copies();
-        flush_logging();
-        std::_Exit(EXIT_OK);
+    const bool drained = host->stop();
+    const bool loads_abandoned = !registrations_->abandoned_running().empty();
+    if (!drained || loads_abandoned) {
+        // Destroying the Host would wait for a request thread still inside a plugin, unload
+        // plugins under it, or wait for the dynamic loader that a plugin still initialising
+        // may hold: leave without it, as main() does.
+        if (!drained) {
+            logger.warning("A request is still running inside a plugin after the drain timeout; exiting without it");
+        }
+        leave_now(host->plugins(), EXIT_OK);
     }
     logger.information("Stopped");
     return EXIT_OK;
 }
 
+bool HostApplication::log_abandoned_loads() const {
+    const std::vector<std::string> abandoned = registrations_->abandoned_running();
+    for (const std::string& plugin : abandoned) {
+        Poco::Logger::get("host").warning("Exiting without waiting for the abandoned load of " + plugin +
+                                          ", still running");
+    }
+    return !abandoned.empty();
+}
+
+void HostApplication::leave_now(const PluginManager& plugins, int exit_code) {
+    log_abandoned_loads();
+    plugins.discard_private_copies();
+    flush_logging();
+    std::_Exit(exit_code);
+}
+
 int HostApplication::check_config() {
     std::vector<std::string> problems = config_problems_;
     PluginCheck plugins;
-    if (config_) plugins = check_plugins(*config_);  // also when other sections have problems: all at once
+    if (config_) plugins = check_plugins(*config_, registrations_);  // also when other sections have problems: all at once
     problems.insert(problems.end(), plugins.problems.begin(), plugins.problems.end());
 
     for (const std::string& warning : plugins.warnings) std::cerr << "plugin-host: warning: " << warning << '\n';

@@ -6,8 +6,41 @@
 #include <unistd.h>
 
 #include <mutex>
+#include <set>
 
 namespace plugin_host {
+namespace {
+
+/// Every ReopenableLogFile that exists.
+struct LogFiles {
+    std::mutex mutex;
+    std::set<ReopenableLogFile*> files;
+};
+
+LogFiles& log_files() {
+    static LogFiles* const files = new LogFiles;  // never destroyed: channels may outlive statics
+    return *files;
+}
+
+}  // namespace
+
+ReopenableLogFile::ReopenableLogFile() {
+    const std::lock_guard lock(log_files().mutex);
+    log_files().files.insert(this);
+}
+
+ReopenableLogFile::~ReopenableLogFile() { stop_reopening(); }
+
+void ReopenableLogFile::stop_reopening() {
+    const std::lock_guard lock(log_files().mutex);
+    log_files().files.erase(this);
+}
+
+std::size_t reopen_log_files() {
+    const std::lock_guard lock(log_files().mutex);
+    for (ReopenableLogFile* file : log_files().files) file->reopen();
+    return log_files().files.size();
+}
 
 void report_log_file_state(const std::string& path, const std::string& reason, std::uint64_t dropped) {
     const std::string line =
