@@ -1,6 +1,7 @@
 #!/bin/bash
 # The container's health check: GET /healthz on the address and port that the server's
-# configuration names, healthy when the answer is 200 (every configured plugin loaded).
+# configuration names, healthy when the answer is 200 (the host serves its routes; with
+# [plugins] healthz_requires_every_plugin = true, only while every configured plugin is loaded).
 #
 #   healthcheck.sh [CONFIG]     (default /app/config/server.ini)
 #

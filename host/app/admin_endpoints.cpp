@@ -72,17 +72,34 @@ HttpResponse reload_response(const ReloadReport& report) {
     return json_response(report.ok() ? 200 : 409, json.end_object().take());
 }
 
-HttpResponse health_response(const std::vector<PluginStatus>& plugins) {
+HttpResponse health_response(const std::vector<PluginStatus>& plugins, bool every_plugin_required) {
     std::vector<std::string> loaded;
     std::vector<std::string> missing;
+    std::vector<const PluginStatus*> refused;
     for (const PluginStatus& plugin : plugins) {
-        if (plugin.configured) (plugin.loaded ? loaded : missing).push_back(plugin.name);
+        if (!plugin.configured) continue;
+        (plugin.loaded ? loaded : missing).push_back(plugin.name);
+        if (plugin.last_refusal && (!plugin.loaded || plugin.last_refusal->at > plugin.loaded_at)) {
+            refused.push_back(&plugin);
+        }
     }
     JsonWriter json;
     json.begin_object().key("status").string(missing.empty() ? "ok" : "degraded");
     strings(json.key("plugins"), loaded);
     if (!missing.empty()) strings(json.key("missing"), missing);
-    return json_response(missing.empty() ? 200 : 503, json.end_object().take());
+    if (!refused.empty()) {
+        json.key("refused").begin_array();
+        for (const PluginStatus* plugin : refused) {
+            json.begin_object()
+                .key("plugin").string(plugin->name)
+                .key("at").string(timestamp(plugin->last_refusal->at))
+                .key("reason").string(plugin->last_refusal->reason)
+                .end_object();
+        }
+        json.end_array();
+    }
+    const bool unready = every_plugin_required && !missing.empty();
+    return json_response(unready ? 503 : 200, json.end_object().take());
 }
 
 }  // namespace plugin_host

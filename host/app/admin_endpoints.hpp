@@ -14,7 +14,11 @@ HttpResponse plugins_response(const std::vector<PluginStatus>& plugins);
 /// POST /admin/reload: what the reload did; 200 if everything it tried worked, else 409.
 HttpResponse reload_response(const ReloadReport& report);
 
-/// GET /healthz: 200 when every configured plugin is loaded, else 503 naming the missing.
-HttpResponse health_response(const std::vector<PluginStatus>& plugins);
+/// GET /healthz: "ok" when every configured plugin is loaded, else "degraded" naming the
+/// missing ones; either way the last refusal of each plugin refused since its version
+/// serving was loaded (or that nothing serves), with its reason. 200 while the host serves
+/// (a host with a plugin refused still serves every other route); 503 when degraded only
+/// with `every_plugin_required` ([plugins] healthz_requires_every_plugin).
+HttpResponse health_response(const std::vector<PluginStatus>& plugins, bool every_plugin_required);
 
 }  // namespace plugin_host

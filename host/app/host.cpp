@@ -66,8 +66,9 @@ Host::Host(HostConfig config, std::shared_ptr<RegistrationThreads> registrations
     metrics_registry_.add([this](PrometheusText& out) { metrics_.write(out); });
     metrics_registry_.add([this](PrometheusText& out) { write_connection_metrics(out); });
     metrics_registry_.add([this](PrometheusText& out) { plugins_.write_metrics(out); });
-    dispatcher_.add_host_endpoint("GET", "/healthz",
-                                  [this](const HttpRequest&) { return health_response(plugins_.status()); });
+    dispatcher_.add_host_endpoint("GET", "/healthz", [this](const HttpRequest&) {
+        return health_response(plugins_.status(), config_.plugin_loading.healthz_requires_every_plugin);
+    });
     if (config_.admin.enabled) add_admin_endpoints();
     if (config_.metrics.enabled) {
         dispatcher_.add_host_endpoint("GET", "/metrics", [this](const HttpRequest&) {

@@ -164,6 +164,8 @@ PluginsConfig read_plugin_loading(const IniFile& ini, std::vector<std::string>& 
     config.allow_untrusted_files = plugins.boolean("allow_untrusted_files", config.allow_untrusted_files);
     config.registration_timeout =
         plugins.milliseconds("registration_timeout_ms", config.registration_timeout, 1, 3600000);
+    config.healthz_requires_every_plugin =
+        plugins.boolean("healthz_requires_every_plugin", config.healthz_requires_every_plugin);
     plugins.reject_unread_keys();
     return config;
 }

@@ -55,6 +55,9 @@ struct PluginsConfig {
     /// How long loading one plugin (its library's initialisation, its factory and its
     /// register_endpoints()) may take; past it the plugin is refused and its thread abandoned.
     std::chrono::milliseconds registration_timeout{10000};
+    /// /healthz answers 503 while a configured plugin is not loaded; false: 200 while the
+    /// host serves, the missing plugins named in the body.
+    bool healthz_requires_every_plugin = false;
 };
 
 /// [admin]: the administration endpoints (/admin/plugins, /admin/reload).
