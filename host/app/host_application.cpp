@@ -8,6 +8,7 @@
 #include "app/signal_watcher.hpp"
 #include "logging/buffered_async_channel.hpp"
 #include "logging/guarded_file_channel.hpp"
+#include "logging/logging_sections.hpp"
 #include "plugins/plugin_loader.hpp"
 
 #include <Poco/Util/HelpFormatter.h>
@@ -75,20 +76,28 @@ void HostApplication::initialize(Poco::Util::Application& self) {
         ServerApplication::initialize(self);
         return;
     }
+    register_buffered_async_channel();
+    bool logging_checked = false;
     try {
         const IniFile ini = IniFile::load(config_path_);
         config_ = read_host_config(ini, config_problems_);
+        const std::size_t problems_before = config_problems_.size();
+        check_logging_sections(ini, config_problems_);
+        logging_checked = true;
         Poco::AutoPtr<Poco::Util::MapConfiguration> configuration = ini.to_configuration();
+        // Poco would stop at the first of the problems just found, naming no line: it
+        // configures nothing then, and the problems are reported instead.
+        if (config_problems_.size() != problems_before) configuration->remove("logging");
         guard_log_files(*configuration);  // a log file that cannot be written must not fail requests
         config().add(configuration, PRIO_APPLICATION);
     } catch (const ConfigError& error) {
         config_problems_ = error.problems();
     }
     try {
-        register_buffered_async_channel();
         ServerApplication::initialize(self);  // configures logging from [logging.*]
     } catch (const Poco::Exception& error) {
-        config_problems_.push_back(config_path_ + ": [logging.*]: " + error.displayText());
+        // What check_logging_sections() cannot see before Poco tries.
+        if (logging_checked) config_problems_.push_back(config_path_ + ": [logging.*]: " + error.displayText());
     }
     if (check_requested_) {
         // Checked, not used: the plugins it loads must not write to the server's logs.

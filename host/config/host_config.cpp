@@ -1,5 +1,6 @@
 #include "config/host_config.hpp"
 
+#include "config/folder_check.hpp"
 #include "config/typed_value.hpp"
 
 #include <Poco/Ascii.h>
@@ -157,9 +158,14 @@ PluginsConfig read_plugin_loading(const IniFile& ini, std::vector<std::string>& 
     config.watch = plugins.boolean("watch", config.watch);
     config.poll_interval = plugins.milliseconds("poll_interval_ms", config.poll_interval, 0, 3600000);
     config.settle = plugins.milliseconds("settle_ms", config.settle, 0, 60000);
-    std::filesystem::path shadow = plugins.text("shadow_dir", std::filesystem::temp_directory_path().string());
+    const std::string system_temp = std::filesystem::temp_directory_path().string();
+    std::filesystem::path shadow = plugins.text("shadow_dir", system_temp);
     if (shadow.is_relative()) shadow = std::filesystem::absolute(ini.path()).parent_path() / shadow;
     config.shadow_parent = shadow.lexically_normal();
+    if (const std::string problem = why_no_folder_in(config.shadow_parent); !problem.empty()) {
+        plugins.problem("shadow_dir", problem + ": private plugin copies cannot be made there");
+        config.shadow_parent = system_temp;  // a wrong value reads as its default
+    }
     config.folders = plugins.path_list("folders");
     config.allow_untrusted_files = plugins.boolean("allow_untrusted_files", config.allow_untrusted_files);
     config.registration_timeout =

@@ -9,6 +9,15 @@ std::string describe(const PluginConfig& config) {
     return "plugin '" + config.name + "' (" + config.library.string() + ")";
 }
 
+/// Why there is no plugin file to load at `library`.
+std::string no_file_at(const std::filesystem::path& library) {
+    std::error_code error;
+    const std::filesystem::file_status status = std::filesystem::status(library, error);
+    if (std::filesystem::is_directory(status)) return "is a folder, not a plugin file: library must name the .so itself";
+    if (std::filesystem::exists(status)) return "is not a regular file";
+    return "no such file";
+}
+
 void refuse(ChangeStep& step, std::optional<FileSignature> signature, std::string reason) {
     step.outcome = ChangeOutcome::refused;
     step.refusal = std::move(reason);
@@ -41,7 +50,7 @@ void VersionLoader::load(std::vector<ChangeStep>& steps) {
 void VersionLoader::prepare(ChangeStep& step, std::vector<std::filesystem::path>& images) {
     const PluginConfig& config = step.config;
     const std::optional<FileSignature> signature = signature_of(config.library);
-    if (!signature) return refuse(step, std::nullopt, describe(config) + ": no such file");
+    if (!signature) return refuse(step, std::nullopt, describe(config) + ": " + no_file_at(config.library));
     if (!step.force && step.serving && *signature == step.serving_signature) {
         step.outcome = ChangeOutcome::unchanged;
         return;
