@@ -238,7 +238,11 @@ TEST(HttpConnection, AWriteThatTimesOutEndsTheConnectionAndNothingFollowsAPartia
     for (std::size_t i = 0; i < kRequests; ++i) pipelined += "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n";
     ASSERT_TRUE(client.send(pipelined));  // and read nothing: the host's answers pile up until a write blocks
 
-    // The host gives up on the connection once a write has been blocked for 1 s.
+    // The requests may all sit in the kernel's buffers before the host admits the
+    // connection: first see it open, then see the host give up on it once a write has been
+    // blocked for 1 s.
+    ASSERT_TRUE(test_support::eventually([&] { return host.metric("plugin_host_connections_open") == 1; }, 10s))
+        << host.host().metrics_text();
     EXPECT_TRUE(test_support::eventually([&] { return host.metric("plugin_host_connections_open") == 0; }, 10s))
         << host.host().metrics_text();
 
