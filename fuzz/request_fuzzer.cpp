@@ -61,7 +61,7 @@ public:
         : repository_(std::chrono::milliseconds(0), quiet_logger("host.repository")),
           execution_(quiet_logger("host.execution")),
           dispatcher_(router_, execution_, metrics_),
-          gate_(new ConnectionGate({0, std::chrono::seconds(4)}, quiet_logger("host"))),
+          gate_(new ConnectionGate({.capacity = 0, .first_header_deadline = std::chrono::seconds(4)}, quiet_logger("host"))),
           connections_{settings(), dispatcher_, metrics_, *gate_, quiet_logger("host")},
           listener_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
         const std::array<std::string, 2> names{"first_first", "first_second"};
