@@ -14,9 +14,11 @@ PluginCheck check_plugins(const HostConfig& config, std::shared_ptr<Registration
     Router router;
     auto repository = std::make_shared<RepositoryService>(config.repository_delay, Poco::Logger::get("host.repository"));
     if (!registrations) registrations = std::make_shared<RegistrationThreads>(config.plugin_loading.registration_timeout);
+    PluginServices services = plugin_services(config, repository);
+    services.run_hooks = false;  // loaded to be checked, never to serve
     std::optional<PluginManager> plugins;
     try {
-        plugins.emplace(router, repository, config.plugin_loading.shadow_parent, logger,
+        plugins.emplace(router, std::move(services), config.plugin_loading.shadow_parent, logger,
                         PluginTrust({config.plugin_loading.folders, config.plugin_loading.allow_untrusted_files}),
                         std::move(registrations));
     } catch (const ConfigError& error) {

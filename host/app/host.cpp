@@ -54,7 +54,7 @@ Host::Host(HostConfig config, std::shared_ptr<RegistrationThreads> registrations
     : config_(std::move(config)),
       repository_(std::make_shared<RepositoryService>(config_.repository_delay, Poco::Logger::get("host.repository"))),
       execution_(Poco::Logger::get("host.execution")),
-      plugins_(router_, repository_, config_.plugin_loading.shadow_parent, Poco::Logger::get("host.plugins"),
+      plugins_(router_, plugin_services(config_, repository_), config_.plugin_loading.shadow_parent, Poco::Logger::get("host.plugins"),
                PluginTrust({config_.plugin_loading.folders, config_.plugin_loading.allow_untrusted_files}),
                registrations ? std::move(registrations)
                              : std::make_shared<RegistrationThreads>(config_.plugin_loading.registration_timeout)),

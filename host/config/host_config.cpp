@@ -77,6 +77,16 @@ public:
         return paths;
     }
 
+    /// A comma-separated list of names; empty if the key is missing.
+    std::vector<std::string> list(std::string_view key) {
+        const IniFile::Entry* entry = lookup(key);
+        if (!entry) return {};
+        std::string problem;
+        std::optional<std::vector<std::string>> items = parse_list(entry->value, problem);
+        if (!items) return this->problem(key, problem), std::vector<std::string>();
+        return std::move(*items);
+    }
+
     /// An address to listen on: an IP address, or a name that resolves to one.
     std::string listen_address(std::string_view key, std::string_view fallback) {
         const IniFile::Entry* entry = lookup(key);
@@ -138,6 +148,8 @@ ServerConfig read_server(const IniFile& ini, std::vector<std::string>& problems)
     config.max_body_bytes =
         static_cast<std::size_t>(server.integer("max_body_bytes", static_cast<long long>(config.max_body_bytes), 1,
                                                 1024 * 1024 * 1024));
+    config.max_route_body_bytes = static_cast<std::size_t>(server.integer(
+        "max_route_body_bytes", static_cast<long long>(config.max_route_body_bytes), 1, 1024 * 1024 * 1024));
     config.header_timeout = server.milliseconds("header_timeout_ms", config.header_timeout, 1, 3600000);
     config.body_timeout = server.milliseconds("body_timeout_ms", config.body_timeout, 1, 3600000);
     config.drain_timeout = server.milliseconds("drain_timeout_ms", config.drain_timeout, 0, 3600000);
@@ -172,6 +184,7 @@ PluginsConfig read_plugin_loading(const IniFile& ini, std::vector<std::string>& 
         plugins.milliseconds("registration_timeout_ms", config.registration_timeout, 1, 3600000);
     config.healthz_requires_every_plugin =
         plugins.boolean("healthz_requires_every_plugin", config.healthz_requires_every_plugin);
+    config.lifecycle_timeout = plugins.milliseconds("lifecycle_timeout_ms", config.lifecycle_timeout, 1, 3600000);
     plugins.reject_unread_keys();
     return config;
 }
@@ -230,6 +243,28 @@ std::optional<PluginConfig> read_plugin(const IniFile& ini, const std::string& s
     return plugin;
 }
 
+/// [filters] apply: names configured plugins, each once; sets their filter_position.
+std::vector<std::string> read_filters(const IniFile& ini, std::vector<PluginConfig>& plugins,
+                                      std::vector<std::string>& problems) {
+    SectionReader filters(ini, "filters", problems);
+    std::vector<std::string> order = filters.list("apply");
+    std::vector<std::string> applied;
+    for (const std::string& name : order) {
+        const auto plugin = std::find_if(plugins.begin(), plugins.end(),
+                                         [&name](const PluginConfig& each) { return each.name == name; });
+        if (std::find(applied.begin(), applied.end(), name) != applied.end()) {
+            filters.problem("apply", "names the plugin '" + name + "' twice");
+        } else if (plugin == plugins.end()) {
+            filters.problem("apply", "names '" + name + "', which no [plugin." + name + "] section configures");
+        } else {
+            plugin->filter_position = applied.size();
+            applied.push_back(name);
+        }
+    }
+    filters.reject_unread_keys();
+    return applied;
+}
+
 }  // namespace
 
 std::string PluginConfig::where(std::string_view key) const {
@@ -265,13 +300,15 @@ HostConfig read_host_config(const IniFile& ini, std::vector<std::string>& proble
                 config.plugins.push_back(std::move(*plugin));
             }
         } else if (section.name != "server" && section.name != "repository" && section.name != "plugins" &&
-                   section.name != "admin" && section.name != "metrics" && !section.name.starts_with(kLoggingSectionPrefix)) {
+                   section.name != "admin" && section.name != "metrics" &&
+                   section.name != "filters" && !section.name.starts_with(kLoggingSectionPrefix)) {
             problems.push_back(ini.path().string() + ":" + std::to_string(section.line) + ": unknown section [" +
                                section.name +
-                               "] (known: [server], [repository], [plugins], [admin], [metrics], [plugin.<name>], "
+                               "] (known: [server], [repository], [plugins], [admin], [metrics], [filters], [plugin.<name>], "
                                "[logging.*])");
         }
     }
+    config.filters = read_filters(ini, config.plugins, problems);
     if (!any_plugin_section) {
         problems.push_back(ini.path().string() +
                            ": no plugins configured: add a [plugin.<name>] section with a library key");

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ struct ServerConfig {
     int max_keep_alive_requests = 0;  ///< 0: unlimited
     std::chrono::milliseconds receive_timeout{60000};
     std::size_t max_body_bytes = 65536;
+    /// The most a plugin may set a route's own body limit to (Registrar::set_max_body_bytes()).
+    std::size_t max_route_body_bytes = 16777216;
     std::chrono::milliseconds header_timeout{10000};  ///< a request header must be complete this long
                                                       ///< after the keep-alive wait
     std::chrono::milliseconds body_timeout{30000};    ///< a body must be complete this long after its header
@@ -58,6 +61,9 @@ struct PluginsConfig {
     /// /healthz answers 503 while a configured plugin is not loaded; false: 200 while the
     /// host serves, the missing plugins named in the body.
     bool healthz_requires_every_plugin = false;
+    /// How long each of a plugin's start, stop, save and restore hooks may run, and how long a
+    /// new version waits for the old one's last request before taking its state.
+    std::chrono::milliseconds lifecycle_timeout{10000};
 };
 
 /// [admin]: the administration endpoints (/admin/plugins, /admin/reload).
@@ -85,6 +91,8 @@ struct PluginConfig {
     std::filesystem::path file;  ///< the configuration file, as named when it was read
     std::string origin;  ///< "<file>:<line>" of the section, for messages
     bool optional = false;  ///< if it cannot be loaded at start-up, the host starts without it
+    /// Its place in [filters] apply: where its filters run; nothing: they do not run.
+    std::optional<std::size_t> filter_position;
 
     /// "<file>:<line>: [plugin.<name>] <key>: " for a message about one of its settings.
     std::string where(std::string_view key) const;
@@ -99,6 +107,8 @@ struct HostConfig {
     AdminConfig admin;
     MetricsConfig metrics;
     std::vector<PluginConfig> plugins;
+    /// [filters] apply: the plugins whose filters run, in the order they run.
+    std::vector<std::string> filters;
 
     /// What a reload to `fresh` cannot apply: the sections, other than the plugins', whose
     /// values differ ("[server]", "[repository]", ...); they take effect at the next start.

@@ -22,6 +22,7 @@ public:
     void add_header(std::string_view name, std::string_view value) override;
     void set_content_type(std::string_view content_type) override;
     void set_body(std::string body) override;
+    int status() const override { return response_.status; }
 
     /// The first thing the handler tried that the host does not take; empty if none.
     const std::string& problem() const { return problem_; }

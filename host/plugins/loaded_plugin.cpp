@@ -14,8 +14,17 @@ LoadedPlugin::LoadedPlugin(std::string name, std::filesystem::path file, std::ui
       instance_(std::move(instance)) {}
 
 LoadedPlugin::~LoadedPlugin() {
-    instance_.reset();  // plugin code: must run while the library is still mapped
+    hooks_ = {};        // plugin code: must go while the library is still mapped
+    instance_.reset();
     library_.unload();
+}
+
+void LoadedPlugin::open() const {
+    {
+        std::lock_guard lock(gate_mutex_);
+        open_.store(true, std::memory_order_release);
+    }
+    gate_opened_.notify_all();
 }
 
 }  // namespace plugin_host

@@ -1,6 +1,6 @@
 #include "plugins/plugin_loader.hpp"
 
-#include "contract/plugin_settings.hpp"
+#include "plugins/plugin_registrar.hpp"
 #include "plugins/plugin_file.hpp"
 #include "routing/router.hpp"
 
@@ -17,41 +17,8 @@ namespace {
 /// The methods a route may serve. HEAD is answered from GET.
 constexpr std::array<std::string_view, 6> kRouteMethods{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
 
-struct Registered {
-    std::string method;
-    std::string path_template;
-    plugin_api::Handler handler;
-};
-
-/// The Registrar a plugin sees during register_endpoints(): collects its routes; hands it
-/// its settings, its logger and the repository.
-class CollectingRegistrar final : public plugin_api::Registrar {
-public:
-    CollectingRegistrar(const PluginConfig& config, plugin_api::Logger& logger, plugin_api::Repository& repository)
-        : config_(config), settings_(config), logger_(logger), repository_(repository) {}
-
-    void add_route(std::string_view method, std::string_view path_template, plugin_api::Handler handler) override {
-        collected_.push_back({std::string(method), std::string(path_template), std::move(handler)});
-    }
-
-    plugin_api::Settings& settings() override { return settings_; }
-    plugin_api::Logger& logger() override { return logger_; }
-    plugin_api::Repository& repository() override { return repository_; }
-    std::string_view plugin_name() const override { return config_.name; }
-
-    std::vector<Registered>& collected() { return collected_; }
-    const PluginSettings& read_settings() const { return settings_; }
-
-private:
-    const PluginConfig& config_;
-    PluginSettings settings_;
-    plugin_api::Logger& logger_;
-    plugin_api::Repository& repository_;
-    std::vector<Registered> collected_;
-};
-
 /// Why `route` may not be registered, or an empty string.
-std::string check_route(const Registered& route, const RouteTemplate& path) {
+std::string check_route(const RegisteredRoute& route, const RouteTemplate& path) {
     if (std::find(kRouteMethods.begin(), kRouteMethods.end(), route.method) == kRouteMethods.end()) {
         return route.method == "HEAD" ? "registered HEAD " + path.text() + ": HEAD is answered from the GET route"
                                       : "registered the method \"" + route.method +
@@ -60,6 +27,61 @@ std::string check_route(const Registered& route, const RouteTemplate& path) {
     if (!route.handler) return "registered " + route.method + " " + path.text() + " without a handler";
     if (const std::string reserved = host_route_conflict(path); !reserved.empty()) {
         return "route " + route.method + " " + path.text() + " " + reserved;
+    }
+    return {};
+}
+
+/// The methods of a filter's `methods` ("*": every one; empty: none registered), or why not.
+std::string parse_filter_methods(std::string_view text, std::vector<std::string>& methods) {
+    const auto trimmed = [](std::string_view item) {
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+        return item;
+    };
+    if (trimmed(text) == "*") return {};
+    for (;;) {
+        const auto comma = text.find(',');
+        const std::string_view method = trimmed(text.substr(0, comma));
+        if (method != "HEAD" && std::find(kRouteMethods.begin(), kRouteMethods.end(), method) == kRouteMethods.end()) {
+            return "a filter's methods are \"*\" or a list of GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS, not \"" +
+                   std::string(method) + "\"";
+        }
+        methods.emplace_back(method);
+        if (comma == std::string_view::npos) return {};
+        text.remove_prefix(comma + 1);
+    }
+}
+
+/// The filters `registrar` collected, checked, or why one is not valid.
+std::string make_filters(PluginRegistrar& registrar, const std::shared_ptr<LoadedPlugin>& plugin,
+                         std::vector<std::shared_ptr<const Filter>>& filters) {
+    for (RegisteredFilter& registered : registrar.filters()) {
+        Filter filter{plugin, plugin->name(), {}, RouteTemplate::parse(registered.pattern),
+                      std::move(registered.before), std::move(registered.after)};
+        if (const std::string problem = parse_filter_methods(registered.methods, filter.methods); !problem.empty()) {
+            return problem;
+        }
+        if (!filter.before && !filter.after) return "registered " + filter.label() + " without a hook";
+        filters.push_back(std::make_shared<const Filter>(std::move(filter)));
+    }
+    return {};
+}
+
+/// Applies the body limits `registrar` collected to `endpoints`, or says why one cannot be.
+std::string apply_body_limits(const PluginRegistrar& registrar, const PluginServices& services,
+                              std::vector<Endpoint>& endpoints) {
+    for (const RegisteredBodyLimit& limit : registrar.body_limits()) {
+        const auto route = std::find_if(endpoints.begin(), endpoints.end(), [&limit](const Endpoint& endpoint) {
+            return endpoint.method == limit.method && endpoint.path.text() == limit.path_template;
+        });
+        const std::string label = limit.method + " " + limit.path_template;
+        if (route == endpoints.end()) return "set a body limit for " + label + ", which it does not register";
+        if (limit.bytes == 0) return "set a body limit of 0 bytes for " + label + " (the smallest is 1)";
+        if (limit.bytes > services.max_route_body_bytes) {
+            return "set a body limit of " + std::to_string(limit.bytes) + " bytes for " + label +
+                   ", above [server] max_route_body_bytes (" + std::to_string(services.max_route_body_bytes) + ")";
+        }
+        route->max_body_bytes = static_cast<std::size_t>(limit.bytes);
     }
     return {};
 }
@@ -80,7 +102,7 @@ std::string host_route_conflict(const RouteTemplate& path) {
 }
 
 PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& image,
-                       std::uint64_t generation, plugin_api::Repository& repository,
+                       std::uint64_t generation, const PluginServices& services,
                        const std::function<void()>& mapped) {
     const std::string who = "plugin '" + config.name + "' (" + config.library.string() + ")";
     const auto refuse = [&who](std::string_view reason) {
@@ -142,7 +164,7 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
 
     auto plugin = std::make_shared<LoadedPlugin>(config.name, config.library, generation,
                                                  std::move(library), std::move(instance));
-    CollectingRegistrar registrar(config, plugin->logger(), repository);  // destroyed before `plugin`
+    PluginRegistrar registrar(config, plugin->logger(), services);  // destroyed before `plugin`
     try {
         plugin->instance().register_endpoints(registrar);
     } catch (const std::exception& error) {
@@ -150,14 +172,15 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
     } catch (...) {
         throw refuse("failed to register its endpoints");
     }
-    if (const std::vector<std::string> problems = registrar.read_settings().problems(); !problems.empty()) {
+    if (const std::vector<std::string> problems = registrar.problems(); !problems.empty()) {
         std::string all;
         for (const std::string& problem : problems) all += (all.empty() ? "" : "; ") + problem;
         throw refuse(all);
     }
 
-    PluginLoad load{plugin, {}};
-    for (Registered& route : registrar.collected()) {
+    PluginLoad load{plugin, {}, {}};
+    std::vector<Endpoint> endpoints;
+    for (RegisteredRoute& route : registrar.routes()) {
         std::optional<RouteTemplate> path;
         try {
             path = RouteTemplate::parse(route.path_template);
@@ -165,15 +188,26 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
             throw refuse(invalid.what());
         }
         if (const std::string problem = check_route(route, *path); !problem.empty()) throw refuse(problem);
-        load.endpoints.push_back(std::make_shared<const Endpoint>(
-            Endpoint{plugin, config.name, std::move(route.method), std::move(*path), std::move(route.handler)}));
+        endpoints.push_back(Endpoint{plugin, config.name, std::move(route.method), std::move(*path), std::move(route.handler)});
     }
-    if (load.endpoints.empty()) throw refuse("registered no route");
+    if (const std::string problem = apply_body_limits(registrar, services, endpoints); !problem.empty()) {
+        throw refuse(problem);
+    }
+    for (Endpoint& endpoint : endpoints) load.endpoints.push_back(std::make_shared<const Endpoint>(std::move(endpoint)));
+    try {
+        if (const std::string problem = make_filters(registrar, plugin, load.filters); !problem.empty()) {
+            throw refuse(problem);
+        }
+    } catch (const InvalidTemplate& invalid) {
+        throw refuse(std::string("filter ") + invalid.what());
+    }
+    if (load.endpoints.empty() && load.filters.empty()) throw refuse("registered no route and no filter");
     try {
         [[maybe_unused]] const RouteTable own_routes(load.endpoints);  // two of its routes that are the same
     } catch (const RouteConflict& conflict) {
         throw refuse(conflict.what());
     }
+    plugin->set_hooks(registrar.take_hooks());
     return load;
 }
 

@@ -2,7 +2,9 @@
 
 #include "config/host_config.hpp"
 #include "plugins/loaded_plugin.hpp"
+#include "plugins/plugin_services.hpp"
 #include "routing/endpoint.hpp"
+#include "routing/filter.hpp"
 
 #include <functional>
 #include <memory>
@@ -21,6 +23,7 @@ public:
 struct PluginLoad {
     std::shared_ptr<LoadedPlugin> plugin;
     std::vector<std::shared_ptr<const Endpoint>> endpoints;
+    std::vector<std::shared_ptr<const Filter>> filters;
 };
 
 /// Loads `image` — a private copy of `config.library` — after checking that it is a complete
@@ -28,13 +31,15 @@ struct PluginLoad {
 /// version (the host's major, a minor no newer than the host's) and ABI tag, creates the
 /// plugin and lets it register its routes. Then checks what it registered: each method one
 /// a route may serve, each template valid, no two routes the same, none on a host path,
-/// every setting of its section read and of the type read. Runs on the calling thread.
+/// every setting of its section read and of the type read; each filter's methods and
+/// pattern; each body limit for a route it registers and within the operator's cap. Its
+/// hooks go to the LoadedPlugin; nothing of it runs yet. Runs on the calling thread.
 /// `mapped`, if given, is called once the library is mapped, before its factory runs (see
 /// RegistrationThreads, which takes a reference of its own to the library then).
 /// Throws PluginRefused with a reason that names the plugin and its published file; nothing
 /// of the plugin stays loaded then (but for a reference `mapped` took).
 PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& image,
-                       std::uint64_t generation, plugin_api::Repository& repository,
+                       std::uint64_t generation, const PluginServices& services,
                        const std::function<void()>& mapped = {});
 
 /// Why a plugin may not register a route with `path`, which claims a path the host serves

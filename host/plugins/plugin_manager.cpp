@@ -19,20 +19,30 @@ constexpr std::chrono::milliseconds kDefaultLoadLimit{10000};
 
 }  // namespace
 
-PluginManager::PluginManager(Router& router, std::shared_ptr<plugin_api::Repository> repository,
+PluginManager::PluginManager(Router& router, PluginServices services,
                              const std::filesystem::path& shadow_parent, Poco::Logger& logger, PluginTrust trust,
                              std::shared_ptr<RegistrationThreads> registrations)
     : router_(router),
-      repository_(std::move(repository)),
+      services_(std::move(services)),
       logger_(logger),
       trust_(std::move(trust)),
       registrations_(registrations ? std::move(registrations)
                                    : std::make_shared<RegistrationThreads>(kDefaultLoadLimit)),
       shadow_folder_(shadow_parent, trust_),
-      versions_(trust_, shadow_folder_, *registrations_, repository_, logger_) {}
+      versions_(trust_, shadow_folder_, *registrations_, services_, logger_),
+      handover_(services_.lifecycle_timeout, logger_) {}
 
 PluginManager::~PluginManager() {
     router_.publish(std::make_shared<const RouteTable>());
+    {
+        std::lock_guard operation(operation_mutex_);
+        for (auto& [name, slot] : slots_) {
+            if (slot.plugin) handover_.stop(slot.plugin, kept_for_good_);
+        }
+        for (const auto& old : draining_) handover_.stop(old, kept_for_good_);
+        // Their code may still run on a thread past its limit: never unloaded.
+        if (!kept_for_good_.empty()) new VersionHandover::Kept(std::move(kept_for_good_));
+    }
     {
         std::lock_guard operation(operation_mutex_);
         std::lock_guard state(state_mutex_);
@@ -69,7 +79,8 @@ ReloadReport PluginManager::apply(const std::vector<PluginConfig>& plugins) {
     for (const PluginConfig& config : plugins) {
         const Slot* slot = find_slot(config.name);
         const bool section_changed = !slot || !slot->plugin || slot->config.library != config.library ||
-                                     slot->config.settings != config.settings;
+                                     slot->config.settings != config.settings ||
+                                     slot->config.filter_position != config.filter_position;
         steps.push_back(step_for(config, true, section_changed));
     }
     return change(steps, removed, "reload");
@@ -126,8 +137,9 @@ ReloadReport PluginManager::change(std::vector<ChangeStep>& steps, const std::ve
     for (const ChangeStep& step : steps) {
         const Slot* slot = find_slot(step.config.name);
         RouteCandidate& candidate = candidates.emplace_back();
-        if (slot && slot->plugin) candidate.serving = slot->endpoints;
-        if (step.incoming) candidate.incoming = step.incoming->endpoints;
+        if (slot && slot->plugin) candidate.serving = RouteOffer{slot->endpoints, slot->filters};
+        if (step.incoming) candidate.incoming = RouteOffer{step.incoming->endpoints, step.incoming->filters};
+        candidate.filter_position = step.config.filter_position;
     }
     const RoutePlacement placement = place_routes(candidates);
     std::vector<bool> retired(steps.size(), false);
@@ -159,7 +171,21 @@ ReloadReport PluginManager::change(std::vector<ChangeStep>& steps, const std::ve
                                 "; it drains");
         }
     }
+    std::vector<std::shared_ptr<LoadedPlugin>> outgoing;
+    for (const ChangeStep& step : steps) {
+        const Slot* slot = find_slot(step.config.name);
+        outgoing.push_back(step.outcome == ChangeOutcome::loaded && slot ? slot->plugin : nullptr);
+    }
     commit(steps, removed, retired);
+    for (std::size_t at = 0; at < steps.size(); ++at) {
+        if (steps[at].outcome != ChangeOutcome::loaded) continue;
+        const Slot& slot = slots_.at(steps[at].config.name);
+        if (!services_.run_hooks) {
+            slot.plugin->open();
+            continue;
+        }
+        handover_.bring_in(slot.plugin, std::move(outgoing[at]), kept_for_good_);
+    }
 
     ReloadReport report;
     report.removed = removed;
@@ -200,6 +226,7 @@ void PluginManager::commit(std::vector<ChangeStep>& steps, const std::vector<std
             slot.config = step.config;
             slot.plugin = step.incoming->plugin;
             slot.endpoints = std::move(step.incoming->endpoints);
+            slot.filters = std::move(step.incoming->filters);
             slot.generation = slot.plugin->generation();
             slot.signature = step.image.source;
             slot.fingerprint = step.image.fingerprint;
@@ -220,6 +247,7 @@ void PluginManager::commit(std::vector<ChangeStep>& steps, const std::vector<std
         if (retired[at] && slot.plugin) {
             draining_.push_back(std::move(slot.plugin));
             slot.endpoints.clear();
+            slot.filters.clear();
         }
     }
     order_ = std::move(order);
@@ -249,10 +277,13 @@ std::size_t PluginManager::unload_drained() {
         const auto in_use = std::partition(draining_.begin(), draining_.end(),
                                            [](const auto& plugin) { return plugin.use_count() > 1; });
         std::move(in_use, draining_.end(), std::back_inserter(unused));
+
         draining_.erase(in_use, draining_.end());
         remaining = draining_.size();
     }
     for (std::shared_ptr<LoadedPlugin>& plugin : unused) {
+        handover_.stop(plugin, kept_for_good_);
+        if (plugin.use_count() > 1) continue;  // its stop overran: kept for good
         const std::string what = "plugin '" + plugin->name() + "' generation " + std::to_string(plugin->generation());
         plugin.reset();  // the last reference: unloads here, on this thread
         logger_.information("Unloaded " + what);
@@ -272,6 +303,7 @@ std::vector<PluginStatus> PluginManager::status() const {
         status.generation = slot.plugin ? slot.generation : 0;
         if (slot.plugin) status.loaded_at = slot.plugin->loaded_at();
         for (const auto& endpoint : slot.endpoints) status.routes.push_back(endpoint->label());
+        for (const auto& filter : slot.filters) status.filters.push_back(filter->label());
         status.last_refusal = slot.last_refusal;
         status.loads = slot.generation;
         status.refusals = slot.refusals;

@@ -7,6 +7,7 @@
 #include "plugins/plugin_trust.hpp"
 #include "plugins/registration_threads.hpp"
 #include "plugins/shadow_folder.hpp"
+#include "plugins/version_handover.hpp"
 #include "plugins/version_loader.hpp"
 #include "routing/router.hpp"
 
@@ -44,6 +45,7 @@ struct PluginStatus {
     std::uint64_t generation = 0;
     std::chrono::system_clock::time_point loaded_at;
     std::vector<std::string> routes;  ///< "POST /first"
+    std::vector<std::string> filters;  ///< "filter GET,POST /kv/{rest...}"
     std::optional<Refusal> last_refusal;
     std::uint64_t loads = 0;     ///< versions loaded while configured: at start-up and by every swap
     std::uint64_t refusals = 0;  ///< load attempts refused while configured
@@ -79,6 +81,11 @@ struct ReloadReport {
 /// once it is the last — so a plugin is never unloaded on a request thread, and never while
 /// a request runs its code. An abandoned load is never unloaded (RegistrationThreads).
 ///
+/// Hooks (contract 2.1): once a change is published, each new version gets its
+/// predecessor's state if both keep state, then starts, and only then takes requests
+/// (VersionHandover; requests that reach it before wait at its gate). A version that
+/// serves no more is stopped before it is unloaded, or when the manager goes.
+///
 /// Thread safety: every operation is serialised by one mutex; status() may be called from
 /// any thread at any time and does not wait for a load in progress (a plugin being added
 /// appears once its change is applied); abandon_loads() may be called from any thread, and
@@ -87,9 +94,9 @@ class PluginManager {
 public:
     /// Creates a private shadow folder inside `shadow_parent`. Throws ConfigError if the
     /// folder cannot be created or is not private (see PluginTrust::check_private_folder).
-    /// `repository` is handed to every plugin; a share of it goes to each load thread.
+    /// `services` are handed to every plugin; a copy goes to each load thread.
     /// Without `registrations`, loads get RegistrationThreads of their own with a 10 s limit.
-    PluginManager(Router& router, std::shared_ptr<plugin_api::Repository> repository,
+    PluginManager(Router& router, PluginServices services,
                   const std::filesystem::path& shadow_parent, Poco::Logger& logger, PluginTrust trust = {},
                   std::shared_ptr<RegistrationThreads> registrations = {});
 
@@ -144,6 +151,7 @@ private:
         PluginConfig config;
         std::shared_ptr<LoadedPlugin> plugin;  ///< the version serving, if any
         std::vector<std::shared_ptr<const Endpoint>> endpoints;
+        std::vector<std::shared_ptr<const Filter>> filters;
         std::uint64_t generation = 0;          ///< of the last version loaded
         FileSignature signature;               ///< of the file the serving version came from
         std::uint64_t fingerprint = 0;
@@ -166,18 +174,21 @@ private:
     const Slot* find_slot(std::string_view name) const;
 
     Router& router_;
-    std::shared_ptr<plugin_api::Repository> repository_;
+    PluginServices services_;
     Poco::Logger& logger_;
     const PluginTrust trust_;
     std::shared_ptr<RegistrationThreads> registrations_;
     ShadowFolder shadow_folder_;  ///< declared before the plugins: removed after they unload
     VersionLoader versions_;
+    VersionHandover handover_;
 
     std::mutex operation_mutex_;        ///< one load, swap or unload at a time
     mutable std::mutex state_mutex_;    ///< guards slots_ and draining_ for status()
     std::map<std::string, Slot, std::less<>> slots_;
     std::vector<std::string> order_;    ///< plugin names in configuration order
     std::vector<std::shared_ptr<LoadedPlugin>> draining_;
+    /// Versions whose hook overran its time limit: never unloaded (under operation_mutex_).
+    VersionHandover::Kept kept_for_good_;
 };
 
 }  // namespace plugin_host

@@ -44,7 +44,7 @@ RegistrationThreads::RegistrationThreads(std::chrono::milliseconds limit)
 
 std::shared_ptr<RegistrationThreads::Pending> RegistrationThreads::start(
     const PluginConfig& config, const std::filesystem::path& image, std::uint64_t generation,
-    std::shared_ptr<plugin_api::Repository> repository) {
+    PluginServices services) {
     auto pending = std::make_shared<Pending>();
     pending->who = describe(config);
     pending->started = std::chrono::steady_clock::now();
@@ -59,11 +59,11 @@ std::shared_ptr<RegistrationThreads::Pending> RegistrationThreads::start(
         if (shared_->abandoning) return not_started("not loaded: " + shared_->abandon_reason);
     }
     // Everything the thread uses is its own: it may outlive the manager, the host and this.
-    auto run = [shared = shared_, pending, config, image, generation, repository = std::move(repository)] {
+    auto run = [shared = shared_, pending, config, image, generation, services = std::move(services)] {
         void* pin = nullptr;
         Result result;
         try {
-            result.load = load_plugin(config, image, generation, *repository, [&pin, &image] {
+            result.load = load_plugin(config, image, generation, services, [&pin, &image] {
                 pin = ::dlopen(image.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
             });
         } catch (const PluginRefused& refused) {

@@ -48,11 +48,11 @@ public:
     RegistrationThreads(const RegistrationThreads&) = delete;
     RegistrationThreads& operator=(const RegistrationThreads&) = delete;
 
-    /// Starts load_plugin(config, image, generation, *repository) on a new thread; its time
+    /// Starts load_plugin(config, image, generation, services) on a new thread; its time
     /// limit runs from now. Once abandon_all() has been called the load is not started and
     /// wait() gives the reason at once. Throws std::system_error if no thread can be made.
     std::shared_ptr<Pending> start(const PluginConfig& config, const std::filesystem::path& image,
-                                   std::uint64_t generation, std::shared_ptr<plugin_api::Repository> repository);
+                                   std::uint64_t generation, PluginServices services);
 
     /// Waits until the load is done, its time limit has passed or abandon_all() is called;
     /// in the last two cases the load is abandoned and the result is a refusal saying so.

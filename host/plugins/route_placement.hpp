@@ -9,11 +9,18 @@
 
 namespace plugin_host {
 
-/// One configured plugin's routes, for the next route table.
+/// What one version of a plugin puts in a route table.
+struct RouteOffer {
+    std::vector<std::shared_ptr<const Endpoint>> endpoints;
+    std::vector<std::shared_ptr<const Filter>> filters;
+};
+
+/// One configured plugin's routes and filters, for the next route table.
 struct RouteCandidate {
-    using Endpoints = std::vector<std::shared_ptr<const Endpoint>>;
-    Endpoints serving;                 ///< of the version serving now; empty if none serves
-    std::optional<Endpoints> incoming; ///< of a new version just loaded, if there is one
+    std::optional<RouteOffer> serving;   ///< of the version serving now, if one does
+    std::optional<RouteOffer> incoming;  ///< of a new version just loaded, if there is one
+    /// Its place in [filters] apply; nothing: its filters do not run.
+    std::optional<std::size_t> filter_position;
 };
 
 /// What each plugin serves in the next table.
@@ -37,6 +44,7 @@ struct RoutePlacement {
 /// serves nothing. Loading every plugin of a configuration into an empty table, as
 /// --check-config does, is the same walk with no plugin serving yet: the first to claim a
 /// route has it. So a configuration the check accepts is applied exactly as checked.
+/// The table's filters are those of the versions placed, ordered by filter_position.
 /// A pure function; any thread.
 RoutePlacement place_routes(const std::vector<RouteCandidate>& candidates);
 

@@ -27,12 +27,12 @@ void refuse(ChangeStep& step, std::optional<FileSignature> signature, std::strin
 }  // namespace
 
 VersionLoader::VersionLoader(const PluginTrust& trust, ShadowFolder& shadow_folder,
-                             RegistrationThreads& registrations, std::shared_ptr<plugin_api::Repository> repository,
+                             RegistrationThreads& registrations, PluginServices services,
                              Poco::Logger& logger)
     : trust_(trust),
       shadow_folder_(shadow_folder),
       registrations_(registrations),
-      repository_(std::move(repository)),
+      services_(std::move(services)),
       logger_(logger) {}
 
 void VersionLoader::load(std::vector<ChangeStep>& steps) {
@@ -84,7 +84,7 @@ void VersionLoader::start_loads(std::vector<ChangeStep>& steps) {
         std::string no_thread;
         for (int attempt = 0; attempt < 2 && !step.pending; ++attempt) {
             try {
-                step.pending = registrations_.start(step.config, step.image.path, step.generation, repository_);
+                step.pending = registrations_.start(step.config, step.image.path, step.generation, services_);
             } catch (const std::system_error& error) {
                 no_thread = error.what();
                 finish_loads(steps);  // their threads come free; then once more

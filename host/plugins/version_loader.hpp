@@ -62,7 +62,7 @@ struct ChangeStep {
 class VersionLoader {
 public:
     VersionLoader(const PluginTrust& trust, ShadowFolder& shadow_folder, RegistrationThreads& registrations,
-                  std::shared_ptr<plugin_api::Repository> repository, Poco::Logger& logger);
+                  PluginServices services, Poco::Logger& logger);
 
     void load(std::vector<ChangeStep>& steps);
 
@@ -78,7 +78,7 @@ private:
     const PluginTrust& trust_;
     ShadowFolder& shadow_folder_;
     RegistrationThreads& registrations_;
-    std::shared_ptr<plugin_api::Repository> repository_;
+    PluginServices services_;
     Poco::Logger& logger_;
 };
 

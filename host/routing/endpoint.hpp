@@ -4,6 +4,7 @@
 
 #include <plugin_api/endpoint_plugin.hpp>
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,8 @@ struct Endpoint {
     std::string method;
     RouteTemplate path;
     plugin_api::Handler handler;
+    /// The largest body it takes (Registrar::set_max_body_bytes()); 0: [server] max_body_bytes.
+    std::size_t max_body_bytes = 0;
 
     /// "<method> <template>": how logs, /admin/plugins and the metrics name it.
     std::string label() const { return method + " " + path.text(); }

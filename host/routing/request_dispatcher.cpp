@@ -42,8 +42,8 @@ bool is_host_path(std::string_view path) {
 }
 
 RequestDispatcher::RequestDispatcher(const Router& router, const ExecutionService& execution,
-                                     RequestMetrics& metrics)
-    : router_(router), execution_(execution), metrics_(metrics) {}
+                                     RequestMetrics& metrics, Poco::Logger& filter_logger)
+    : router_(router), execution_(execution), metrics_(metrics), filters_(filter_logger) {}
 
 void RequestDispatcher::add_host_endpoint(std::string method, std::string path, HostHandler handler,
                                           Access access) {
@@ -96,7 +96,9 @@ std::optional<HttpResponse> RequestDispatcher::refusal_before_body(const HttpReq
             return std::nullopt;
         }
         if (request.path == "*") return options(std::string(kEveryMethod));
-        const RouteTable::Match match = router_.find(answered_as(request.method()), request.path);
+        const std::shared_ptr<const RouteTable> table = router_.table();
+        if (!table->filters().empty() && !filters_for(*table, request).empty()) return std::nullopt;  // they may answer
+        const RouteTable::Match match = table->find(answered_as(request.method()), request.path);
         if (match.outcome != RouteTable::Outcome::found) return unrouted(request, match);
         return std::nullopt;
     } catch (...) {
@@ -122,16 +124,33 @@ HttpResponse RequestDispatcher::dispatch(const HttpRequest& request) const {
         if (is_host_path(request.path)) return dispatch_to_host(request);
         if (request.path == "*") return options(std::string(kEveryMethod));  // OPTIONS *, the only "*" let through
 
-        const RouteTable::Match match = router_.find(answered_as(request.method()), request.path);
-        if (match.outcome != RouteTable::Outcome::found) return unrouted(request, match);
-        RequestMetrics::Counters* const counted_as =
-            &metrics_.endpoint(match.endpoint->method, match.endpoint->path.text());
-        HttpResponse response = execution_.execute(match, request);
-        response.counted_as = counted_as;
-        return response;
+        const std::shared_ptr<const RouteTable> table = router_.table();
+        if (!table->filters().empty()) return dispatch_filtered(*table, request);
+        return route(*table, request);
     } catch (...) {
         return error_response(500, "internal error");
     }
+}
+
+HttpResponse RequestDispatcher::route(const RouteTable& table, const HttpRequest& request) const {
+    const RouteTable::Match match = table.find(answered_as(request.method()), request.path);
+    if (match.outcome != RouteTable::Outcome::found) return unrouted(request, match);
+    RequestMetrics::Counters* const counted_as = &metrics_.endpoint(match.endpoint->method, match.endpoint->path.text());
+    HttpResponse response = execution_.execute(match, request);
+    response.counted_as = counted_as;
+    return response;
+}
+
+HttpResponse RequestDispatcher::dispatch_filtered(const RouteTable& table, const HttpRequest& request) const {
+    const std::vector<const Filter*> applying = filters_for(table, request);
+    if (applying.empty()) return route(table, request);
+    return filters_.run(applying, request, [&] {
+        try {
+            return route(table, request);
+        } catch (...) {
+            return error_response(500, "internal error");
+        }
+    });
 }
 
 }  // namespace plugin_host

@@ -3,6 +3,7 @@
 #include "http/http_exchange.hpp"
 #include "routing/router.hpp"
 #include "services/execution_service.hpp"
+#include "services/filter_chain.hpp"
 
 #include <functional>
 #include <optional>
@@ -17,7 +18,8 @@ namespace plugin_host {
 /// HEAD is answered as GET (the connection leaves the body out); OPTIONS, unless a plugin
 /// serves it, with 204 and Allow. A method no route can serve (not GET, HEAD, POST, PUT,
 /// PATCH, DELETE or OPTIONS) → 501; unknown path → 404; known path, another method → 405
-/// with Allow; a path with a bad %-escape → 400.
+/// with Allow; a path with a bad %-escape → 400. The filters that apply to a request (none
+/// on the host's own paths) run around all of that but 501 and 400 (FilterChain).
 class RequestDispatcher {
 public:
     using HostHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -25,7 +27,8 @@ public:
     /// Who may call a host endpoint; others get 403.
     enum class Access { anyone, loopback_only };
 
-    RequestDispatcher(const Router& router, const ExecutionService& execution, RequestMetrics& metrics);
+    RequestDispatcher(const Router& router, const ExecutionService& execution, RequestMetrics& metrics,
+                      Poco::Logger& filter_logger = Poco::Logger::get("host.filters"));
 
     /// Adds an endpoint served by the host itself, at a path is_host_path() holds. Only
     /// before the server starts.
@@ -56,6 +59,10 @@ private:
     const HostEndpoint* host_endpoint(const HttpRequest& request, std::string& allow) const;
     static HttpResponse host_unrouted(const HttpRequest& request, std::string allow);
     static bool refused_access(const HostEndpoint& endpoint, const HttpRequest& request);
+    /// The answer of `table`'s endpoint for the request, or the host's when none serves it.
+    HttpResponse route(const RouteTable& table, const HttpRequest& request) const;
+    /// route() inside the filters that apply.
+    [[gnu::noinline]] HttpResponse dispatch_filtered(const RouteTable& table, const HttpRequest& request) const;
     /// The answer of the host's own endpoint at request.path (or 403, 404, 405).
     [[gnu::noinline]] HttpResponse dispatch_to_host(const HttpRequest& request) const;
     // Cold answers, out of dispatch()'s frame (see ExecutionService on the stack budget).
@@ -64,6 +71,7 @@ private:
     const Router& router_;
     const ExecutionService& execution_;
     RequestMetrics& metrics_;
+    FilterChain filters_;
     std::vector<HostEndpoint> host_endpoints_;
 };
 

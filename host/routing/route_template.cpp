@@ -24,6 +24,41 @@ bool is_name(std::string_view name) {
 
 }  // namespace
 
+bool decode_path_segments(std::string_view path, std::vector<std::string>& segments) {
+    if (path == "/") return true;
+    std::string_view rest = path.substr(1);
+    for (;;) {
+        const auto slash = rest.find('/');
+        const std::string_view raw = rest.substr(0, slash);
+        if (raw.find('%') == std::string_view::npos) {
+            segments.emplace_back(raw);
+        } else if (std::optional<std::string> decoded = percent_decode(raw)) {
+            segments.push_back(std::move(*decoded));
+        } else {
+            return false;
+        }
+        if (slash == std::string_view::npos) return true;
+        rest.remove_prefix(slash + 1);
+    }
+}
+
+bool RouteTemplate::matches_prefix(const std::vector<std::string>& path) const {
+    std::size_t at = 0;
+    for (const Segment& segment : segments_) {
+        switch (segment.kind) {
+        case Segment::Kind::catch_all: return true;  // the rest, or nothing
+        case Segment::Kind::parameter:
+            if (at == path.size() || path[at].empty()) return false;
+            break;
+        case Segment::Kind::literal:
+            if (at == path.size() || path[at] != segment.text) return false;
+            break;
+        }
+        ++at;
+    }
+    return at == path.size();
+}
+
 RouteTemplate RouteTemplate::parse(std::string_view text) {
     const auto invalid = [text](std::string_view why) {
         return InvalidTemplate("path template \"" + std::string(text) + "\" " + std::string(why));

@@ -38,9 +38,18 @@ public:
     /// (/items/{id} and /items/{key}), and different otherwise.
     std::string shape() const;
 
+    /// Whether the path, its segments decoded (decode_path_segments()), matches: as a route
+    /// would, except that a catch-all also matches no segment at all (/kv/{rest...} matches
+    /// /kv), which is how a filter's pattern names a prefix.
+    bool matches_prefix(const std::vector<std::string>& path) const;
+
 private:
     std::string text_;
     std::vector<Segment> segments_;
 };
+
+/// The segments of a request's path ("/" has none), each percent-decoded, appended to
+/// `segments`; false if one does not decode (a '%' without two hexadecimal digits).
+bool decode_path_segments(std::string_view path, std::vector<std::string>& segments);
 
 }  // namespace plugin_host

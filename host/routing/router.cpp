@@ -25,35 +25,15 @@ struct RouteTable::Node {
     std::vector<EndpointPtr> routes;  ///< of the templates that end here, one per method
 };
 
-namespace {
-
-/// The request path's segments, percent-decoded; false if one does not decode.
-bool decode_segments(std::string_view path, std::vector<std::string>& segments) {
-    if (path == "/") return true;
-    std::string_view rest = path.substr(1);
-    for (;;) {
-        const auto slash = rest.find('/');
-        const std::string_view raw = rest.substr(0, slash);
-        if (raw.find('%') == std::string_view::npos) {
-            segments.emplace_back(raw);
-        } else if (std::optional<std::string> decoded = percent_decode(raw)) {
-            segments.push_back(std::move(*decoded));
-        } else {
-            return false;
-        }
-        if (slash == std::string_view::npos) return true;
-        rest.remove_prefix(slash + 1);
-    }
-}
-
-}  // namespace
 
 RouteTable::RouteTable() : root_(std::make_unique<Node>()) {}
 
 RouteTable::~RouteTable() = default;
 
-RouteTable::RouteTable(const std::vector<EndpointPtr>& endpoints) : endpoints_(endpoints), root_(std::make_unique<Node>()) {
+RouteTable::RouteTable(const std::vector<EndpointPtr>& endpoints, std::vector<FilterPtr> filters)
+    : endpoints_(endpoints), filters_(std::move(filters)), root_(std::make_unique<Node>()) {
     for (const EndpointPtr& endpoint : endpoints_) {
+        has_body_limits_ = has_body_limits_ || endpoint->max_body_bytes != 0;
         Node* node = root_.get();
         for (const RouteTemplate::Segment& segment : endpoint->path.segments()) {
             std::unique_ptr<Node>* next = nullptr;
@@ -77,7 +57,7 @@ RouteTable::RouteTable(const std::vector<EndpointPtr>& endpoints) : endpoints_(e
 RouteTable::Match RouteTable::find(std::string_view method, std::string_view path) const {
     Match match;
     std::vector<std::string> segments;
-    if (!path.starts_with('/') || !decode_segments(path, segments)) {
+    if (!path.starts_with('/') || !decode_path_segments(path, segments)) {
         match.outcome = Outcome::bad_path;
         return match;
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "routing/endpoint.hpp"
+#include "routing/filter.hpp"
 
 #include <map>
 #include <memory>
@@ -19,13 +20,15 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// An immutable set of endpoints, found by method and path: a tree of path segments, each
+/// An immutable set of endpoints, found by method and path, and the filters that run
+/// around them: a tree of path segments, each
 /// level holding literal segments, one parameter and one catch-all. For a path, the
 /// endpoint is the first found, in the order literal, then parameter, then catch-all at
 /// each segment (backing up a level when a branch leads nowhere), that serves the method.
 class RouteTable {
 public:
     using EndpointPtr = std::shared_ptr<const Endpoint>;
+    using FilterPtr = std::shared_ptr<const Filter>;
 
     enum class Outcome {
         found,
@@ -48,7 +51,8 @@ public:
 
     /// Throws RouteConflict naming both endpoints if two share a method and an equivalent
     /// template.
-    explicit RouteTable(const std::vector<EndpointPtr>& endpoints);
+    /// `filters` in the order they run ([filters] apply).
+    explicit RouteTable(const std::vector<EndpointPtr>& endpoints, std::vector<FilterPtr> filters = {});
 
     ~RouteTable();
     RouteTable(const RouteTable&) = delete;
@@ -61,10 +65,18 @@ public:
     /// Every endpoint, in the order given.
     const std::vector<EndpointPtr>& endpoints() const { return endpoints_; }
 
+    /// Every filter, in the order they run.
+    const std::vector<FilterPtr>& filters() const { return filters_; }
+
+    /// Whether some endpoint has a body limit of its own (Endpoint::max_body_bytes).
+    bool has_body_limits() const { return has_body_limits_; }
+
 private:
     struct Node;
 
     std::vector<EndpointPtr> endpoints_;
+    std::vector<FilterPtr> filters_;
+    bool has_body_limits_ = false;
     std::unique_ptr<Node> root_;
 };
 

@@ -5,6 +5,7 @@
 #include "http/json_text.hpp"
 #include "http/percent_encoding.hpp"
 #include "logging/log_line.hpp"
+#include "plugins/loaded_plugin.hpp"
 
 #include <Poco/Exception.h>
 
@@ -63,6 +64,7 @@ HttpResponse ExecutionService::execute(const RouteTable::Match& match, const Htt
     HttpResponse response;
     PluginResponse answer(response);
     if (logger_.information()) log_progress(logger_, "Starting ", endpoint.plugin_name);
+    if (endpoint.plugin) endpoint.plugin->wait_until_open();
     try {
         endpoint.handler(view, answer);
     } catch (...) {

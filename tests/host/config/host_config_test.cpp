@@ -166,7 +166,7 @@ TEST(HostConfig, UnknownKeyIsReportedNotIgnored) {
 TEST(HostConfig, UnknownSectionIsReported) {
     EXPECT_EQ(error_of(std::string(kOnePlugin) + "[sever]\nport = 1\n"),
               "/etc/ph/server.ini:3: unknown section [sever] (known: [server], [repository], [plugins], "
-              "[admin], [metrics], [plugin.<name>], [logging.*])");
+              "[admin], [metrics], [filters], [plugin.<name>], [logging.*])");
 }
 
 TEST(HostConfig, PluginWithoutLibraryNamesItsSection) {
@@ -223,7 +223,7 @@ TEST(HostConfig, EveryProblemIsReportedNotJustTheFirst) {
                             "/etc/ph/server.ini:2: [server] port: \"eighty\" is not a whole number from 0 to 65535",
                             "/etc/ph/server.ini:3: [server] prot: unknown key",
                             "/etc/ph/server.ini:4: unknown section [sever] (known: [server], [repository], [plugins], "
-                            "[admin], [metrics], [plugin.<name>], [logging.*])",
+                            "[admin], [metrics], [filters], [plugin.<name>], [logging.*])",
                             "/etc/ph/server.ini:5: [plugin.a] library: required key is missing"}));
     EXPECT_EQ(config.server.port, ServerConfig{}.port);  // a wrong value reads as its default
     ASSERT_EQ(config.plugins.size(), 1u);                // the section in error is left out

@@ -22,18 +22,19 @@ protected:
 
     std::string refusal(const PluginConfig& plugin) {
         try {
-            load_plugin(plugin, plugin.library, 1, repository_);
+            load_plugin(plugin, plugin.library, 1, services_);
         } catch (const PluginRefused& refused) {
             return refused.what();
         }
         return "loaded";
     }
 
-    RepositoryService repository_{std::chrono::milliseconds(0), Poco::Logger::get("test.repository")};
+    PluginServices services_{
+        std::make_shared<RepositoryService>(std::chrono::milliseconds(0), Poco::Logger::get("test.repository"))};
 };
 
 TEST_F(PluginLoaderTest, SeedPluginRegistersItsEndpointThatCallsTheRepository) {
-    const PluginLoad load = load_plugin(config("first", test_paths::kFirstPlugin), test_paths::kFirstPlugin, 7, repository_);
+    const PluginLoad load = load_plugin(config("first", test_paths::kFirstPlugin), test_paths::kFirstPlugin, 7, services_);
     ASSERT_EQ(load.endpoints.size(), 1u);
     const Endpoint& endpoint = *load.endpoints[0];
     EXPECT_EQ(endpoint.method, "POST");
@@ -49,7 +50,7 @@ TEST_F(PluginLoaderTest, SeedPluginRegistersItsEndpointThatCallsTheRepository) {
 }
 
 TEST_F(PluginLoaderTest, EachSeedPluginUsesItsOwnNames) {
-    const PluginLoad third = load_plugin(config("third", test_paths::kThirdPlugin), test_paths::kThirdPlugin, 1, repository_);
+    const PluginLoad third = load_plugin(config("third", test_paths::kThirdPlugin), test_paths::kThirdPlugin, 1, services_);
     EXPECT_EQ(third.endpoints[0]->path.text(), "/third");
     EXPECT_EQ(test_support::call_handler(*third.endpoints[0], R"({"info":{"sequence":"third"}})").body,
               R"({"result":"third_first,third_second Executed"})");
@@ -58,13 +59,13 @@ TEST_F(PluginLoaderTest, EachSeedPluginUsesItsOwnNames) {
 TEST_F(PluginLoaderTest, RouteSettingMovesTheEndpoint) {
     const PluginLoad load =
         load_plugin(config("second", test_paths::kSecondPlugin, {{"route", "/performance-test/second"}}),
-                    test_paths::kSecondPlugin, 1, repository_);
+                    test_paths::kSecondPlugin, 1, services_);
     EXPECT_EQ(load.endpoints[0]->path.text(), "/performance-test/second");
 }
 
 TEST_F(PluginLoaderTest, APluginBuiltAgainstTheFrozen20HeaderLoadsAndServes) {
     const PluginLoad load = load_plugin(config("frozen", test_paths::kFrozenV2_0Plugin, {{"tag", "old"}}),
-                                        test_paths::kFrozenV2_0Plugin, 1, repository_);
+                                        test_paths::kFrozenV2_0Plugin, 1, services_);
     ASSERT_EQ(load.endpoints.size(), 1u);
     EXPECT_EQ(load.endpoints[0]->label(), "GET /frozen/{name}");
     const HttpResponse reply = test_support::call_handler(*load.endpoints[0], "", "", {{"name", "ann"}});
@@ -112,7 +113,7 @@ TEST_F(PluginLoaderTest, ReasonNamesThePublishedFileNotThePrivateCopy) {
     std::filesystem::copy_file(test_paths::kUnresolvedSymbolPlugin, dir / "copy.so");
     std::string reason;
     try {
-        load_plugin(config("lazy", "/srv/plugins/lazy.so"), dir / "copy.so", 1, repository_);
+        load_plugin(config("lazy", "/srv/plugins/lazy.so"), dir / "copy.so", 1, services_);
     } catch (const PluginRefused& refused) {
         reason = refused.what();
     }
@@ -157,14 +158,15 @@ struct Refusal {
 
 class LoaderRefusal : public ::testing::TestWithParam<Refusal> {
 protected:
-    RepositoryService repository_{std::chrono::milliseconds(0), Poco::Logger::get("test.repository")};
+    PluginServices services_{
+        std::make_shared<RepositoryService>(std::chrono::milliseconds(0), Poco::Logger::get("test.repository"))};
 };
 
 TEST_P(LoaderRefusal, NamesThePluginItsFileAndWhy) {
     const Refusal& expected = GetParam();
     const PluginConfig plugin = test_support::plugin_config(expected.plugin, expected.library);
     try {
-        load_plugin(plugin, plugin.library, 1, repository_);
+        load_plugin(plugin, plugin.library, 1, services_);
         FAIL() << "loaded";
     } catch (const PluginRefused& refused) {
         EXPECT_EQ(refused.what(),
@@ -186,14 +188,14 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"RegistrationThrows", "failing", test_paths::kFailingRegistrationPlugin,
                 "failed to register its endpoints: database unreachable"},
         Refusal{"AnotherMajorContract", "future", test_paths::kContractV99Plugin,
-                "was built for plugin contract 99, this host speaks contract 2.0 (rebuild the plugin against this "
+                "was built for plugin contract 99, this host speaks contract 2.1 (rebuild the plugin against this "
                 "host's plugin_api)"},
         Refusal{"ContractOne", "old", test_paths::kContractV1Plugin,
-                "was built for plugin contract 1, this host speaks contract 2.0 (rebuild the plugin against this "
+                "was built for plugin contract 1, this host speaks contract 2.1 (rebuild the plugin against this "
                 "host's plugin_api)"},
         Refusal{"ANewerMinorContract", "newer", test_paths::kContractV2_9Plugin,
-                "was built for plugin contract 2.9, this host speaks contract 2.0 (upgrade the host, or build the "
-                "plugin against contract 2.0)"}),
+                "was built for plugin contract 2.9, this host speaks contract 2.1 (upgrade the host, or build the "
+                "plugin against contract 2.1)"}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The plugin contract, version 2: everything an endpoint plugin and the host share.
+// The plugin contract, version 2.1: everything an endpoint plugin and the host share.
 //
 // A plugin is a shared object that includes this header, implements EndpointPlugin and
 // exports it with PLUGIN_API_EXPORT(MyPlugin). The host loads it, checks the exported
@@ -7,12 +7,17 @@
 // and a path template) with handlers; the host then calls a route's handler, on request
 // threads, for every request that matches it.
 //
+// Since 2.1 a plugin may also register filters (hooks around every request on the paths it
+// names), a start and a stop (background work), state handed from one version to the next
+// across a hot swap, metrics, and a route's own body limit: see Registrar.
+//
 // Ownership: the host keeps a plugin's shared object loaded for as long as anything that
-// came out of it exists: the EndpointPlugin instance, every registered handler, and every
-// request still running inside a handler. A plugin must not hand out anything else that
-// outlives those (no detached threads, no objects stored in host-owned structures). The
-// objects the host hands to a plugin (Request, Response, Registrar, Settings) are valid only
-// during the call they are passed to; Logger and Repository for the plugin's whole life.
+// came out of it exists: the EndpointPlugin instance, every registered handler and hook, and
+// every request still running inside one. A plugin must not hand out anything else that
+// outlives those (no detached threads: a thread started by the start hook is joined by the
+// stop hook; no objects stored in host-owned structures). The objects the host hands to a
+// plugin (Request, Response, Registrar, Settings) are valid only during the call they are
+// passed to; Logger, Repository, Counter and Histogram for the plugin's whole life.
 //
 // This header includes nothing from the host; only the C++ standard library and
 // Boost.DLL's alias macros. Build plugins with -DBOOST_DLL_USE_STD_FS, -fvisibility=hidden
@@ -52,7 +57,7 @@ namespace plugin_api {
 
 /// The contract version a plugin is built against, exported by PLUGIN_API_EXPORT.
 inline constexpr std::uint32_t kContractMajor = 2;
-inline constexpr std::uint32_t kContractMinor = 0;
+inline constexpr std::uint32_t kContractMinor = 1;
 
 /// The C++ standard library ABI the plugin was compiled against. Strings, vectors and
 /// std::function cross the boundary, so host and plugin must agree on it.
@@ -99,7 +104,8 @@ public:
     /// The Content-Type as sent, parameters included; empty if there is none.
     virtual std::string_view content_type() const = 0;
 
-    /// The body, complete (at most [server] max_body_bytes); empty if there is none.
+    /// The body, complete (at most [server] max_body_bytes, or the route's own limit);
+    /// empty if there is none.
     virtual std::string_view body() const = 0;
 
     /// The client's address and port: "127.0.0.1:51234", "[::1]:51234".
@@ -131,6 +137,11 @@ public:
 
     /// The body.
     virtual void set_body(std::string body) = 0;
+
+    // ---- 2.1 ----
+
+    /// The status set so far: what a filter's after-hook sees of the answer.
+    virtual int status() const = 0;
 
 protected:
     ~Response() = default;
@@ -203,6 +214,43 @@ protected:
     ~Repository() = default;
 };
 
+/// What a filter's before-hook decided (2.1).
+enum class FilterResult {
+    proceed,   ///< on to the next filter and the handler
+    answered,  ///< the response is the answer: no later filter and no handler runs
+};
+
+/// A filter's hook before the handler (2.1). The response starts as it does for a handler;
+/// answer by filling it in and returning FilterResult::answered (401, 403, 429, a CORS
+/// preflight). Called on request threads, concurrently.
+using BeforeHook = std::function<FilterResult(const Request&, Response&)>;
+
+/// A filter's hook after the answer is made (2.1): may add or set headers; may change the
+/// status or body too. Called on request threads, concurrently.
+using AfterHook = std::function<void(const Request&, Response&)>;
+
+/// A monotonically increasing count, exposed by /metrics (2.1). Implemented by the host;
+/// any thread.
+class Counter {
+public:
+    /// Adds `amount` (0 or more; a negative amount is ignored).
+    virtual void add(double amount) = 0;
+    void increment() { add(1); }
+
+protected:
+    ~Counter() = default;
+};
+
+/// A distribution of observed values in buckets, exposed by /metrics (2.1). Implemented by
+/// the host; any thread.
+class Histogram {
+public:
+    virtual void observe(double value) = 0;
+
+protected:
+    ~Histogram() = default;
+};
+
 /// Handed to EndpointPlugin::register_endpoints(); valid only during that call.
 class Registrar {
 public:
@@ -232,6 +280,59 @@ public:
 
     /// The name of the plugin's section in server.ini: [plugin.<name>].
     virtual std::string_view plugin_name() const = 0;
+
+    // ---- 2.1: filters, a lifecycle, state across a swap, metrics, per-route limits ----
+    // Appended here, in a class the host implements, so that 2.0 plugins keep loading: the
+    // plugin's own class (EndpointPlugin) cannot gain anything within major 2.
+
+    /// Runs `before` ahead of the handler for every request whose method is one of
+    /// `methods` ("*" for all, or a comma-separated list such as "GET, POST"; HEAD counts as
+    /// GET) and whose path matches `path_pattern` (a route template: /kv/{key}, or a prefix
+    /// with a catch-all, /kv/{rest...}, which also matches /kv itself), routed or not; then
+    /// `after` on the answer, whoever gave it: the handler, a filter, or the host (404, 405,
+    /// 500). Either hook may be empty. A filter runs only if [filters] apply in server.ini
+    /// names its plugin; the list's order is the order filters run in, and after-hooks run
+    /// in the reverse order. The host's own paths (/healthz, /metrics, /admin/...) are never
+    /// filtered. Hooks run on request threads, concurrently; an exception escaping one is a
+    /// 500 whose log line names the plugin. The host refuses the plugin, naming the
+    /// pattern, if it is not a valid template or a method is unknown.
+    virtual void add_filter(std::string_view methods, std::string_view path_pattern, BeforeHook before,
+                            AfterHook after) = 0;
+
+    /// `start` runs once this version has registered (and received its predecessor's state,
+    /// if any), before it takes its first request: start background work here. `stop` runs
+    /// once after its last request, before the host unloads it: end that work and join its
+    /// threads. Each runs on a host thread within [plugins] lifecycle_timeout_ms; a call that
+    /// takes longer is reported in the log and /admin/plugins, and the plugin's code then
+    /// stays mapped for good (never unloaded while it may run). A start that throws is logged
+    /// and the version serves anyway; a stop that throws is logged.
+    virtual void on_lifecycle(std::function<void()> start, std::function<void()> stop) = 0;
+
+    /// Hands state across a hot swap. When a new version of this plugin replaces the
+    /// running one and both registered keep_state(), the host waits for the old version's
+    /// last request, calls its `save`, and passes the bytes to the new version's `restore`,
+    /// before the new version's start and its first request (requests that reach it before
+    /// then wait). The bytes are the plugin's own format: version them, so that a newer
+    /// layout can read an older one, and throw from `restore` on bytes it cannot read (the
+    /// new version then starts empty, and the log says why). Bounded like on_lifecycle().
+    virtual void keep_state(std::function<std::string()> save, std::function<void(std::string_view)> restore) = 0;
+
+    /// A counter named `name` ([a-zA-Z_:][a-zA-Z0-9_:]*, not starting with plugin_host_),
+    /// exposed by /metrics with the label plugin="<name>". Asking twice for a name gives the
+    /// same counter, and so does the next version of the plugin: a count continues across a
+    /// hot swap. Valid for the plugin's whole life; any thread.
+    virtual Counter& counter(std::string_view name, std::string_view help) = 0;
+
+    /// A histogram with the upper bounds `bounds` (ascending; +Inf is added), like counter().
+    /// A name asked for again with other bounds, or as another kind of metric, refuses the
+    /// plugin.
+    virtual Histogram& histogram(std::string_view name, std::string_view help, std::vector<double> bounds) = 0;
+
+    /// The largest body the route `method path_template` (one this plugin registers) takes,
+    /// instead of [server] max_body_bytes: larger for an upload route, smaller for a small
+    /// JSON one. A larger body is answered 413 before it is read. Above [server]
+    /// max_route_body_bytes the plugin is refused, naming that key.
+    virtual void set_max_body_bytes(std::string_view method, std::string_view path_template, std::uint64_t bytes) = 0;
 
 protected:
     ~Registrar() = default;
