@@ -9,6 +9,7 @@
 #include "logging/buffered_async_channel.hpp"
 #include "logging/guarded_file_channel.hpp"
 #include "logging/logging_sections.hpp"
+#include "plugins/bounded_call.hpp"
 #include "plugins/plugin_loader.hpp"
 
 #include <Poco/Util/HelpFormatter.h>
@@ -223,6 +224,11 @@ bool HostApplication::log_abandoned_loads() const {
     for (const std::string& plugin : abandoned) {
         Poco::Logger::get("host").warning("Exiting without waiting for the abandoned load of " + plugin +
                                           ", still running");
+    }
+    if (const std::size_t overdue = overdue_calls_running(); overdue > 0) {
+        Poco::Logger::get("host").warning("Exiting without waiting for " + std::to_string(overdue) +
+                                          " plugin hook(s) past their lifecycle_timeout_ms, still running");
+        return true;
     }
     return !abandoned.empty();
 }

@@ -44,7 +44,8 @@ private:
     /// abandoned plugin loads still running, removes the private plugin copies and writes
     /// out the log. Main thread.
     [[noreturn]] void leave_now(const PluginManager& plugins, int exit_code);
-    /// Names in the log every abandoned plugin load still running; whether there is one.
+    /// Names in the log every abandoned plugin load, and counts the plugin hooks past their
+    /// limit, still running; whether there is one (then exit() must not run).
     bool log_abandoned_loads() const;
     /// The signal thread: what `signal` means, done.
     void on_signal(int signal, SignalMeaning meaning);

@@ -34,6 +34,7 @@ CallOutcome call_within(std::chrono::milliseconds limit, std::shared_ptr<const v
             outcome = {CallOutcome::Kind::threw, "a non-standard exception"};
         }
         call = nullptr;  // plugin code, released while `keep` holds the plugin
+        keep.reset();    // before the caller hears of it: it may unload the plugin at once
         std::lock_guard lock(state->mutex);
         state->done = true;
         state->outcome = std::move(outcome);

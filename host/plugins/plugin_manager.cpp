@@ -261,6 +261,10 @@ void PluginManager::log_outcome(const ChangeStep& step, std::string_view trigger
         logger_.information("Loaded plugin '" + step.config.name + "' generation " + std::to_string(slot.generation) +
                             " from " + step.config.library.string() + " (" + routes + ") [" + std::string(trigger) +
                             "]" + (replaced ? "; generation " + std::to_string(replaced) + " drains" : ""));
+        if (!slot.filters.empty() && !step.config.filter_position) {
+            logger_.warning("Plugin '" + step.config.name + "' registers filters that do not run: [filters] apply " +
+                            "does not list it");
+        }
     } else if (step.outcome == ChangeOutcome::refused && step.record_refusal) {
         logger_.error("Refused " + step.refusal +
                       (slot.plugin ? "; generation " + std::to_string(slot.generation) + " keeps serving"
@@ -283,7 +287,7 @@ std::size_t PluginManager::unload_drained() {
     }
     for (std::shared_ptr<LoadedPlugin>& plugin : unused) {
         handover_.stop(plugin, kept_for_good_);
-        if (plugin.use_count() > 1) continue;  // its stop overran: kept for good
+        if (std::find(kept_for_good_.begin(), kept_for_good_.end(), plugin) != kept_for_good_.end()) continue;
         const std::string what = "plugin '" + plugin->name() + "' generation " + std::to_string(plugin->generation());
         plugin.reset();  // the last reference: unloads here, on this thread
         logger_.information("Unloaded " + what);
