@@ -34,6 +34,7 @@ HttpResponse plugins_response(const std::vector<PluginStatus>& plugins) {
         if (plugin.loaded) {
             json.key("generation").number(plugin.generation).key("loaded_at").string(timestamp(plugin.loaded_at));
             strings(json.key("routes"), plugin.routes);
+            strings(json.key("filters"), plugin.filters);
         }
         json.key("last_refusal");
         if (plugin.last_refusal) {

@@ -40,6 +40,12 @@ PluginCheck check_plugins(const HostConfig& config, std::shared_ptr<Registration
     for (const PluginStatus& status : plugins->status()) {
         check.routes.insert(check.routes.end(), status.routes.begin(), status.routes.end());
     }
+    for (const std::string& name : config.filters) {
+        for (const PluginStatus& status : plugins->status()) {
+            if (status.name != name) continue;
+            for (const std::string& filter : status.filters) check.filters.push_back(name + ": " + filter);
+        }
+    }
     return check;
 }
 

@@ -14,6 +14,7 @@ namespace plugin_host {
 struct PluginCheck {
     std::vector<std::string> problems;  ///< a plugin that start-up would refuse, each with its section's file:line
     std::vector<std::string> warnings;  ///< an optional plugin that cannot be loaded: the host starts without it
+    std::vector<std::string> filters;   ///< "cors: filter * /{rest...}", of the filters that run, in their order
     std::vector<std::string> routes;    ///< "POST /first", of every plugin that loaded, in configuration order
 };
 

@@ -252,8 +252,10 @@ int HostApplication::check_config() {
     if (!problems.empty()) return EXIT_CONFIG;
     std::string routes;
     for (const std::string& route : plugins.routes) routes += (routes.empty() ? "" : ", ") + route;
+    std::string filters;
+    for (const std::string& filter : plugins.filters) filters += (filters.empty() ? "" : ", ") + filter;
     std::cout << "configuration OK: " << config_path_ << ": " << config_->plugins.size() << " plugins, routes "
-              << routes << std::endl;
+              << routes << (filters.empty() ? "" : "; filters, in the order they run: " + filters) << std::endl;
     return EXIT_OK;
 }
 

@@ -27,6 +27,20 @@ TEST(Contract, APluginBuiltAgainstTheFrozen20HeaderServesInTheCurrentHost) {
     EXPECT_EQ(host.wait(), 0);
 }
 
+TEST(Contract, A20PluginsRoutesPassThroughA21PluginsFilters) {
+    HostProcess host(0, std::string("[plugin.frozen]\nlibrary = ") + test_paths::kFrozenV2_0Plugin +
+                            "\n[plugin.cors]\nlibrary = " + test_paths::kCorsPlugin + "\n[filters]\napply = cors\n");
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    Poco::Net::NameValueCollection origin;
+    origin.add("Origin", "https://app.example");
+    const auto response = test_support::send_request(host.port(), "GET", "/frozen/x", {}, "", origin);
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.headers.get("X-Frozen", ""), "2.0");
+    EXPECT_EQ(response.headers.get("Access-Control-Allow-Origin", ""), "*");
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0);
+}
+
 TEST(Contract, APluginOfAnotherMajorOrANewerMinorStopsStartUpNamingBothVersions) {
     for (const auto& [plugin, message] : std::vector<std::pair<std::string, std::string>>{
              {test_paths::kContractV1Plugin, "was built for plugin contract 1, this host speaks contract 2.1"},

@@ -219,7 +219,7 @@ TEST_F(HotSwapTest, AdminPluginsShowsFileGenerationRoutesAndRefusal) {
                                  R"(","configured":true,"loaded":true,"generation":1,"loaded_at":")"),
               std::string::npos)
         << response.body;
-    EXPECT_NE(response.body.find(R"("routes":["POST /swap"],"last_refusal":null,"draining":[])"), std::string::npos)
+    EXPECT_NE(response.body.find(R"("routes":["POST /swap"],"filters":[],"last_refusal":null,"draining":[])"), std::string::npos)
         << response.body;
 }
 
