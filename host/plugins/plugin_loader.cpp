@@ -1,14 +1,13 @@
 #include "plugins/plugin_loader.hpp"
 
 #include "plugins/plugin_registrar.hpp"
-#include "plugins/plugin_file.hpp"
+#include "plugins/plugin_stamp.hpp"
 #include "routing/router.hpp"
 
 #include <dlfcn.h>
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <utility>
 
 namespace plugin_host {
@@ -109,7 +108,37 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
         return PluginRefused(who + ": " + std::string(reason));
     };
 
-    if (const std::string problem = check_shared_object(image); !problem.empty()) throw refuse(problem);
+    // Read from the file, before it is mapped: mapping it runs the plugin's static constructors.
+    PluginStamp stamp;
+    try {
+        stamp = read_plugin_stamp(image);
+    } catch (const UnreadableStamp& unreadable) {
+        throw refuse(unreadable.what());
+    }
+    const auto not_a_plugin = [&refuse](const char* missing) {
+        return refuse(std::string("is not an endpoint plugin: it does not export ") + missing +
+                      " (use PLUGIN_API_EXPORT)");
+    };
+    if (!stamp.contract_major) throw not_a_plugin("plugin_api_contract_version");
+    if (!stamp.abi_tag) throw not_a_plugin("plugin_api_abi_tag");
+    if (!stamp.exports_factory) throw not_a_plugin("plugin_api_create");
+    // Contract 1 exported its version as one number; since 2 that is the major version,
+    // beside the minor one.
+    const std::uint32_t major = *stamp.contract_major;
+    const std::string host_version = version_text(plugin_api::kContractMajor, plugin_api::kContractMinor);
+    if (major != plugin_api::kContractMajor || !stamp.contract_minor) {
+        throw refuse("was built for plugin contract " + std::to_string(major) + ", this host speaks contract " +
+                     host_version + " (rebuild the plugin against this host's plugin_api)");
+    }
+    const std::uint32_t minor = *stamp.contract_minor;
+    if (minor > plugin_api::kContractMinor) {
+        throw refuse("was built for plugin contract " + version_text(major, minor) + ", this host speaks contract " +
+                     host_version + " (upgrade the host, or build the plugin against contract " + host_version + ")");
+    }
+    if (*stamp.abi_tag != plugin_api::kAbiTag) {
+        throw refuse("was built against the C++ library ABI " + *stamp.abi_tag + ", this host uses " +
+                     plugin_api::kAbiTag);
+    }
 
     boost::dll::shared_library library;
     std::error_code load_error;
@@ -126,31 +155,7 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
     }
     if (mapped) mapped();
 
-    for (const char* symbol : {"plugin_api_contract_version", "plugin_api_abi_tag", "plugin_api_create"}) {
-        if (!library.has(symbol)) {
-            throw refuse(std::string("is not an endpoint plugin: it does not export ") + symbol +
-                         " (use PLUGIN_API_EXPORT)");
-        }
-    }
-    // Contract 1 exported its version as one number; since 2 that is the major version,
-    // beside the minor one.
-    const std::uint32_t major = library.get_alias<const std::uint32_t>("plugin_api_contract_version");
-    const std::string host_version = version_text(plugin_api::kContractMajor, plugin_api::kContractMinor);
-    if (major != plugin_api::kContractMajor || !library.has("plugin_api_contract_minor")) {
-        throw refuse("was built for plugin contract " + std::to_string(major) + ", this host speaks contract " +
-                     host_version + " (rebuild the plugin against this host's plugin_api)");
-    }
-    const std::uint32_t minor = library.get_alias<const std::uint32_t>("plugin_api_contract_minor");
-    if (minor > plugin_api::kContractMinor) {
-        throw refuse("was built for plugin contract " + version_text(major, minor) + ", this host speaks contract " +
-                     host_version + " (upgrade the host, or build the plugin against contract " + host_version + ")");
-    }
-    const char* const abi_tag = library.get_alias<const char* const>("plugin_api_abi_tag");
-    if (std::strcmp(abi_tag, plugin_api::kAbiTag) != 0) {
-        throw refuse(std::string("was built against the C++ library ABI ") + abi_tag +
-                     ", this host uses " + plugin_api::kAbiTag);
-    }
-
+    if (!library.has("plugin_api_create")) throw not_a_plugin("plugin_api_create");  // as the file said it does
     auto& create = library.get_alias<plugin_api::CreatePlugin>("plugin_api_create");
     std::unique_ptr<plugin_api::EndpointPlugin> instance;
     try {

@@ -27,9 +27,10 @@ struct PluginLoad {
 };
 
 /// Loads `image` — a private copy of `config.library` — after checking that it is a complete
-/// shared object, with every symbol bound now and local scope; checks the exported contract
-/// version (the host's major, a minor no newer than the host's) and ABI tag, creates the
-/// plugin and lets it register its routes. Then checks what it registered: each method one
+/// shared object and, from the file alone before it is mapped (read_plugin_stamp(); mapping
+/// runs the plugin's static constructors), its exported contract version (the host's major,
+/// a minor no newer than the host's), ABI tag and factory; maps it with every symbol bound
+/// now and local scope, creates the plugin and lets it register its routes. Then checks what it registered: each method one
 /// a route may serve, each template valid, no two routes the same, none on a host path,
 /// every setting of its section read and of the type read; each filter's methods and
 /// pattern; each body limit for a route it registers and within the operator's cap. Its

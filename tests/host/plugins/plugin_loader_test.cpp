@@ -8,6 +8,9 @@
 #include "support/test_host.hpp"
 #include "test_paths.hpp"
 
+#include <dlfcn.h>
+#include <stdlib.h>
+
 #include <fstream>
 
 namespace plugin_host {
@@ -147,6 +150,27 @@ TEST_F(PluginLoaderTest, InvalidTemplatesAreRefusedNamingTheTemplate) {
                   std::string("plugin 'first' (") + test_paths::kFirstPlugin + "): path template \"" + path + "\" " +
                       why);
     }
+}
+
+// Mapping a shared object runs its static constructors: the contract check must come from
+// the file alone. The plugin creates the marker file from its static constructor.
+TEST_F(PluginLoaderTest, APluginOfAnotherContractIsRefusedBeforeAnyOfItsCodeRuns) {
+    test_support::TempDir dir;
+    const std::filesystem::path marker = dir / "constructed";
+    ASSERT_EQ(::setenv("PLUGIN_HOST_TEST_CONSTRUCTOR_MARKER", marker.c_str(), 1), 0);
+
+    EXPECT_EQ(refusal(config("marker", test_paths::kConstructorMarkerPlugin)),
+              std::string("plugin 'marker' (") + test_paths::kConstructorMarkerPlugin +
+                  "): was built for plugin contract 99, this host speaks contract 2.1 (rebuild the plugin against "
+                  "this host's plugin_api)");
+    EXPECT_FALSE(std::filesystem::exists(marker)) << "the plugin's static constructor ran";
+
+    // The mark is what mapping the file leaves: the check above could have seen it.
+    void* handle = ::dlopen(test_paths::kConstructorMarkerPlugin, RTLD_NOW | RTLD_LOCAL);
+    ASSERT_NE(handle, nullptr) << ::dlerror();
+    ::dlclose(handle);
+    EXPECT_TRUE(std::filesystem::exists(marker));
+    ::unsetenv("PLUGIN_HOST_TEST_CONSTRUCTOR_MARKER");
 }
 
 struct Refusal {
