@@ -100,13 +100,17 @@ bool has_other_token(const Poco::Net::HTTPRequest& head, const std::string& name
     if (auto failed = check_framing(head)) return failed;
 
     const std::optional<std::size_t> length = announced_length(head);
+    // The route's own limit, or the server's; a request without a body looks for neither.
+    const bool has_body = !length || *length > 0;
+    const std::size_t max_body =
+        has_body ? context.dispatcher.max_body_bytes(request, settings.max_body_bytes) : settings.max_body_bytes;
     if (head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1 && head.has("Expect")) {
         // An HTTP/1.0 request's expectation is ignored. A body refused for its size is
-        // refused by read_body() without being read.
-        const bool body_to_read = !length || (*length > 0 && *length <= settings.max_body_bytes);
+        // refused by read_body() without being read, and without a 100 Continue.
+        const bool body_to_read = has_body && (!length || *length <= max_body);
         if (auto failed = meet_expectation(io, request, context, body_to_read)) return failed;
     }
-    const BodyLimits limits{settings.max_body_bytes, head_done + settings.body_timeout, settings.receive_timeout};
+    const BodyLimits limits{max_body, head_done + settings.body_timeout, settings.receive_timeout};
     return read_body(io, head, limits, request.body);
 }
 

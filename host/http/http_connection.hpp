@@ -22,7 +22,7 @@ struct HttpSettings {
     std::chrono::milliseconds body_timeout{30000};        ///< from the header to the end of the body
     std::chrono::milliseconds receive_timeout{60000};     ///< each read of a body, each write
     int max_keep_alive_requests = 0;                      ///< requests per connection; 0: unlimited
-    std::size_t max_body_bytes = 65536;
+    std::size_t max_body_bytes = 65536;                   ///< unless the route has a limit of its own
     HeadLimits head_limits;
 };
 
@@ -38,8 +38,9 @@ struct ConnectionContext {
 /// One client connection, served on a connection thread (ConnectionThreads) from its
 /// acceptance to its end: HTTP/1.1 with keep-alive and pipelining. For each request it reads the head
 /// strictly (read_request_head()), checks the framing and reads the body
-/// (request_body.hpp), answers `Expect: 100-continue`, has the dispatcher answer, counts the
-/// request in the metrics and writes the response (without a body for HEAD, 204 and 304).
+/// (request_body.hpp) within its route's limit (RequestDispatcher::max_body_bytes()),
+/// answers `Expect: 100-continue`, has the dispatcher answer, counts the request in the
+/// metrics and writes the response (without a body for HEAD, 204 and 304).
 ///
 /// The connection ends when the client closes it or asks to (`Connection: close`, HTTP/1.0
 /// without keep-alive), after keep_alive_timeout_ms without a request, after an answer that

@@ -106,6 +106,18 @@ std::optional<HttpResponse> RequestDispatcher::refusal_before_body(const HttpReq
     }
 }
 
+std::size_t RequestDispatcher::route_body_limit(const HttpRequest& request, std::size_t server_limit) const {
+    try {
+        // As dispatch() routes: the host's own paths are never the plugins', even under a catch-all.
+        if (!is_implemented(request.method()) || is_host_path(request.path)) return server_limit;
+        const RouteTable::Match match = router_.find(answered_as(request.method()), request.path);
+        if (match.outcome != RouteTable::Outcome::found || match.endpoint->max_body_bytes == 0) return server_limit;
+        return match.endpoint->max_body_bytes;
+    } catch (...) {
+        return server_limit;  // out of memory: the server's limit, as dispatch() will answer 500
+    }
+}
+
 HttpResponse RequestDispatcher::unrouted(const HttpRequest& request, const RouteTable::Match& match) {
     switch (match.outcome) {
     case RouteTable::Outcome::method_not_allowed:

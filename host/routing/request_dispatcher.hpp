@@ -5,6 +5,7 @@
 #include "services/execution_service.hpp"
 #include "services/filter_chain.hpp"
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -45,6 +46,17 @@ public:
     /// takes is refused before it is uploaded. Never throws.
     std::optional<HttpResponse> refusal_before_body(const HttpRequest& request) const;
 
+    /// The largest body the request may have: the own limit of the route dispatch() would
+    /// give it to (Endpoint::max_body_bytes, from Registrar::set_max_body_bytes()), else
+    /// `server_limit` ([server] max_body_bytes), as for a host path or a request no route
+    /// takes. HEAD is looked up as GET. Called on request threads by the connection, once
+    /// the head is read and before the body is (request.path set). While no route has a
+    /// limit of its own, it looks nothing up and takes no lock (Router::has_body_limits()).
+    /// Never throws.
+    std::size_t max_body_bytes(const HttpRequest& request, std::size_t server_limit) const {
+        return router_.has_body_limits() ? route_body_limit(request, server_limit) : server_limit;
+    }
+
 private:
     struct HostEndpoint {
         std::string method;
@@ -59,6 +71,9 @@ private:
     const HostEndpoint* host_endpoint(const HttpRequest& request, std::string& allow) const;
     static HttpResponse host_unrouted(const HttpRequest& request, std::string allow);
     static bool refused_access(const HostEndpoint& endpoint, const HttpRequest& request);
+    /// max_body_bytes() once some route has a limit: the route's lookup, out of the
+    /// connection's frame (see ExecutionService on the stack budget).
+    [[gnu::noinline]] std::size_t route_body_limit(const HttpRequest& request, std::size_t server_limit) const;
     /// The answer of `table`'s endpoint for the request, or the host's when none serves it.
     HttpResponse route(const RouteTable& table, const HttpRequest& request) const;
     /// route() inside the filters that apply.

@@ -131,6 +131,7 @@ RouteTable::Match Router::find(std::string_view method, std::string_view path) c
 
 void Router::publish(std::shared_ptr<const RouteTable> table) {
     std::lock_guard lock(mutex_);
+    has_body_limits_.store(table->has_body_limits(), std::memory_order_relaxed);
     table_.swap(table);  // the old table is released after the lock, by `table`
 }
 

@@ -3,6 +3,7 @@
 #include "routing/endpoint.hpp"
 #include "routing/filter.hpp"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -95,11 +96,18 @@ public:
 
     std::shared_ptr<const RouteTable> table() const;
 
+    /// RouteTable::has_body_limits() of the table published last, without the lock: called
+    /// by the connection threads on every request with a body (RequestDispatcher::max_body_bytes()),
+    /// so that while no route has a limit of its own they take no lock and look nothing up.
+    /// A request read as a table is replaced may be held to either table's limits.
+    bool has_body_limits() const { return has_body_limits_.load(std::memory_order_relaxed); }
+
 private:
     // Not std::atomic<std::shared_ptr>: libstdc++ 12's load() releases its internal lock with
     // relaxed ordering after reading the pointer, a data race with a concurrent store.
     mutable std::mutex mutex_;
     std::shared_ptr<const RouteTable> table_;
+    std::atomic<bool> has_body_limits_{false};
 };
 
 }  // namespace plugin_host
