@@ -1,8 +1,9 @@
 // The plugin contract, version 2.1: everything an endpoint plugin and the host share.
 //
 // A plugin is a shared object that includes this header, implements EndpointPlugin and
-// exports it with PLUGIN_API_EXPORT(MyPlugin). The host loads it, checks the exported
-// contract version and C++ library ABI, creates one EndpointPlugin and calls
+// exports it with PLUGIN_API_EXPORT(MyPlugin). The host reads the exported contract version
+// and C++ library ABI from the file, loads it only if they fit (so no code of a plugin it
+// refuses ever runs, static constructors included), creates one EndpointPlugin and calls
 // register_endpoints() once, on its loading thread. The plugin registers routes (a method
 // and a path template) with handlers; the host then calls a route's handler, on request
 // threads, for every request that matches it.
@@ -328,8 +329,8 @@ public:
     /// plugin.
     virtual Histogram& histogram(std::string_view name, std::string_view help, std::vector<double> bounds) = 0;
 
-    /// The largest body the route `method path_template` (one this plugin registers) takes,
-    /// instead of [server] max_body_bytes: larger for an upload route, smaller for a small
+    /// The largest body (at least 1 byte) the route `method path_template` takes: one this
+    /// plugin registers, its template written as registered. Instead of [server] max_body_bytes: larger for an upload route, smaller for a small
     /// JSON one. A larger body is answered 413 before it is read. Above [server]
     /// max_route_body_bytes the plugin is refused, naming that key.
     virtual void set_max_body_bytes(std::string_view method, std::string_view path_template, std::uint64_t bytes) = 0;
