@@ -14,7 +14,8 @@ PluginCheck check_plugins(const HostConfig& config, std::shared_ptr<Registration
     Router router;
     auto repository = std::make_shared<RepositoryService>(config.repository_delay, Poco::Logger::get("host.repository"));
     if (!registrations) registrations = std::make_shared<RegistrationThreads>(config.plugin_loading.registration_timeout);
-    PluginServices services = plugin_services(config, repository);
+    // Metrics of their own: plugins loaded only to be checked count nothing anyone reads.
+    PluginServices services = plugin_services(config, repository, std::make_shared<PluginMeters>());
     services.run_hooks = false;  // loaded to be checked, never to serve
     std::optional<PluginManager> plugins;
     try {

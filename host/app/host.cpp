@@ -53,8 +53,9 @@ constexpr std::chrono::seconds kAbortGrace{1};
 Host::Host(HostConfig config, std::shared_ptr<RegistrationThreads> registrations)
     : config_(std::move(config)),
       repository_(std::make_shared<RepositoryService>(config_.repository_delay, Poco::Logger::get("host.repository"))),
+      plugin_meters_(std::make_shared<PluginMeters>()),
       execution_(Poco::Logger::get("host.execution")),
-      plugins_(router_, plugin_services(config_, repository_), config_.plugin_loading.shadow_parent, Poco::Logger::get("host.plugins"),
+      plugins_(router_, plugin_services(config_, repository_, plugin_meters_), config_.plugin_loading.shadow_parent, Poco::Logger::get("host.plugins"),
                PluginTrust({config_.plugin_loading.folders, config_.plugin_loading.allow_untrusted_files}),
                registrations ? std::move(registrations)
                              : std::make_shared<RegistrationThreads>(config_.plugin_loading.registration_timeout)),
@@ -66,6 +67,7 @@ Host::Host(HostConfig config, std::shared_ptr<RegistrationThreads> registrations
     metrics_registry_.add([this](PrometheusText& out) { metrics_.write(out); });
     metrics_registry_.add([this](PrometheusText& out) { write_connection_metrics(out); });
     metrics_registry_.add([this](PrometheusText& out) { plugins_.write_metrics(out); });
+    metrics_registry_.add([this](PrometheusText& out) { plugin_meters_->write(out); });
     dispatcher_.add_host_endpoint("GET", "/healthz", [this](const HttpRequest&) {
         return health_response(plugins_.status(), config_.plugin_loading.healthz_requires_every_plugin);
     });

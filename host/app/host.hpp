@@ -8,6 +8,7 @@
 #include "plugins/plugin_manager.hpp"
 #include "plugins/plugin_watcher.hpp"
 #include "metrics/metrics_registry.hpp"
+#include "metrics/plugin_meters.hpp"
 #include "metrics/request_metrics.hpp"
 #include "routing/request_dispatcher.hpp"
 #include "routing/router.hpp"
@@ -99,6 +100,7 @@ private:
     HostConfig config_;
     std::mutex reload_mutex_;
     std::shared_ptr<RepositoryService> repository_;  ///< shared with plugin load threads
+    std::shared_ptr<PluginMeters> plugin_meters_;    ///< plugins' own metrics; shared with load threads
     ExecutionService execution_;
     Router router_;
     PluginManager plugins_;

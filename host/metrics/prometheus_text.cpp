@@ -1,5 +1,6 @@
 #include "metrics/prometheus_text.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -32,8 +33,30 @@ std::string prometheus_label_value(std::string_view text) {
     return escaped;
 }
 
+std::string prometheus_help_text(std::string_view text) {
+    std::string escaped;
+    escaped.reserve(text.size());
+    for (const char c : text) {
+        if (c == '\\') {
+            escaped += "\\\\";
+        } else if (c == '\n') {
+            escaped += "\\n";
+        } else {
+            escaped += c;
+        }
+    }
+    return escaped;
+}
+
+std::string prometheus_bound(double bound) {
+    if (std::isinf(bound)) return bound > 0 ? "+Inf" : "-Inf";
+    char text[32];
+    const auto written = std::to_chars(text, text + sizeof text, bound);
+    return std::string(text, written.ptr);
+}
+
 void PrometheusText::family(std::string_view name, std::string_view type, std::string_view help) {
-    text_.append("# HELP ").append(name).append(" ").append(help).append("\n");
+    text_.append("# HELP ").append(name).append(" ").append(prometheus_help_text(help)).append("\n");
     text_.append("# TYPE ").append(name).append(" ").append(type).append("\n");
 }
 

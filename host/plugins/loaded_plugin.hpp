@@ -44,6 +44,11 @@ public:
     void set_hooks(PluginHooks hooks) { hooks_ = std::move(hooks); }
     const PluginHooks& hooks() const { return hooks_; }
 
+    /// Keeps the registry of the counters and histograms the plugin is handed alive for as
+    /// long as the plugin (whose code, a stop hook past its limit say, may still count after
+    /// the Host is gone). Set once by the load, before the plugin registers.
+    void keep_meters(std::shared_ptr<const void> meters) { meters_ = std::move(meters); }
+
     /// The gate in front of its handlers and filters: closed from the load until the version
     /// has received its predecessor's state and started (VersionHandover opens it). Called
     /// on request threads before plugin code runs; returns at once when open, the common case.
@@ -65,6 +70,7 @@ private:
     std::uint64_t generation_;
     std::chrono::system_clock::time_point loaded_at_;
     mutable PluginLogger logger_;
+    std::shared_ptr<const void> meters_;  // declared before library_: freed after the plugin's code
     boost::dll::shared_library library_;  // declared before instance_ and hooks_: unloaded after them
     std::unique_ptr<plugin_api::EndpointPlugin> instance_;
     PluginHooks hooks_;

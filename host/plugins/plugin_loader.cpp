@@ -169,6 +169,7 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
 
     auto plugin = std::make_shared<LoadedPlugin>(config.name, config.library, generation,
                                                  std::move(library), std::move(instance));
+    plugin->keep_meters(services.meters);
     PluginRegistrar registrar(config, plugin->logger(), services);  // destroyed before `plugin`
     try {
         plugin->instance().register_endpoints(registrar);
@@ -183,7 +184,7 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
         throw refuse(all);
     }
 
-    PluginLoad load{plugin, {}, {}};
+    PluginLoad load{plugin, {}, {}, registrar.take_meters()};
     std::vector<Endpoint> endpoints;
     for (RegisteredRoute& route : registrar.routes()) {
         std::optional<RouteTemplate> path;

@@ -24,6 +24,7 @@ struct PluginLoad {
     std::shared_ptr<LoadedPlugin> plugin;
     std::vector<std::shared_ptr<const Endpoint>> endpoints;
     std::vector<std::shared_ptr<const Filter>> filters;
+    MeterClaim meters;  ///< the metrics it asked for: exposed once placed, released with this
 };
 
 /// Loads `image` — a private copy of `config.library` — after checking that it is a complete

@@ -227,6 +227,7 @@ void PluginManager::commit(std::vector<ChangeStep>& steps, const std::vector<std
             slot.plugin = step.incoming->plugin;
             slot.endpoints = std::move(step.incoming->endpoints);
             slot.filters = std::move(step.incoming->filters);
+            step.incoming->meters.expose();  // a refused version's series stay hidden
             slot.generation = slot.plugin->generation();
             slot.signature = step.image.source;
             slot.fingerprint = step.image.fingerprint;

@@ -2,6 +2,7 @@
 
 #include "config/host_config.hpp"
 #include "contract/plugin_settings.hpp"
+#include "metrics/plugin_meters.hpp"
 #include "plugins/plugin_hooks.hpp"
 #include "plugins/plugin_services.hpp"
 
@@ -60,6 +61,8 @@ public:
     std::vector<RegisteredFilter>& filters() { return filters_; }
     const std::vector<RegisteredBodyLimit>& body_limits() const { return body_limits_; }
     PluginHooks take_hooks() { return std::move(hooks_); }
+    /// The metrics series it asked for, to be shown once the version is placed.
+    MeterClaim take_meters() { return std::move(meters_); }
 
     /// What the plugin did wrong besides its routes and filters: settings not read or of the
     /// wrong type, a hook registered twice, a metric asked for badly. Empty if nothing.
@@ -74,6 +77,7 @@ private:
     std::vector<RegisteredFilter> filters_;
     std::vector<RegisteredBodyLimit> body_limits_;
     PluginHooks hooks_;
+    MeterClaim meters_;
     bool lifecycle_registered_ = false;
     bool state_registered_ = false;
     std::vector<std::string> problems_;

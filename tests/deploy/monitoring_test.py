@@ -7,13 +7,15 @@ Prometheus, all on loopback:
 1. promtool: `check config` on prometheus.yml, `check rules` on alerts.yml, and
    `test rules` on alerts.test.yml (each alert's unit tests).
 2. BUILD_DIR's plugin-host on a free port of 127.0.0.1 (config/server.ini with
-   max_connections lowered to 48, the seed plugins, and two test plugins: swap, published in
-   a scratch folder, and throwing, whose handlers fail), and Debian's prometheus with
+   max_connections lowered to 48, the seed plugins, and three test plugins: swap, published
+   in a scratch folder, throwing, whose handlers fail, and metered, with a counter and a
+   histogram of its own), and Debian's prometheus with
    deploy/prometheus/prometheus.yml and alerts.yml, its target moved to the host's port and
    its intervals to 1 s. For N seconds (default 30): the seed's requests from 12 clients,
    requests to a path nothing serves, a burst of requests whose handler throws (500), a new
    version of swap published (a swap), then a file that is not a plugin (a refusal), then
-   every connection held open while more clients arrive (503s at capacity).
+   every connection held open while more clients arrive (503s at capacity). A live scrape
+   of /metrics, with metered's counter and histogram in it, passes `promtool check metrics`.
 3. Every metric name the dashboard's queries and the alert rules use is a sample name in a
    live scrape of /metrics; every dashboard query, evaluated by that Prometheus, returns data,
    and each panel shows what the run did (the 500s, the seed's 2 s latency, generation 2,
@@ -97,7 +99,8 @@ def main():
     needed = [os.path.join(build_dir, "bin", "plugin-host"), os.path.join(build_dir, "plugins", "first.so"),
               os.path.join(build_dir, "test-plugins", "swap_v1.so"),
               os.path.join(build_dir, "test-plugins", "swap_v2.so"),
-              os.path.join(build_dir, "test-plugins", "throwing_plugin.so")]
+              os.path.join(build_dir, "test-plugins", "throwing_plugin.so"),
+              os.path.join(build_dir, "test-plugins", "metered_v1.so")]
     for path in needed:
         if not os.path.exists(path):
             sys.exit(f"monitoring: {path} is missing: build first")
@@ -126,7 +129,8 @@ def main():
                       [("server", "max_connections", str(MAX_CONNECTIONS))])
     with open(config, "a") as f:
         f.write(f"\n[plugin.swap]\nlibrary = {os.path.join(plugins, 'swap.so')}\n"
-                f"\n[plugin.throwing]\nlibrary = {os.path.join(build_dir, 'test-plugins', 'throwing_plugin.so')}\n")
+                f"\n[plugin.throwing]\nlibrary = {os.path.join(build_dir, 'test-plugins', 'throwing_plugin.so')}\n"
+                f"\n[plugin.metered]\nlibrary = {os.path.join(build_dir, 'test-plugins', 'metered_v1.so')}\n")
     write_prometheus_config(os.path.join(scratch, "prometheus.yml"), host_port)
 
     host = prometheus = None
@@ -172,6 +176,16 @@ def main():
         publish(plugins, "swap.so", open(os.path.join(build_dir, "test-plugins", "swap_v2.so"), "rb").read())
         generation = wait_until(lambda: metric_value(host_port, "plugin_host_plugin_generation", {"plugin": "swap"}) == 2, 10)
         check("the host loads swap's new version (generation 2)", generation)
+
+        print("-- /metrics, with a plugin's own metrics, as promtool reads it")
+        for size in (3, 30):
+            send(host_port, "POST", "/metered", b"x" * size)
+        check("metered's counter counts its requests",
+              metric_value(host_port, "metered_requests_total", {"plugin": "metered"}) == 2)
+        lint = subprocess.run(["promtool", "check", "metrics"], input=http_get(host_port, "/metrics"),
+                              capture_output=True, text=True)
+        check("promtool check metrics accepts a live scrape", lint.returncode == 0,
+              "" if lint.returncode == 0 else (lint.stdout + lint.stderr).strip())
 
         print("-- handlers that throw")
         def errors():

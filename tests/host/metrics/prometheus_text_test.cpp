@@ -26,6 +26,22 @@ TEST(PrometheusText, WritesFamiliesAndSamplesWithEscapedLabels) {
               "demo_gauge 1600\n");
 }
 
+TEST(PrometheusText, EscapesBackslashAndLineFeedInHelpText) {
+    PrometheusText out;
+    out.family("demo_total", "counter", "Paths like C:\\temp\nand \"quotes\".");
+    EXPECT_EQ(out.take(),
+              "# HELP demo_total Paths like C:\\\\temp\\nand \"quotes\".\n"
+              "# TYPE demo_total counter\n");
+}
+
+TEST(PrometheusText, WritesEachBoundAsTheShortestTextThatReadsBackTheSame) {
+    EXPECT_EQ(prometheus_bound(0.5), "0.5");
+    EXPECT_EQ(prometheus_bound(10), "10");
+    EXPECT_EQ(prometheus_bound(INFINITY), "+Inf");
+    EXPECT_EQ(prometheus_bound(0.1234567), "0.1234567");  // %g would write 0.123457
+    EXPECT_NE(prometheus_bound(1.0000001), prometheus_bound(1.0000002));
+}
+
 TEST(MetricsRegistry, RendersEveryCollectorInTheOrderAdded) {
     MetricsRegistry registry;
     int calls = 0;
