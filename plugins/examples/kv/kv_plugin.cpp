@@ -1,4 +1,5 @@
-// kv: an in-memory key-value store, as a plugin. It shows what contract 2 gives a plugin:
+// kv: an in-memory key-value store, as a plugin built with the SDK alone (the contract
+// header, nlohmann/json and the standard library). It shows what contract 2 gives a plugin:
 // several methods on path templates, path and query parameters, request and response
 // headers, bodies of any media type, typed settings and the host's log.
 //
@@ -15,24 +16,29 @@
 //
 // The data lives in the plugin object: a new version of the plugin (a hot swap) starts
 // empty, and so does a restart.
-#include "http/json_text.hpp"
-
 #include <plugin_api/endpoint_plugin.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace {
 
 using plugin_api::Request;
 using plugin_api::Response;
-using plugin_host::json_error;
-using plugin_host::json_escape;
+
+/// Compact JSON text; bytes that are not UTF-8 (a key may be any bytes) become U+FFFD.
+std::string to_text(const nlohmann::ordered_json& document) {
+    return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 class KvPlugin final : public plugin_api::EndpointPlugin {
 public:
+    // On the host's loading thread, before any request.
     void register_endpoints(plugin_api::Registrar& registrar) override {
         max_keys_ = static_cast<std::size_t>(registrar.settings().integer("max_keys", 10000, 1, 100'000'000));
         logger_ = &registrar.logger();
@@ -55,7 +61,7 @@ private:
 
     static void fail(Response& response, int status, const std::string& message) {
         response.set_status(status);
-        response.set_body(json_error(message));
+        response.set_body(to_text({{"error", message}}));
     }
 
     /// Whether an If-None-Match list ("\"3\", \"7\"" or "*") names `tag`.
@@ -72,6 +78,8 @@ private:
         }
         return false;
     }
+
+    // The handlers: on request threads, concurrently; each holds mutex_ while it touches the store.
 
     void put(const Request& request, Response& response) {
         const std::string key(*request.path_parameter("key"));
@@ -90,19 +98,19 @@ private:
         if (existing == entries_.end()) {
             response.set_status(201);
             response.set_header("Location", std::string(request.path()));
-            response.set_body("{\"key\":\"" + json_escape(key) + "\"}");
+            response.set_body(to_text({{"key", key}}));
         } else {
             response.set_status(204);
         }
-        if (logger_->enabled(plugin_api::Logger::Level::debug)) {
-            logger_->debug("Stored " + std::to_string(entry.value.size()) + " bytes under \"" + json_escape(key) + "\"");
+        if (logger_->enabled(plugin_api::Logger::Level::debug)) {  // the key quoted and escaped: one log line
+            logger_->debug("Stored " + std::to_string(entry.value.size()) + " bytes under " + to_text(key));
         }
     }
 
     void get(const Request& request, Response& response) {
         const std::string_view key = *request.path_parameter("key");
         std::lock_guard lock(mutex_);
-        const auto found = entries_.find(std::string(key));
+        const auto found = entries_.find(key);
         if (found == entries_.end()) return fail(response, 404, "no key \"" + std::string(key) + "\"");
         const std::string tag = etag(found->second);
         response.set_header("ETag", tag);
@@ -117,7 +125,9 @@ private:
     void remove(const Request& request, Response& response) {
         const std::string_view key = *request.path_parameter("key");
         std::lock_guard lock(mutex_);
-        if (entries_.erase(std::string(key)) == 0) return fail(response, 404, "no key \"" + std::string(key) + "\"");
+        const auto found = entries_.find(key);
+        if (found == entries_.end()) return fail(response, 404, "no key \"" + std::string(key) + "\"");
+        entries_.erase(found);
         response.set_status(204);
     }
 
@@ -130,21 +140,21 @@ private:
             limit = number ? std::stoul(digits) : 0;
             if (limit < 1 || limit > 1000) return fail(response, 400, "limit must be a whole number from 1 to 1000");
         }
-        std::string keys;
+        // ordered_json: the members in the order written, as the answer has always had them.
+        nlohmann::ordered_json keys = nlohmann::ordered_json::array();
         bool truncated = false;
         std::lock_guard lock(mutex_);
-        std::size_t listed = 0;
         for (auto entry = entries_.lower_bound(prefix); entry != entries_.end() && entry->first.starts_with(prefix); ++entry) {
-            if (listed == limit) {
+            if (keys.size() == limit) {
                 truncated = true;
                 break;
             }
-            keys += std::string(listed++ == 0 ? "" : ",") + "{\"key\":\"" + json_escape(entry->first) +
-                    "\",\"bytes\":" + std::to_string(entry->second.value.size()) + ",\"content_type\":\"" +
-                    json_escape(entry->second.content_type) + "\",\"etag\":\"" + json_escape(etag(entry->second)) +
-                    "\"}";
+            keys.push_back({{"key", entry->first},
+                            {"bytes", entry->second.value.size()},
+                            {"content_type", entry->second.content_type},
+                            {"etag", etag(entry->second)}});
         }
-        response.set_body("{\"keys\":[" + keys + "],\"truncated\":" + (truncated ? "true" : "false") + "}");
+        response.set_body(to_text({{"keys", std::move(keys)}, {"truncated", truncated}}));
     }
 
     std::size_t max_keys_ = 0;
