@@ -105,17 +105,18 @@ server runs without failing a request. It runs as the systemd service
 plugin-host.service under the system user plugin-host, and ships three seed
 plugins (POST /first, /second, /third).")
 
-# The SDK needs the host itself (PluginHostConfig.cmake checks for /usr/bin/plugin-host) and
-# Boost's headers (the contract includes Boost.DLL); a server needs neither a compiler's
-# headers nor Boost, so they are a package of their own.
+# The SDK needs the host itself (PluginHostConfig.cmake checks for /usr/bin/plugin-host),
+# Boost's headers (the contract includes Boost.DLL) and nlohmann/json's (PluginHost::plugin_api
+# links it for plugins; bookworm has 3.11, what the SDK is built and tested with); a server
+# needs neither a compiler's headers nor these, so they are a package of their own.
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME plugin-host-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_ARCHITECTURE all)
-set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "plugin-host (= ${PROJECT_VERSION}), libboost-dev (>= 1.74)")
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "plugin-host (= ${PROJECT_VERSION}), libboost-dev (>= 1.74), nlohmann-json3-dev (>= 3.11)")
 set(CPACK_DEBIAN_DEV_DESCRIPTION "SDK for plugin-host plugins: the contract header and CMake package
 The header plugin_api/endpoint_plugin.hpp, the contract every plugin-host
 plugin implements, and the CMake package PluginHost, so that a plugin is built
 outside plugin-host's sources with find_package(PluginHost 2) and
-plugin_host_add_plugin(<name> <source>...).")
+plugin_host_add_plugin(<name> <source>...); nlohmann/json comes with it.")
 
 include(CPack)

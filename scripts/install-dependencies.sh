@@ -3,7 +3,8 @@
 #
 #   scripts/install-dependencies.sh [GROUP...]
 #
-# Groups: build (default) — compiler, CMake, Poco, Boost, libsystemd (sd_notify), GoogleTest and Google Benchmark
+# Groups: build (default) — compiler, CMake, Poco, Boost, nlohmann-json (the SDK's JSON, which
+#         every plugin build links), libsystemd (sd_notify), GoogleTest and Google Benchmark
 #         (GCC's sanitizer runtimes come with g++), python3 for the test that runs
 #         the k6 script, and nodejs and python3-h11, the reference parsers of the
 #         differential conformance test (tests/conformance/).
@@ -21,17 +22,18 @@
 #         where systemd is not running; elsewhere `systemctl disable --now prometheus`.
 #         debian — what tests/debian/package_test.sh builds, checks and installs the Debian
 #         packages with: dpkg-shlibdeps, lintian, systemd-analyze, deb-systemd-helper, and
-#         the package's own dependencies adduser and procps.
+#         the package's own dependencies adduser and procps, and nlohmann-json3-dev, which
+#         plugin-host-dev needs and which the test's plugin build against /usr includes.
 set -euo pipefail
 
 declare -A packages=(
-    [build]="g++ cmake ninja-build make pkg-config libpoco-dev libboost-dev libsystemd-dev libgtest-dev libbenchmark-dev curl ca-certificates python3 nodejs python3-h11"
+    [build]="g++ cmake ninja-build make pkg-config libpoco-dev libboost-dev nlohmann-json3-dev libsystemd-dev libgtest-dev libbenchmark-dev curl ca-certificates python3 nodejs python3-h11"
     [bench]="wrk python3 python3-flask gunicorn python3-waitress python3-fastapi uvicorn python3-matplotlib nginx-light"
     [k6check]="nodejs npm"
     [fuzz]="clang libclang-rt-14-dev llvm"
     [deploy]="nginx-light wrk curl python3-matplotlib"
     [monitoring]="prometheus python3-yaml python3-matplotlib"
-    [debian]="dpkg-dev lintian systemd init-system-helpers adduser procps util-linux curl python3"
+    [debian]="dpkg-dev lintian systemd init-system-helpers adduser procps nlohmann-json3-dev util-linux curl python3"
 )
 
 groups=("$@")

@@ -142,6 +142,9 @@ ReloadReport PluginManager::change(std::vector<ChangeStep>& steps, const std::ve
         candidate.filter_position = step.config.filter_position;
     }
     const RoutePlacement placement = place_routes(candidates);
+    // The serving versions' endpoints and filters hold their plugins: let go of them here, or
+    // the handover below would count these references as requests still running on them.
+    candidates.clear();
     std::vector<bool> retired(steps.size(), false);
     bool changed = !removed.empty();
     for (std::size_t at = 0; at < steps.size(); ++at) {
