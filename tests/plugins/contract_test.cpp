@@ -27,6 +27,21 @@ TEST(Contract, APluginBuiltAgainstTheFrozen20HeaderServesInTheCurrentHost) {
     EXPECT_EQ(host.wait(), 0);
 }
 
+TEST(Contract, APluginBuiltAgainstTheFrozen21HeaderServesInTheCurrentHost) {
+    HostProcess host(0, std::string("[plugin.frozen21]\nlibrary = ") + test_paths::kFrozenV2_1Plugin +
+                            "\n[filters]\napply = frozen21\n");
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    const auto response = test_support::send_request(host.port(), "POST", "/frozen21", "12345678");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.body, R"({"started":true,"requests":1})");
+    EXPECT_EQ(response.headers.get("X-Frozen-Filter", ""), "after");
+    const auto too_large = test_support::send_request(host.port(), "POST", "/frozen21", "123456789");
+    EXPECT_EQ(too_large.status, 413);  // its own limit, below the server's
+    EXPECT_EQ(host.metric("frozen21_requests_total{plugin=\"frozen21\"}"), 1);
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0);
+}
+
 TEST(Contract, A20PluginsRoutesPassThroughA21PluginsFilters) {
     HostProcess host(0, std::string("[plugin.frozen]\nlibrary = ") + test_paths::kFrozenV2_0Plugin +
                             "\n[plugin.cors]\nlibrary = " + test_paths::kCorsPlugin + "\n[filters]\napply = cors\n");
