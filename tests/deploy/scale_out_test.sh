@@ -17,8 +17,12 @@
 #   replica A: requests are then arriving on keep-alive connections that A closes, being
 #   accepted, and in flight. A drains while nginx sends everything to replica B, retrying
 #   there what A never read (the reasons are in deploy/nginx/nginx.conf);
-# - passes when the run completed >= 98 % of the ceiling, with no failed and no unanswered
-#   request, replica A exited 0 and replica B is still serving.
+# - passes when no request failed and none went unanswered, replica A exited 0, and
+#   replica B, still serving at the end, exits 0 on its own SIGTERM. The share of the
+#   ceiling the run completed is printed, not asserted: it is the benchmark's figure and
+#   follows what else the machine runs (a machine another process kept busy read 93 % with
+#   nothing failed or unanswered, and 100 % run alone); what a stopped replica must not
+#   cause is the failed or unanswered request, or a replica that does not exit 0.
 #
 # Why 3200 connections a replica: the load's connections send in step (a request every
 # 3 s, each waiting 2 s), so at the top of each round all 3,000 requests are in flight at
@@ -43,7 +47,6 @@ vus=${PLUGIN_HOST_SCALE_VUS:-1000}
 duration=${PLUGIN_HOST_SCALE_DURATION:-45}
 stop_at=${PLUGIN_HOST_SCALE_STOP_AT:-16}
 max_connections=3200
-min_pct=98
 
 started=$SECONDS
 say() { printf '[scale-out %3d s] %s\n' $((SECONDS - started)) "$*"; }
@@ -207,6 +210,18 @@ bench_pid=""
 b_rss=$(peak_rss_mib "$replica_b")
 b_alive=no
 kill -0 "$replica_b" 2>/dev/null && b_alive=yes
+b_status=""
+if [ "$b_alive" = yes ]; then
+    kill -TERM "$replica_b"
+    for _ in $(seq 450); do
+        if ! kill -0 "$replica_b" 2>/dev/null; then
+            set +e; wait "$replica_b"; b_status=$?; set -e
+            break
+        fi
+        sleep 0.1
+    done
+    [ -n "$b_status" ] && replica_b=""
+fi
 
 # ---- Verdict ----
 
@@ -217,10 +232,10 @@ upstream_errors=$(grep "upstream" "$work/nginx/error.log" |
     sed -nE 's/.*\] [0-9]+#[0-9]+: \*[0-9]+ (.*) while .*/\1/p' | sed -E 's/^[a-z]+\(\) failed //' |
     sort | uniq -c | awk '{ count = $1; $1 = ""; printf "%s%d x%s", (NR > 1 ? ", " : ""), count, $0 }')
 
-/usr/bin/python3 - "$work/bench/results.json" "$min_pct" "$a_status" "$b_alive" "$bench_status" \
+/usr/bin/python3 - "$work/bench/results.json" "$a_status" "$b_alive" "$b_status" "$bench_status" \
     "$a_rss" "$b_rss" "$upstream_errors" <<'EOF'
 import json, sys
-path, min_pct, a_status, b_alive, bench_status, a_rss, b_rss, upstream_errors = sys.argv[1:]
+path, a_status, b_alive, b_status, bench_status, a_rss, b_rss, upstream_errors = sys.argv[1:]
 with open(path) as f:
     meta = json.load(f)
 rows = [r for r in meta["rows"] if r.get("source") == "measured"]
@@ -236,17 +251,17 @@ print(f"peak RSS: replica A {a_rss} MiB (at its SIGTERM), replica B {b_rss} MiB;
       f"upstream errors nginx retried elsewhere: {upstream_errors or 'none'}")
 checks = [
     ("the benchmark ran", bench_status == "0" and bool(row), f"exit status {bench_status}"),
-    (f"completed >= {min_pct} % of the ceiling", row.get("pct_ceiling", 0) >= float(min_pct),
-     f"{row.get('pct_ceiling', 0):.2f} %"),
     ("no request failed", row.get("failed") == 0, f"{row.get('failed')} failed"),
     ("no request went unanswered", row.get("unanswered") == 0, f"{row.get('unanswered')}"),
     ("replica A exited 0 after SIGTERM", a_status == "0", f"status {a_status}"),
     ("replica B still serves", b_alive == "yes", ""),
+    ("replica B exited 0 after SIGTERM", b_status == "0", f"status {b_status or 'none within 45 s'}"),
 ]
 passed = sum(ok for _, ok, _ in checks)
 for name, ok, detail in checks:
     print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f": {detail}" if detail else ""))
-print(f"scale-out: {passed} passed, {len(checks) - passed} failed")
+print(f"scale-out: {passed} passed, {len(checks) - passed} failed; completed "
+      f"{row.get('pct_ceiling', 0):.2f} % of the ceiling (a benchmark's figure: printed, not asserted)")
 sys.exit(0 if passed == len(checks) else 1)
 EOF
 say "done"
