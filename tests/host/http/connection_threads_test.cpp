@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/eventually.hpp"
+
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -71,7 +73,7 @@ public:
     void release() { set_open(true); }
     void wait_served(int count) {
         std::unique_lock lock(mutex_);
-        ASSERT_TRUE(changed_.wait_for(lock, std::chrono::seconds(30), [&] { return served_ >= count; }));
+        ASSERT_TRUE(changed_.wait_for(lock, test_support::scaled(std::chrono::seconds(30)), [&] { return served_ >= count; }));
     }
     std::size_t distinct_threads() {
         std::lock_guard lock(mutex_);

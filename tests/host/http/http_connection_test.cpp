@@ -49,7 +49,7 @@ protected:
 TEST_F(HttpConnectionTest, SlowHeaderIsAnswered408AndClosedAtItsDeadline) {
     RawClient slow(host_.port());
     const auto started = Clock::now();
-    auto sending = std::async(std::launch::async, [&slow] { return slow.send_slowly(kHealth, 200ms, 10s); });
+    auto sending = std::async(std::launch::async, [&slow] { return slow.send_slowly(kHealth, 200ms, scaled(10s)); });
     const auto received = slow.read_until_closed(scaled(6s));
     const auto elapsed = Clock::now() - started;
     sending.get();
@@ -66,7 +66,7 @@ TEST_F(HttpConnectionTest, SlowHeaderIsAnswered408AndClosedAtItsDeadline) {
 
 TEST_F(HttpConnectionTest, HeaderCompletedBeforeItsDeadlineIsServed) {
     RawClient client(host_.port());
-    ASSERT_TRUE(client.send_slowly(kHealth, 25ms, 5s));  // about 1 s of the 3 s for the whole header
+    ASSERT_TRUE(client.send_slowly(kHealth, 25ms, scaled(5s)));  // about 1 s of the 3 s for the whole header
     const auto responses = parse_responses(client.read_responses(1, scaled(3s)).bytes);
     ASSERT_EQ(responses.size(), 1u);
     EXPECT_EQ(responses[0].status, 200);
@@ -88,7 +88,8 @@ TEST_F(HttpConnectionTest, SlowBodyIsAnswered408AfterTheBodyTimeout) {
     ASSERT_TRUE(slow.send("POST /first HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
                           "Content-Length: 100\r\n\r\n"));
     const auto started = Clock::now();
-    auto sending = std::async(std::launch::async, [&slow] { return slow.send_slowly(std::string(100, ' '), 100ms, 15s); });
+    auto sending =
+        std::async(std::launch::async, [&slow] { return slow.send_slowly(std::string(100, ' '), 100ms, scaled(15s)); });
     const auto received = slow.read_until_closed(scaled(5s));
     const auto elapsed = Clock::now() - started;
     sending.get();
@@ -99,7 +100,7 @@ TEST_F(HttpConnectionTest, SlowBodyIsAnswered408AfterTheBodyTimeout) {
     EXPECT_EQ(responses[0].body, R"({"error":"the request body did not arrive in time"})");
     EXPECT_TRUE(received.closed);
     EXPECT_GE(elapsed, 900ms);
-    EXPECT_LT(elapsed, scaled(2000ms) + 2000ms);  // and the linger of up to 2 s while it still sends
+    EXPECT_LT(elapsed, scaled(2000ms + 2000ms));  // the timeout, and the linger of up to 2 s while it still sends
 }
 
 TEST_F(HttpConnectionTest, ClientSeesTheEndOfAClosingResponseAtOnce) {
