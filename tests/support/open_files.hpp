@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <system_error>
 
 namespace test_support {
 
@@ -25,6 +26,17 @@ inline std::size_t open_descriptors(int pid) {
     for ([[maybe_unused]] const auto& entry :
          std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
         ++count;
+    }
+    return count;
+}
+
+/// How many inotify descriptors process `pid` holds: 0 means nothing in it can be told of a
+/// changed file.
+inline std::size_t inotify_descriptors(int pid) {
+    std::size_t count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+        std::error_code error;
+        count += std::filesystem::read_symlink(entry.path(), error) == "anon_inode:inotify";
     }
     return count;
 }

@@ -216,12 +216,18 @@ TEST(HostApplication, SighupReloadsChangedPluginsAndTheConfiguration) {
     HostProcess host(0, swap_only);
     ASSERT_TRUE(host.wait_until_healthy());
 
+    // Nothing watches: the host holds no inotify descriptor to be told of the new version by.
+    EXPECT_EQ(test_support::inotify_descriptors(host.pid()), 0u);
     test_support::publish_by_rename(test_paths::kSwapV2Plugin, plugins / "swap.so");
-    // A negative: a reload nothing asked for would have this long to happen.
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    EXPECT_EQ(post_json(host.port(), "/swap", seed_body("s")).body, R"({"version":"v1"})");  // nothing watches
+    EXPECT_EQ(post_json(host.port(), "/swap", seed_body("s")).body, R"({"version":"v1"})");
     host.signal(SIGHUP);
+    // The SIGHUP is what loads it: generation 2 says so, and nothing else ever loaded one.
+    EXPECT_TRUE(host.wait_for_output("Loaded plugin 'swap' generation 2 from " + (plugins / "swap.so").string() +
+                                     " (POST /swap) [reload]"))
+        << host.output();
     EXPECT_TRUE(wait_for_body(host.port(), "/swap", R"({"version":"v2"})"));
+    EXPECT_EQ(host.output().find("[watcher]"), std::string::npos) << host.output();
+    EXPECT_EQ(host.output().find("[periodic check]"), std::string::npos) << host.output();
 
     host.rewrite_config(0, swap_only + "[plugin.third]\nlibrary = " + test_paths::kThirdPlugin + "\n");
     host.signal(SIGHUP);

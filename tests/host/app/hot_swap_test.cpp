@@ -7,10 +7,13 @@
 #include "support/http_client.hpp"
 #include "support/keep_alive_load.hpp"
 #include "support/log_capture.hpp"
+#include "support/open_files.hpp"
 #include "support/plugin_files.hpp"
 #include "support/raw_client.hpp"
 #include "support/test_host.hpp"
 #include "test_paths.hpp"
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -176,15 +179,24 @@ TEST_F(HotSwapTest, PeriodicCheckCatchesAChangeTheWatcherDoesNotReport) {
 
 TEST_F(HotSwapTest, AdminReloadLoadsAChangedFileAndAnswersWhatItDid) {
     start("[plugins]\nwatch = false\npoll_interval_ms = 0\n");
+    // Nothing watches: no inotify descriptor is open to be told of the new version by.
+    EXPECT_EQ(test_support::inotify_descriptors(::getpid()), 0u);
     publish_by_rename(test_paths::kSwapV2Plugin, swap_file_);
-    std::this_thread::sleep_for(300ms);  // a negative: a reload nobody asked for would have this long
-    EXPECT_EQ(swap_body(), R"({"version":"v1"})");  // nothing watches: still v1
+    EXPECT_EQ(swap_body(), R"({"version":"v1"})");
 
+    // The reload is what loads it: its answer and generation 2's log line say so, and no
+    // other trigger ever loaded a version.
     const auto response = send_request(port(), "POST", "/admin/reload", "", "application/json");
     EXPECT_EQ(response.status, 200);
     EXPECT_EQ(response.body,
               R"({"ok":true,"loaded":["swap"],"removed":[],"unchanged":["first"],"refused":[],"config_error":null})");
     EXPECT_EQ(swap_body(), R"({"version":"v2"})");
+    EXPECT_TRUE(std::ranges::any_of(log_.lines(), [](const std::string& line) {
+        return line.find("Loaded plugin 'swap' generation 2") != std::string::npos &&
+               line.find(" [reload]") != std::string::npos;
+    }));
+    EXPECT_FALSE(log_.contains_text("[watcher]"));
+    EXPECT_FALSE(log_.contains_text("[periodic check]"));
 }
 
 TEST_F(HotSwapTest, AdminReloadAnswersThePostCurlSendsWithoutABody) {

@@ -69,6 +69,14 @@ TEST(OperatorSignals, EverySignalThatWouldEndTheProcessByDefaultIsLoggedAndIgnor
         ASSERT_FALSE(host.wait_for(std::chrono::milliseconds(0)).has_value()) << name << " ended the process";
     }
     host.signal(SIGPIPE);  // ignored outright: a write to a closed connection fails with EPIPE instead
+    // A signal sent after it, once its effect shows, says the SIGPIPE has been dealt with too.
+    host.signal(SIGUSR2);
+    ASSERT_TRUE(eventually([&] {
+        const std::string output = host.output();
+        const auto first = output.find("Received SIGUSR2");
+        return first != std::string::npos && output.find("Received SIGUSR2", first + 1) != std::string::npos;
+    })) << host.output();
+    ASSERT_FALSE(host.wait_for(std::chrono::milliseconds(0)).has_value()) << "SIGPIPE ended the process";
     EXPECT_EQ(test_support::post_json(host.port(), "/first", test_support::seed_body("f")).status, 200);
 
     host.signal(SIGTERM);
