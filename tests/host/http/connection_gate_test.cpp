@@ -10,6 +10,7 @@
 #include "support/test_host.hpp"
 
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/ServerSocket.h>
 
 #include <future>
 #include <memory>
@@ -181,9 +182,25 @@ TEST(ConnectionGate, ForgetsConnectionsOnceTheyEnd) {
     EXPECT_TRUE(eventually([&] { return host.metric("plugin_host_connections_open") == 0; }));
 }
 
+/// A loopback port this test holds without listening on it. Bound with SO_REUSEADDR, so a
+/// host may still listen on it; while it is held, the kernel gives it to no one asking for a
+/// free port. Once nobody listens on it, a connection to it is refused.
+class HeldPort {
+public:
+    HeldPort() { socket_.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true, false); }
+    std::uint16_t port() const { return socket_.address().port(); }
+
+private:
+    Poco::Net::ServerSocket socket_;  ///< bound, never listening
+};
+
 TEST(ConnectionGate, DrainRefusesNewConnectionsAndClosesIdleOnes) {
-    test_support::RunningHost host(at_capacity_ini(8));
+    // The host listens on a port the test holds, so that after the drain no other test can
+    // have taken it: a refused connection is the host's listening socket gone.
+    const HeldPort held;
+    test_support::RunningHost host(at_capacity_ini(8, 0, "port = " + std::to_string(held.port()) + "\n"));
     const std::uint16_t port = host.port();
+    ASSERT_EQ(port, held.port());
     RawClient idle(port);
     ASSERT_TRUE(idle.send(kHealth));
     ASSERT_EQ(status_of(idle), 200);
