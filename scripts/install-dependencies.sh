@@ -4,7 +4,8 @@
 #   scripts/install-dependencies.sh [GROUP...]
 #
 # Groups: build (default) — compiler, CMake, Poco, Boost, nlohmann-json (the SDK's JSON, which
-#         every plugin build links), libsystemd (sd_notify), GoogleTest and Google Benchmark
+#         every plugin build links), prometheus-cpp (the metrics; the host links its core
+#         library only), libsystemd (sd_notify), GoogleTest and Google Benchmark
 #         (GCC's sanitizer runtimes come with g++), python3 for the test that runs
 #         the k6 script, and nodejs and python3-h11, the reference parsers of the
 #         differential conformance test (tests/conformance/).
@@ -27,7 +28,7 @@
 set -euo pipefail
 
 declare -A packages=(
-    [build]="g++ cmake ninja-build make pkg-config libpoco-dev libboost-dev nlohmann-json3-dev libsystemd-dev libgtest-dev libbenchmark-dev curl ca-certificates python3 nodejs python3-h11"
+    [build]="g++ cmake ninja-build make pkg-config libpoco-dev libboost-dev nlohmann-json3-dev prometheus-cpp-dev libsystemd-dev libgtest-dev libbenchmark-dev curl ca-certificates python3 nodejs python3-h11"
     [bench]="wrk python3 python3-flask gunicorn python3-waitress python3-fastapi uvicorn python3-matplotlib nginx-light"
     [k6check]="nodejs npm"
     [fuzz]="clang libclang-rt-14-dev llvm"

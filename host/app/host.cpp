@@ -62,12 +62,12 @@ Host::Host(HostConfig config, std::shared_ptr<RegistrationThreads> registrations
       watcher_(plugins_,
                {config_.plugin_loading.watch, config_.plugin_loading.poll_interval, config_.plugin_loading.settle},
                Poco::Logger::get("host.plugins")),
+      metrics_(metrics_registry_.registry()),
       dispatcher_(router_, execution_, metrics_),
       socket_(listen_on(config_.server)) {
-    metrics_registry_.add([this](PrometheusText& out) { metrics_.write(out); });
-    metrics_registry_.add([this](PrometheusText& out) { write_connection_metrics(out); });
-    metrics_registry_.add([this](PrometheusText& out) { plugins_.write_metrics(out); });
-    metrics_registry_.add([this](PrometheusText& out) { plugin_meters_->write(out); });
+    metrics_registry_.add([this] { return connection_metrics(); });
+    metrics_registry_.add([this] { return plugins_.collect_metrics(); });
+    metrics_registry_.add([this] { return plugin_meters_->collect(); });
     dispatcher_.add_host_endpoint("GET", "/healthz", [this](const HttpRequest&) {
         return health_response(plugins_.status(), config_.plugin_loading.healthz_requires_every_plugin);
     });
@@ -221,18 +221,24 @@ std::uint16_t Host::port() const { return socket_.address().port(); }
 
 std::string Host::metrics_text() const { return metrics_registry_.render(); }
 
-void Host::write_connection_metrics(PrometheusText& out) const {
-    if (!threads_) return;  // not started, or stopped
+std::vector<prometheus::MetricFamily> Host::connection_metrics() const {
+    using prometheus::MetricType;
+    std::vector<prometheus::MetricFamily> out;
+    if (!threads_) return out;  // not started, or stopped
     const auto busy = static_cast<double>(threads_->busy());
-    out.single("plugin_host_connections_current", "gauge", "Connections being served by a thread.", busy);
-    gate_->write_metrics(out);
-    out.single("plugin_host_connections_queued", "gauge", "Admitted connections waiting for a thread.",
-               static_cast<double>(gate_->queued_connections()));
-    out.single("plugin_host_connections_accepted_total", "counter", "Connections handed to a thread since start.",
-               static_cast<double>(threads_->served()));
-    out.single("plugin_host_pool_threads_busy", "gauge", "Connection threads serving a connection.", busy);
-    out.single("plugin_host_pool_threads", "gauge", "Connection threads started.",
-               static_cast<double>(threads_->threads()));
+    out.push_back(single_sample("plugin_host_connections_current", MetricType::Gauge,
+                                "Connections being served by a thread.", busy));
+    gate_->collect_metrics(out);
+    out.push_back(single_sample("plugin_host_connections_queued", MetricType::Gauge,
+                                "Admitted connections waiting for a thread.",
+                                static_cast<double>(gate_->queued_connections())));
+    out.push_back(single_sample("plugin_host_connections_accepted_total", MetricType::Counter,
+                                "Connections handed to a thread since start.", static_cast<double>(threads_->served())));
+    out.push_back(single_sample("plugin_host_pool_threads_busy", MetricType::Gauge,
+                                "Connection threads serving a connection.", busy));
+    out.push_back(single_sample("plugin_host_pool_threads", MetricType::Gauge, "Connection threads started.",
+                                static_cast<double>(threads_->threads())));
+    return out;
 }
 
 }  // namespace plugin_host

@@ -86,8 +86,9 @@ public:
 
 private:
     void add_admin_endpoints();
-    /// The connection and thread gauges; nothing before start().
-    void write_connection_metrics(PrometheusText& out) const;
+    /// The connection and thread gauges, valued now; none before start(). The thread
+    /// answering GET /metrics.
+    std::vector<prometheus::MetricFamily> connection_metrics() const;
     void drain();
     void release_server();
     /// Acceptor thread: admits a new connection's `descriptor` (owned from here on) through
@@ -105,8 +106,8 @@ private:
     Router router_;
     PluginManager plugins_;
     PluginWatcher watcher_;
-    RequestMetrics metrics_;
     MetricsRegistry metrics_registry_;  ///< what GET /metrics shows
+    RequestMetrics metrics_;            ///< on metrics_registry_'s registry
     RequestDispatcher dispatcher_;
     Poco::Net::ServerSocket socket_;
     ConnectionGate::Ptr gate_;

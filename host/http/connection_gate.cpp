@@ -1,6 +1,7 @@
 #include "http/connection_gate.hpp"
 
 #include "http/http_exchange.hpp"
+#include "metrics/metrics_registry.hpp"
 
 #include <Poco/Net/SocketImpl.h>
 #include <Poco/Net/StreamSocketImpl.h>
@@ -206,14 +207,17 @@ std::size_t ConnectionGate::queued_connections() const {
     return queued_.size();
 }
 
-void ConnectionGate::write_metrics(PrometheusText& out) const {
-    out.single("plugin_host_connections_open", "gauge", "Connections admitted and not finished, served or waiting for a thread.",
-               static_cast<double>(open_connections()));
-    out.single("plugin_host_connections_turned_away_total", "counter",
-               "Clients answered 503 because max_connections were open.", static_cast<double>(turned_away()));
-    out.single("plugin_host_connections_max", "gauge",
-               "Connections served at once: [server] max_connections, or fewer if the threads could not be made.",
-               static_cast<double>(capacity()));
+void ConnectionGate::collect_metrics(std::vector<prometheus::MetricFamily>& out) const {
+    using prometheus::MetricType;
+    out.push_back(single_sample("plugin_host_connections_open", MetricType::Gauge,
+                                "Connections admitted and not finished, served or waiting for a thread.",
+                                static_cast<double>(open_connections())));
+    out.push_back(single_sample("plugin_host_connections_turned_away_total", MetricType::Counter,
+                                "Clients answered 503 because max_connections were open.",
+                                static_cast<double>(turned_away())));
+    out.push_back(single_sample("plugin_host_connections_max", MetricType::Gauge,
+                                "Connections served at once: [server] max_connections, or fewer if the threads could not be made.",
+                                static_cast<double>(capacity())));
 }
 
 std::size_t ConnectionGate::abort_all() {

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "http/turn_away.hpp"
-#include "metrics/prometheus_text.hpp"
+#include <prometheus/metric_family.h>
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Logger.h>
@@ -127,9 +127,9 @@ public:
     /// Clients answered 503 because the server was at capacity, since start.
     std::uint64_t turned_away() const { return turn_away_.count(); }
 
-    /// Writes the gauges connections_open and connections_max and the counter
-    /// connections_turned_away_total.
-    void write_metrics(PrometheusText& out) const;
+    /// Adds to `out` the gauges connections_open and connections_max and the counter
+    /// connections_turned_away_total, valued now. The thread answering GET /metrics.
+    void collect_metrics(std::vector<prometheus::MetricFamily>& out) const;
 
     /// Stops the watchdog and TurnAway; connections waiting are no longer answered. Idempotent.
     void stop();

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace plugin_host {
 namespace {
@@ -16,6 +18,20 @@ bool name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'
 bool name_part(char c) { return name_start(c) || (c >= '0' && c <= '9'); }
 
 std::string_view kind_name(MeterKind kind) { return kind == MeterKind::counter ? "counter" : "histogram"; }
+
+/// `bound` as a message names it: the shortest text that reads back as the same double.
+std::string bound_text(double bound) {
+    char text[32];
+    const auto written = std::to_chars(text, text + sizeof text, bound);
+    return std::string(text, written.ptr);
+}
+
+/// `bound` as prometheus-cpp's TextSerializer writes it in an le label: 16 significant digits.
+std::string exposed_bound(double bound) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.16g", bound);
+    return text;
+}
 
 }  // namespace
 
@@ -38,6 +54,10 @@ std::string meter_definition_problem(MeterKind kind, std::string_view name, std:
         if (std::adjacent_find(bounds.begin(), bounds.end(), std::greater_equal<>()) != bounds.end()) {
             return "a histogram's bounds are ascending, each larger than the one before";
         }
+        const auto alike = [](double a, double b) { return exposed_bound(a) == exposed_bound(b); };
+        if (std::adjacent_find(bounds.begin(), bounds.end(), alike) != bounds.end()) {
+            return "two of a histogram's bounds differ only past their 16th digit, so /metrics would show them alike";
+        }
     }
     return {};
 }
@@ -56,7 +76,6 @@ struct PluginMeters::Family {
     MeterKind kind = MeterKind::counter;
     std::string help;
     std::vector<double> bounds;
-    std::vector<std::string> le;  ///< the bounds as labels, +Inf last
     std::map<std::string, std::unique_ptr<Series>, std::less<>> series;  ///< by plugin
 
     /// "a counter (plugin 'a', 'b')", "a histogram with the bounds [0.1, 1] (plugin 'a')".
@@ -64,7 +83,7 @@ struct PluginMeters::Family {
         std::string text = "a " + std::string(kind_name(kind));
         if (kind == MeterKind::histogram) {
             text += " with the bounds [";
-            for (std::size_t at = 0; at < bounds.size(); ++at) text += (at ? ", " : "") + le[at];
+            for (std::size_t at = 0; at < bounds.size(); ++at) text += (at ? ", " : "") + bound_text(bounds[at]);
             text += "]";
         }
         std::string plugins;
@@ -119,10 +138,7 @@ PluginMeters::Grant PluginMeters::grant(std::string_view plugin, MeterKind kind,
         family = families_.end();
     }
     if (family == families_.end()) {
-        Family made{kind, std::string(help), bounds, {}, {}};
-        for (const double bound : bounds) made.le.push_back(prometheus_bound(bound));
-        made.le.emplace_back("+Inf");
-        family = families_.emplace(std::string(name), std::move(made)).first;
+        family = families_.emplace(std::string(name), Family{kind, std::string(help), bounds, {}}).first;
     }
     std::unique_ptr<Series>& series = family->second.series[std::string(plugin)];
     if (!series) {
@@ -151,29 +167,29 @@ void PluginMeters::release(const std::vector<Series*>& series) {
     for (Series* each : series) --each->claims;
 }
 
-void PluginMeters::write(PrometheusText& out) const {
+std::vector<prometheus::MetricFamily> PluginMeters::collect() const {
+    std::vector<prometheus::MetricFamily> collected;
     std::lock_guard lock(mutex_);
     for (const auto& [name, family] : families_) {
-        const bool shown = std::any_of(family.series.begin(), family.series.end(),
-                                       [](const auto& each) { return each.second->exposed; });
-        if (!shown) continue;
-        out.family(name, kind_name(family.kind), family.help);
-        const std::string bucket = name + "_bucket", sum = name + "_sum", count = name + "_count";
+        prometheus::MetricFamily shown;
         for (const auto& [plugin, series] : family.series) {
             if (!series->exposed) continue;
+            prometheus::ClientMetric sample;
             if (series->counter) {
-                out.sample(name, {{"plugin", plugin}}, series->counter->value());
-                continue;
+                sample.counter.value = series->counter->value();
+            } else {
+                sample = series->histogram->collect();
             }
-            const PluginHistogram::Snapshot snapshot = series->histogram->snapshot();
-            for (std::size_t at = 0; at < snapshot.cumulative.size(); ++at) {
-                out.sample(bucket, {{"plugin", plugin}, {"le", family.le[at]}},
-                           static_cast<double>(snapshot.cumulative[at]));
-            }
-            out.sample(sum, {{"plugin", plugin}}, snapshot.sum);
-            out.sample(count, {{"plugin", plugin}}, static_cast<double>(snapshot.cumulative.back()));
+            sample.label = {{"plugin", plugin}};
+            shown.metric.push_back(std::move(sample));
         }
+        if (shown.metric.empty()) continue;
+        shown.name = name;
+        shown.help = family.help;
+        shown.type = family.kind == MeterKind::counter ? prometheus::MetricType::Counter : prometheus::MetricType::Histogram;
+        collected.push_back(std::move(shown));
     }
+    return collected;
 }
 
 MeterClaim& MeterClaim::operator=(MeterClaim&& other) noexcept {

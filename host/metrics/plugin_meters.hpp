@@ -1,7 +1,8 @@
 #pragma once
 
 #include "metrics/plugin_meter_values.hpp"
-#include "metrics/prometheus_text.hpp"
+
+#include <prometheus/metric_family.h>
 
 #include <map>
 #include <memory>
@@ -18,15 +19,21 @@ enum class MeterKind { counter, histogram };
 /// histogram), in words that follow "asked for the counter <name>: "; empty if it may. The
 /// name must match [a-zA-Z_:][a-zA-Z0-9_:]* and not start with plugin_host_ (the host's);
 /// the help must be UTF-8 without control characters but line feeds and tabs; the bounds
-/// finite and strictly ascending.
+/// finite, strictly ascending, and no two written alike in /metrics (the exposition writes
+/// a bound with 16 significant digits).
 std::string meter_definition_problem(MeterKind kind, std::string_view name, std::string_view help,
                                      const std::vector<double>& bounds);
 
 /// The metrics plugins define through Registrar::counter() and histogram(), shown by GET
 /// /metrics. Families by name (a kind, a help text, a histogram's bounds), each with one
-/// series per plugin, labelled plugin="<name>". Created by the Host (one for its life),
-/// shared through PluginServices with every load; write() is the collector the Host adds
-/// to its MetricsRegistry.
+/// series per plugin, labelled plugin="<name>", counted by prometheus-cpp's Counter and
+/// Histogram (PluginCounter, PluginHistogram). Created by the Host (one for its life),
+/// shared through PluginServices with every load; collect() is the collector the Host adds
+/// to its MetricsRegistry, so they are rendered with the host's own metrics. They are not
+/// families of the library's Registry because a series must count before it is shown (a
+/// version loading) and outlive its family's definition (a refused version's), which a
+/// Registry's families, showing every series they hold and freeing them with the family,
+/// do not allow.
 ///
 /// Series are made on load threads (grant(), through a MeterClaim) and never freed while the
 /// registry lives: a plugin holds references to their counters and histograms for its whole
@@ -67,9 +74,9 @@ public:
     /// Ends one claim on each of `series` (one grant() each). Any thread.
     void release(const std::vector<Series*>& series);
 
-    /// Every family with a series shown: HELP, TYPE, and each shown series; histograms as
-    /// _bucket (with le), _sum and _count. Families by name, series by plugin. Any thread.
-    void write(PrometheusText& out) const;
+    /// Every family with a series shown, with each shown series (labelled plugin); families
+    /// by name, series by plugin. Any thread.
+    std::vector<prometheus::MetricFamily> collect() const;
 
 private:
     struct Family;

@@ -333,7 +333,7 @@ std::vector<PluginStatus> PluginManager::status() const {
     return statuses;
 }
 
-void PluginManager::write_metrics(PrometheusText& out) const { write_plugin_metrics(status(), out); }
+std::vector<prometheus::MetricFamily> PluginManager::collect_metrics() const { return plugin_metric_families(status()); }
 
 std::vector<std::filesystem::path> PluginManager::plugin_folders() const {
     std::lock_guard state(state_mutex_);

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "config/host_config.hpp"
-#include "metrics/prometheus_text.hpp"
 #include "plugins/plugin_file.hpp"
 #include "plugins/plugin_loader.hpp"
 #include "plugins/plugin_trust.hpp"
@@ -129,8 +128,8 @@ public:
 
     std::vector<PluginStatus> status() const;
 
-    /// write_plugin_metrics() of status().
-    void write_metrics(PrometheusText& out) const;
+    /// plugin_metric_families() of status(): the families GET /metrics shows for plugins.
+    std::vector<prometheus::MetricFamily> collect_metrics() const;
 
     /// The folders holding the configured plugin files.
     std::vector<std::filesystem::path> plugin_folders() const;

@@ -84,12 +84,12 @@ TEST_F(PluginMetricsTest, MetricsShowThePluginsCounterAndHistogramLabelledByPlug
         << text;
     EXPECT_NE(text.find("# HELP metered_body_bytes Bodies the metered plugin took, in bytes.\n"
                         "# TYPE metered_body_bytes histogram\n"
+                        "metered_body_bytes_count{plugin=\"metered\"} 3\n"
+                        "metered_body_bytes_sum{plugin=\"metered\"} 55\n"
                         "metered_body_bytes_bucket{plugin=\"metered\",le=\"1\"} 1\n"
                         "metered_body_bytes_bucket{plugin=\"metered\",le=\"10\"} 2\n"
                         "metered_body_bytes_bucket{plugin=\"metered\",le=\"100\"} 3\n"
-                        "metered_body_bytes_bucket{plugin=\"metered\",le=\"+Inf\"} 3\n"
-                        "metered_body_bytes_sum{plugin=\"metered\"} 55\n"
-                        "metered_body_bytes_count{plugin=\"metered\"} 3\n"),
+                        "metered_body_bytes_bucket{plugin=\"metered\",le=\"+Inf\"} 3\n"),
               std::string::npos)
         << text;
 }

@@ -1,5 +1,7 @@
 #include "plugins/plugin_metrics.hpp"
 
+#include "metrics/metrics_registry.hpp"
+
 #include <gtest/gtest.h>
 
 #include "services/repository_service.hpp"
@@ -14,9 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string metrics_of(const std::vector<PluginStatus>& plugins) {
-    PrometheusText out;
-    write_plugin_metrics(plugins, out);
-    return out.take();
+    return exposition_text(plugin_metric_families(plugins));
 }
 
 void expect_lines(const std::string& text, std::initializer_list<std::string> lines) {
