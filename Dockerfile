@@ -48,12 +48,13 @@ RUN chmod 0755 /app/bin/healthcheck
 FROM debian:bookworm-slim
 
 # Runtime libraries only: the Poco libraries the executable links (NEEDED entries
-# libPocoFoundation/Net/JSON/Util.so.80; apt adds what they link in turn: PocoXML, pcre,
-# zlib, expat) and prometheus-cpp's core (libprometheus-cpp-core.so.1.0, the metrics). libstdc++, libgcc and libsystemd0 (apt's own) are already part of the base
+# libPocoFoundation/Net/Util.so.80; apt adds what they link in turn: PocoJSON, PocoXML,
+# pcre, zlib, expat) and prometheus-cpp's core (libprometheus-cpp-core.so.1.0, the metrics).
+# libstdc++, libgcc and libsystemd0 (apt's own) are already part of the base
 # image. The health check needs nothing more: it talks HTTP through bash's /dev/tcp.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        libpocofoundation80 libpoconet80 libpocojson80 libpocoutil80 libprometheus-cpp-core1.0 \
+        libpocofoundation80 libpoconet80 libpocoutil80 libprometheus-cpp-core1.0 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 
 # An unprivileged user with a fixed id, so that bind-mounted files can be made readable to

@@ -1,10 +1,13 @@
 #include "app/admin_endpoints.hpp"
 
-#include "http/json_text.hpp"
+#include "http/json_body.hpp"
 
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
+
+// Called by the dispatcher on the request's connection thread, with a snapshot of the
+// plugins' state; each builds its document member by member, in the order the bodies show.
 
 namespace plugin_host {
 namespace {
@@ -14,93 +17,72 @@ std::string timestamp(std::chrono::system_clock::time_point at) {
     return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), Poco::DateTimeFormat::ISO8601_FRAC_FORMAT);
 }
 
-JsonWriter& strings(JsonWriter& json, const std::vector<std::string>& items) {
-    json.begin_array();
-    for (const std::string& item : items) json.string(item);
-    return json.end_array();
+JsonDocument strings(const std::vector<std::string>& items) {
+    JsonDocument array = JsonDocument::array();
+    for (const std::string& item : items) array.push_back(item);
+    return array;
+}
+
+JsonDocument plugin_document(const PluginStatus& plugin) {
+    JsonDocument document{{"name", plugin.name},
+                          {"file", plugin.file.string()},
+                          {"configured", plugin.configured},
+                          {"loaded", plugin.loaded}};
+    if (plugin.loaded) {
+        document["generation"] = plugin.generation;
+        document["loaded_at"] = timestamp(plugin.loaded_at);
+        document["routes"] = strings(plugin.routes);
+        document["filters"] = strings(plugin.filters);
+    }
+    document["last_refusal"] = nullptr;
+    if (plugin.last_refusal) {
+        document["last_refusal"] = {{"at", timestamp(plugin.last_refusal->at)}, {"reason", plugin.last_refusal->reason}};
+    }
+    JsonDocument& draining = document["draining"] = JsonDocument::array();
+    for (const DrainingVersion& old : plugin.draining) {
+        draining.push_back({{"generation", old.generation}, {"loaded_at", timestamp(old.loaded_at)}});
+    }
+    return document;
 }
 
 }  // namespace
 
 HttpResponse plugins_response(const std::vector<PluginStatus>& plugins) {
-    JsonWriter json;
-    json.begin_object().key("plugins").begin_array();
-    for (const PluginStatus& plugin : plugins) {
-        json.begin_object()
-            .key("name").string(plugin.name)
-            .key("file").string(plugin.file.string())
-            .key("configured").boolean(plugin.configured)
-            .key("loaded").boolean(plugin.loaded);
-        if (plugin.loaded) {
-            json.key("generation").number(plugin.generation).key("loaded_at").string(timestamp(plugin.loaded_at));
-            strings(json.key("routes"), plugin.routes);
-            strings(json.key("filters"), plugin.filters);
-        }
-        json.key("last_refusal");
-        if (plugin.last_refusal) {
-            json.begin_object()
-                .key("at").string(timestamp(plugin.last_refusal->at))
-                .key("reason").string(plugin.last_refusal->reason)
-                .end_object();
-        } else {
-            json.null();
-        }
-        json.key("draining").begin_array();
-        for (const DrainingVersion& old : plugin.draining) {
-            json.begin_object().key("generation").number(old.generation).key("loaded_at").string(timestamp(old.loaded_at)).end_object();
-        }
-        json.end_array().end_object();
-    }
-    return json_response(200, json.end_array().end_object().take());
+    JsonDocument list = JsonDocument::array();
+    for (const PluginStatus& plugin : plugins) list.push_back(plugin_document(plugin));
+    return json_response(200, json_body({{"plugins", std::move(list)}}));
 }
 
 HttpResponse reload_response(const ReloadReport& report) {
-    JsonWriter json;
-    json.begin_object().key("ok").boolean(report.ok());
-    strings(json.key("loaded"), report.loaded);
-    strings(json.key("removed"), report.removed);
-    strings(json.key("unchanged"), report.unchanged);
-    json.key("refused").begin_array();
-    for (const auto& [plugin, reason] : report.refused) {
-        json.begin_object().key("plugin").string(plugin).key("reason").string(reason).end_object();
-    }
-    json.end_array().key("config_error");
-    if (report.config_error.empty()) {
-        json.null();
-    } else {
-        json.string(report.config_error);
-    }
-    return json_response(report.ok() ? 200 : 409, json.end_object().take());
+    JsonDocument refused = JsonDocument::array();
+    for (const auto& [plugin, reason] : report.refused) refused.push_back({{"plugin", plugin}, {"reason", reason}});
+    const JsonDocument document{{"ok", report.ok()},
+                                {"loaded", strings(report.loaded)},
+                                {"removed", strings(report.removed)},
+                                {"unchanged", strings(report.unchanged)},
+                                {"refused", std::move(refused)},
+                                {"config_error", report.config_error.empty() ? JsonDocument() : JsonDocument(report.config_error)}};
+    return json_response(report.ok() ? 200 : 409, json_body(document));
 }
 
 HttpResponse health_response(const std::vector<PluginStatus>& plugins, bool every_plugin_required) {
     std::vector<std::string> loaded;
     std::vector<std::string> missing;
-    std::vector<const PluginStatus*> refused;
+    JsonDocument refused = JsonDocument::array();
     for (const PluginStatus& plugin : plugins) {
         if (!plugin.configured) continue;
         (plugin.loaded ? loaded : missing).push_back(plugin.name);
         if (plugin.last_refusal && (!plugin.loaded || plugin.last_refusal->at > plugin.loaded_at)) {
-            refused.push_back(&plugin);
+            refused.push_back({{"plugin", plugin.name},
+                               {"at", timestamp(plugin.last_refusal->at)},
+                               {"reason", plugin.last_refusal->reason}});
         }
     }
-    JsonWriter json;
-    json.begin_object().key("status").string(missing.empty() ? "ok" : "degraded");
-    strings(json.key("plugins"), loaded);
-    if (!missing.empty()) strings(json.key("missing"), missing);
-    if (!refused.empty()) {
-        json.key("refused").begin_array();
-        for (const PluginStatus* plugin : refused) {
-            json.begin_object()
-                .key("plugin").string(plugin->name)
-                .key("at").string(timestamp(plugin->last_refusal->at))
-                .key("reason").string(plugin->last_refusal->reason)
-                .end_object();
-        }
-        json.end_array();
-    }
+    JsonDocument document{{"status", missing.empty() ? "ok" : "degraded"}, {"plugins", strings(loaded)}};
+    if (!missing.empty()) document["missing"] = strings(missing);
+    if (!refused.empty()) document["refused"] = std::move(refused);
     const bool unready = every_plugin_required && !missing.empty();
-    return json_response(unready ? 503 : 200, json.end_object().take());
+    return json_response(unready ? 503 : 200, json_body(document));
 }
 
 }  // namespace plugin_host

@@ -1,12 +1,17 @@
 #include "http/http_exchange.hpp"
 
-#include "http/json_text.hpp"
+#include "http/json_body.hpp"
 
 #include <Poco/Net/HTTPResponse.h>
 
 #include <sstream>
 
 namespace plugin_host {
+namespace {
+
+std::string error_body(std::string_view message) { return json_body(JsonDocument{{"error", message}}); }
+
+}  // namespace
 
 HttpResponse json_response(int status, std::string body) {
     HttpResponse response;
@@ -15,11 +20,11 @@ HttpResponse json_response(int status, std::string body) {
     return response;
 }
 
-HttpResponse error_response(int status, std::string_view message) { return json_response(status, json_error(message)); }
+HttpResponse error_response(int status, std::string_view message) { return json_response(status, error_body(message)); }
 
 std::string closing_error_bytes(int status, std::string_view message,
                                 const std::vector<std::pair<std::string, std::string>>& headers) {
-    const std::string body = json_error(message);
+    const std::string body = error_body(message);
     Poco::Net::HTTPResponse head(Poco::Net::HTTPMessage::HTTP_1_1, static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     for (const auto& [name, value] : headers) head.add(name, value);
     head.setKeepAlive(false);

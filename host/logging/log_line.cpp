@@ -1,10 +1,12 @@
 #include "logging/log_line.hpp"
 
 #include "logging/buffered_async_channel.hpp"
+#include "text/utf8.hpp"
 
 #include <Poco/Process.h>
 #include <Poco/Thread.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace plugin_host {
@@ -19,6 +21,11 @@ Poco::Message thread_prototype() {
         prototype.setThread(thread->name());
     }
     return prototype;
+}
+
+bool needs_escape(char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte == 0x7f || c == '\\';
 }
 
 }  // namespace
@@ -40,6 +47,31 @@ void log_line(Poco::Logger& logger, Poco::Message::Priority priority, std::strin
     message.setText(std::string(text));
     message.setTime(Poco::Timestamp());
     logger.log(message);
+}
+
+std::string one_line(std::string_view text) {
+    if (!is_valid_utf8(text)) return one_line(replace_invalid_utf8(text));
+    if (std::none_of(text.begin(), text.end(), needs_escape)) return std::string(text);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string line;
+    line.reserve(text.size() + 8);
+    for (const char c : text) {
+        switch (c) {
+        case '\\': line += "\\\\"; break;
+        case '\n': line += "\\n"; break;
+        case '\r': line += "\\r"; break;
+        case '\t': line += "\\t"; break;
+        default:
+            if (needs_escape(c)) {
+                line += "\\x";
+                line += kHex[static_cast<unsigned char>(c) >> 4];
+                line += kHex[static_cast<unsigned char>(c) & 0x0f];
+            } else {
+                line += c;
+            }
+        }
+    }
+    return line;
 }
 
 }  // namespace plugin_host

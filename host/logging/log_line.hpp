@@ -3,6 +3,7 @@
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
 
+#include <string>
 #include <string_view>
 
 namespace plugin_host {
@@ -14,5 +15,12 @@ namespace plugin_host {
 /// into its buffer with no Message at all; otherwise each thread builds the constant part
 /// of a Message once and copies it. Does nothing below the logger's level. Any thread.
 void log_line(Poco::Logger& logger, Poco::Message::Priority priority, std::string_view text);
+
+/// `text` from outside the host (a client's data, a plugin's exception) made fit for one
+/// log line: backslashes and control characters escaped as C writes them ("\\", "\n",
+/// "\x1b"), bytes that are not UTF-8 replaced by U+FFFD, so that it can neither forge a
+/// line nor garble the log. Called by RepositoryService and ExecutionService on request
+/// threads; any thread.
+std::string one_line(std::string_view text);
 
 }  // namespace plugin_host

@@ -1,6 +1,6 @@
 #include "metrics/plugin_meters.hpp"
 
-#include "http/json_text.hpp"
+#include "text/utf8.hpp"
 
 #include <algorithm>
 #include <array>

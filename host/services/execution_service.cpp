@@ -2,7 +2,6 @@
 
 #include "contract/plugin_request.hpp"
 #include "contract/plugin_response.hpp"
-#include "http/json_text.hpp"
 #include "http/percent_encoding.hpp"
 #include "logging/log_line.hpp"
 #include "plugins/loaded_plugin.hpp"
@@ -31,9 +30,9 @@ namespace {
     try {
         throw;
     } catch (const Poco::Exception& error) {  // what() would give its name only
-        return endpoint_failed(logger, plugin, ": " + json_escape(error.displayText()));
+        return endpoint_failed(logger, plugin, ": " + one_line(error.displayText()));
     } catch (const std::exception& error) {
-        return endpoint_failed(logger, plugin, ": " + json_escape(error.what()));
+        return endpoint_failed(logger, plugin, ": " + one_line(error.what()));
     } catch (...) {
         return endpoint_failed(logger, plugin, " with a non-standard exception");
     }

@@ -1,6 +1,5 @@
 #include "services/repository_service.hpp"
 
-#include "http/json_text.hpp"
 #include "logging/log_line.hpp"
 
 #include <thread>
@@ -18,7 +17,7 @@ std::string RepositoryService::call(std::span<const std::string> names, std::str
     }
     if (logger_.information()) {
         log_line(logger_, Poco::Message::PRIO_INFORMATION,
-                 "Executing " + joined + " with data: " + json_escape(data));
+                 "Executing " + joined + " with data: " + one_line(data));
     }
     if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
     if (logger_.information()) log_line(logger_, Poco::Message::PRIO_INFORMATION, "Executed " + joined);

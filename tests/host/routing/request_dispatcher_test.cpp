@@ -135,6 +135,12 @@ TEST_F(RequestDispatcherTest, ErrorMessagesAreEscapedJson) {
     EXPECT_EQ(response.body, R"({"error":"no endpoint at /a\"b\\c"})");
 }
 
+TEST_F(RequestDispatcherTest, APathWithBytesThatAreNotUtf8StillGetsAJson404) {
+    const HttpResponse response = dispatch("POST", "/\xff/a\xc3");
+    EXPECT_EQ(response.status, 404);
+    EXPECT_EQ(response.body, "{\"error\":\"no endpoint at /\xEF\xBF\xBD/a\xEF\xBF\xBD\"}");
+}
+
 TEST(HostPaths, AreHealthzMetricsAndEverythingUnderAdmin) {
     EXPECT_TRUE(is_host_path("/healthz"));
     EXPECT_TRUE(is_host_path("/metrics"));

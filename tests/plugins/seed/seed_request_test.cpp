@@ -37,6 +37,8 @@ TEST(SeedRequest, AValidBodyGivesItsSequenceAndLeavesTheAnswerAlone) {
 
 TEST(SeedRequest, TheAnswerIsTheSeedsResultObject) {
     EXPECT_EQ(result_body("first_first,first_second Executed"), R"({"result":"first_first,first_second Executed"})");
+    EXPECT_EQ(result_body("a/b \"q\" \\ \n caf\xc3\xa9"), "{\"result\":\"a/b \\\"q\\\" \\\\ \\n caf\xc3\xa9\"}");
+    EXPECT_EQ(result_body("\xff Executed"), "{\"result\":\"\xEF\xBF\xBD Executed\"}");  // never thrown at
 }
 
 TEST(SeedRequest, AContentTypeOtherThanJsonIs415) {
@@ -72,10 +74,28 @@ TEST(SeedRequest, NestingUpToTheLimitIsAccepted) {
               "s");
 }
 
+TEST(SeedRequest, NestingBeyondTheLimitSaysSo) {
+    const int depth = kMaxJsonDepth + 1;
+    EXPECT_EQ(read(std::string(depth, '[') + std::string(depth, ']')).response.body,
+              R"({"error":"request body is not valid JSON: nested deeper than 32 levels"})");
+}
+
 TEST(SeedRequest, InvalidUtf8Is400) {
     const Read result = read("{\"info\":{\"sequence\":\"\xff\xfe\"}}");
     EXPECT_EQ(result.response.status, 400);
     EXPECT_EQ(result.response.body, R"({"error":"request body is not valid UTF-8"})");
+}
+
+TEST(SeedRequest, AnyByteThatIsNotUtf8Is400WhereverItIs) {
+    for (const std::string_view text : {"\xc3", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x28\xa1",
+                                        "\x80", "\xf8\x88\x80\x80\x80"}) {
+        const std::string in_string = "{\"info\":{\"sequence\":\"" + std::string(text) + "\"}}";
+        EXPECT_EQ(read(in_string).response.body, R"({"error":"request body is not valid UTF-8"})") << in_string;
+        const std::string outside = "{\"info\":{\"sequence\":\"s\"}}" + std::string(text);
+        EXPECT_EQ(read(outside).response.body, R"({"error":"request body is not valid UTF-8"})") << outside;
+    }
+    EXPECT_EQ(read("{\"info\":{\"sequence\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\"}}").sequence,
+              "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf");
 }
 
 TEST(SeedRequest, AMissingOrNonStringSequenceIs422NamingTheField) {

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <Poco/Exception.h>
-
 namespace seed {
 namespace {
 
@@ -36,14 +34,34 @@ TEST(SequenceFinder, TheLastDuplicateKeyCountsAsInAParsedDocument) {
 
 TEST(SequenceFinder, InvalidJsonThrows) {
     for (const std::string_view json : {"", "{", R"({"info": })", "nul", R"({"info":{"sequence":"a"}} x)", "{'a': 1}"}) {
-        EXPECT_THROW(find(json), Poco::Exception) << json;
+        EXPECT_THROW(find(json), NotJson) << json;
+    }
+}
+
+TEST(SequenceFinder, InvalidJsonSaysWhereAndWhy) {
+    try {
+        find(R"({"info": })");
+        FAIL() << "no exception";
+    } catch (const NotJson& error) {
+        EXPECT_TRUE(std::string_view(error.what()).starts_with("parse error at line 1, column 10: syntax error")) << error.what();
     }
 }
 
 TEST(SequenceFinder, NestingBeyondTheLimitThrowsWithoutExhaustingTheStack) {
-    EXPECT_THROW(find(std::string(100000, '[') + std::string(100000, ']')), Poco::Exception);
-    EXPECT_NO_THROW(find_sequence(std::string(30, '[') + std::string(30, ']'), 32));
-    EXPECT_THROW(find_sequence(std::string(40, '[') + std::string(40, ']'), 32), Poco::Exception);
+    EXPECT_THROW(find(std::string(100000, '[') + std::string(100000, ']')), NotJson);
+    EXPECT_NO_THROW(find_sequence(std::string(32, '[') + std::string(32, ']'), 32));
+    try {
+        find_sequence(std::string(33, '[') + std::string(33, ']'), 32);
+        FAIL() << "no exception";
+    } catch (const NotJson& error) {
+        EXPECT_STREQ(error.what(), "nested deeper than 32 levels");
+    }
+}
+
+TEST(SequenceFinder, StringsMustBeUtf8AndTheirEscapesDecode) {
+    EXPECT_EQ(find(R"({"info": {"sequence": "\u20ac \ud83d\ude00"}})"), "\xe2\x82\xac \xf0\x9f\x98\x80");
+    EXPECT_THROW(find("{\"info\": {\"sequence\": \"\xff\"}}"), NotJson);
+    EXPECT_THROW(find(R"({"info": {"sequence": "\ud800"}})"), NotJson);  // a lone surrogate
 }
 
 }  // namespace
