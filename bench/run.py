@@ -145,7 +145,7 @@ def main(argv=None):
     to_measure = [s for s in selected if s not in not_installed and s not in no_dotnet]
 
     build_type = ""
-    if any(s.kind in ("host", "poco-minimal", "poco-sleeping") for s in to_measure):
+    if any(s.kind in ("host", "poco-minimal", "poco-sleeping", "epoll-timer") for s in to_measure):
         if args.no_build:
             build_type = server_defs.host_build_type(build_dir)
         else:

@@ -9,7 +9,8 @@ field. The modes:
   seed      the seed's test (N=500 by default) against every server, and a bare Poco
             HTTPServer doing the same 2 s sleep: the yardstick for CPU per request
   seed-4x   four times the users (N=2000, 6,000 connections) against plugin-host
-  seed-12x  twelve times the users (N=6000, 18,000 connections) against one plugin-host
+  seed-12x  twelve times the users (N=6000, 18,000 connections) against one plugin-host,
+            and one epoll thread answering on timers: the practical ceiling here
   overload  3,000 connections against a plugin-host that admits 1,000: the others must
             get a fast 503, the admitted ones full speed
   raw       no pause, no repository delay, 100 connections: plugin-host's whole request
@@ -22,7 +23,7 @@ import math
 # The seed's servers, plugin-host first: what the seed scenario compares.
 ALL_SERVERS = ("host", "flask-dev", "gunicorn", "waitress", "uvicorn", "dotnet")
 # Yardsticks: the raw scenario's, and the seed scenario's bare server doing the seed's work.
-BASELINE_SERVERS = ("poco-minimal", "nginx", "poco-sleeping")
+BASELINE_SERVERS = ("poco-minimal", "nginx", "poco-sleeping", "epoll-timer")
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,7 @@ SCENARIOS = {
                     "connections) against one plugin-host configured for them, under a "
                     "descriptor limit of 20,000",
         vus=6000,
-        servers=("host",),
+        servers=("host", "epoll-timer"),
         host_settings=(("server", "max_connections", "18400"),),
         probe_slow_clients=True,
     ),

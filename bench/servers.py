@@ -42,7 +42,7 @@ class Server:
     name: str
     label: str
     kind: str                      # "host", "python", "dotnet", "poco-minimal",
-                                   # "poco-sleeping", "nginx" or "external" (already
+                                   # "poco-sleeping", "epoll-timer", "nginx" or "external" (already
                                    # running: see external_server)
     argv: tuple = ()               # for "python": arguments after the interpreter
     path_prefix: str = ""
@@ -77,6 +77,8 @@ SERVERS = {s.name: s for s in (
     Server("poco-minimal", "bare Poco HTTPServer, fixed answer (bench/baseline)", "poco-minimal"),
     Server("poco-sleeping", "bare Poco HTTPServer, parses the body, sleeps like the "
            "repository (bench/baseline)", "poco-sleeping"),
+    Server("epoll-timer", "one epoll thread, each answer after the delay on a timer "
+           "(bench/baseline)", "epoll-timer"),
     Server("nginx", "nginx, return 200", "nginx", debian_packages=("nginx-light",)),
 )}
 
@@ -140,7 +142,8 @@ def build_host(build_dir, log):
                        stdout=subprocess.DEVNULL)
     log(f"building plugin-host, the seed plugins and the yardstick server in {build_dir}")
     subprocess.run(["cmake", "--build", build_dir, "--target",
-                    "plugin-host", "first", "second", "third", "minimal-poco-server"],
+                    "plugin-host", "first", "second", "third", "minimal-poco-server",
+                    "epoll-timer-server"],
                    check=True, stdout=subprocess.DEVNULL)
     return host_build_type(build_dir)
 
@@ -197,6 +200,10 @@ def launch_for(server, *, port, delay_ms, build_dir, work_dir, host_settings=(),
 
     if server.kind in ("poco-minimal", "poco-sleeping"):
         return Launch(yardsticks.poco_argv(server.kind, build_dir, port, connections, delay_ms),
+                      REPO_DIR, env, "POST", "/first", body)
+
+    if server.kind == "epoll-timer":
+        return Launch([os.path.join(build_dir, "bin", "epoll-timer-server"), str(port), str(delay_ms)],
                       REPO_DIR, env, "POST", "/first", body)
 
     if server.kind == "nginx":
