@@ -40,6 +40,19 @@ ServerConfig read_server(const IniFile& ini, std::vector<std::string>& problems)
     config.header_timeout = server.milliseconds("header_timeout_ms", config.header_timeout, 1, 3600000);
     config.body_timeout = server.milliseconds("body_timeout_ms", config.body_timeout, 1, 3600000);
     config.drain_timeout = server.milliseconds("drain_timeout_ms", config.drain_timeout, 0, 3600000);
+    constexpr long long kMiB = 1024 * 1024;
+    const auto bytes = [&server](std::string_view key, std::size_t fallback, long long min, long long max) {
+        return static_cast<std::size_t>(server.integer(key, static_cast<long long>(fallback), min, max));
+    };
+    config.max_request_line_bytes = bytes("max_request_line_bytes", config.max_request_line_bytes, 256, kMiB);
+    config.max_header_field_bytes = bytes("max_header_field_bytes", config.max_header_field_bytes, 256, kMiB);
+    config.max_header_fields = static_cast<int>(server.integer("max_header_fields", config.max_header_fields, 1, 10000));
+    config.max_chunk_line_bytes = bytes("max_chunk_line_bytes", config.max_chunk_line_bytes, 32, kMiB);
+    config.max_chunk_extensions_bytes = bytes("max_chunk_extensions_bytes", config.max_chunk_extensions_bytes, 0, kMiB);
+    config.max_trailer_field_bytes = bytes("max_trailer_field_bytes", config.max_trailer_field_bytes, 256, kMiB);
+    config.max_trailer_fields =
+        static_cast<int>(server.integer("max_trailer_fields", config.max_trailer_fields, 0, 10000));
+    config.max_trailer_section_bytes = bytes("max_trailer_section_bytes", config.max_trailer_section_bytes, 0, kMiB);
     server.reject_unread_keys();
     return config;
 }
