@@ -1,10 +1,14 @@
-// Every default is stated once, in the configuration structs; the sample config/server.ini,
-// the table of docs/configuration.md and the limits docs/security.md names must say the same.
+// Every default is stated once, in the configuration structs (and BufferedAsyncChannel's
+// members for its properties); the sample config/server.ini, the table of
+// docs/configuration.md and the limits docs/security.md names must say the same.
 #include "config/host_config.hpp"
 
 #include <gtest/gtest.h>
 
+#include "logging/buffered_async_channel.hpp"
 #include "test_paths.hpp"
+
+#include <Poco/AutoPtr.h>
 
 #include <fstream>
 #include <regex>
@@ -26,12 +30,23 @@ TEST(Defaults, TheShippedServerIniSetsEveryKeyToItsDefault) {
     EXPECT_TRUE(shipped.metrics == fallback.metrics);
 }
 
+TEST(Defaults, TheShippedServerIniShowsTheLoggingChannelsDefaults) {
+    const IniFile shipped = IniFile::load(test_paths::kDefaultConfig);
+    const Poco::AutoPtr<BufferedAsyncChannel> channel(new BufferedAsyncChannel);
+    for (const char* property : {"interval_ms", "capacity"}) {
+        const IniFile::Entry* entry = shipped.find(std::string("logging.channels.buffered.") + property);
+        ASSERT_NE(entry, nullptr) << "config/server.ini does not show [logging.channels.buffered] " << property;
+        EXPECT_EQ(entry->value, channel->getProperty(property)) << property;
+    }
+}
+
 TEST(Defaults, TheConfigurationPageListsTheDefaultsTheShippedServerIniStates) {
     std::ifstream page(test_paths::kConfigurationPage);
     ASSERT_TRUE(page) << test_paths::kConfigurationPage;
     const IniFile shipped = IniFile::load(test_paths::kDefaultConfig);
     // | `[server] port` | `8991` | ...: a key of the host's own sections with a literal default.
-    const std::regex row(R"(^\| `\[(server|repository|plugins|admin|metrics)\] (\w+)` \| `([^`]*)` \|)");
+    const std::regex row(
+        R"(^\| `\[(server|repository|plugins|admin|metrics|logging\.channels\.buffered)\] (\w+)` \| `([^`]*)` \|)");
     int rows = 0;
     std::set<std::string> listed;
     for (std::string line; std::getline(page, line);) {
