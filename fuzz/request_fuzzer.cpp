@@ -9,6 +9,7 @@
 // - a 500 comes only from the endpoints that throw on purpose (any other 500 means the
 //   handler itself threw, which must not happen).
 // Any violation aborts, which libFuzzer reports as a crash.
+#include "app/http_settings.hpp"
 #include "http/connection_gate.hpp"
 #include "http/http_connection.hpp"
 #include "http/json_body.hpp"
@@ -113,7 +114,7 @@ public:
 
 private:
     static HttpSettings settings() {
-        HttpSettings settings;
+        HttpSettings settings = http_settings(ServerConfig{});  // shorter deadlines, a smaller body
         settings.keep_alive_timeout = std::chrono::seconds(2);
         settings.header_timeout = std::chrono::seconds(2);
         settings.body_timeout = std::chrono::seconds(2);

@@ -1,6 +1,7 @@
 #include "app/host.hpp"
 
 #include "app/admin_endpoints.hpp"
+#include "app/http_settings.hpp"
 #include "app/process_limits.hpp"
 
 #include <Poco/Net/SocketAddress.h>
@@ -21,18 +22,6 @@ Poco::Net::ServerSocket listen_on(const ServerConfig& server) {
     socket.bind(Poco::Net::SocketAddress(server.address, server.port), true, false);
     socket.listen(server.listen_backlog);
     return socket;
-}
-
-HttpSettings http_settings(const ServerConfig& server) {
-    HttpSettings settings;
-    settings.keep_alive = server.keep_alive;
-    settings.keep_alive_timeout = server.keep_alive_timeout;
-    settings.header_timeout = server.header_timeout;
-    settings.body_timeout = server.body_timeout;
-    settings.receive_timeout = server.receive_timeout;
-    settings.max_keep_alive_requests = server.max_keep_alive_requests;
-    settings.max_body_bytes = server.max_body_bytes;
-    return settings;
 }
 
 /// Polls `done` until it holds or `deadline` passes; returns its last answer.

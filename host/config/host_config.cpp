@@ -1,131 +1,18 @@
 #include "config/host_config.hpp"
 
 #include "config/folder_check.hpp"
-#include "config/typed_value.hpp"
+#include "config/section_reader.hpp"
 
 #include <Poco/Ascii.h>
-#include <Poco/Net/SocketAddress.h>
 
 #include <algorithm>
-#include <charconv>
 #include <optional>
-#include <set>
 
 namespace plugin_host {
 namespace {
 
 constexpr std::string_view kPluginSectionPrefix = "plugin.";
 constexpr std::string_view kLoggingSectionPrefix = "logging.";
-
-/// Reads typed values from one section and remembers which keys it read, so that a key
-/// nobody reads (a typo) is reported instead of silently ignored. A value that is wrong adds
-/// a problem to `problems` and reads as the fallback, so that one pass finds every problem.
-class SectionReader {
-public:
-    SectionReader(const IniFile& ini, std::string section, std::vector<std::string>& problems)
-        : ini_(ini), section_(std::move(section)), problems_(problems) {}
-
-    std::string text(std::string_view key, std::string_view fallback) {
-        const IniFile::Entry* entry = lookup(key);
-        return entry ? entry->value : std::string(fallback);
-    }
-
-    std::string required_text(std::string_view key) {
-        const IniFile::Entry* entry = lookup(key);
-        if (!entry) return problem(key, "required key is missing"), std::string();
-        if (entry->value.empty()) problem(key, "must not be empty");
-        return entry->value;
-    }
-
-    long long integer(std::string_view key, long long fallback, long long min, long long max) {
-        const IniFile::Entry* entry = lookup(key);
-        if (!entry) return fallback;
-        std::string problem;
-        const std::optional<std::int64_t> value = parse_integer(entry->value, min, max, problem);
-        if (!value) return this->problem(key, problem), fallback;
-        return *value;
-    }
-
-    std::chrono::milliseconds milliseconds(std::string_view key, std::chrono::milliseconds fallback, long long min,
-                                           long long max) {
-        return std::chrono::milliseconds(integer(key, fallback.count(), min, max));
-    }
-
-    bool boolean(std::string_view key, bool fallback) {
-        const IniFile::Entry* entry = lookup(key);
-        if (!entry) return fallback;
-        std::string problem;
-        const std::optional<bool> value = parse_boolean(entry->value, problem);
-        if (!value) return this->problem(key, problem), fallback;
-        return *value;
-    }
-
-    /// A comma-separated list of paths; relative ones are resolved against the folder of the
-    /// configuration file. Empty if the key is missing.
-    std::vector<std::filesystem::path> path_list(std::string_view key) {
-        const IniFile::Entry* entry = lookup(key);
-        std::vector<std::filesystem::path> paths;
-        if (!entry) return paths;
-        std::string problem;
-        const std::optional<std::vector<std::string>> items = parse_list(entry->value, problem);
-        if (!items) return this->problem(key, problem), paths;
-        for (const std::string& item : *items) {
-            std::filesystem::path path(item);
-            if (path.is_relative()) path = std::filesystem::absolute(ini_.path()).parent_path() / path;
-            paths.push_back(path.lexically_normal());
-        }
-        return paths;
-    }
-
-    /// A comma-separated list of names; empty if the key is missing.
-    std::vector<std::string> list(std::string_view key) {
-        const IniFile::Entry* entry = lookup(key);
-        if (!entry) return {};
-        std::string problem;
-        std::optional<std::vector<std::string>> items = parse_list(entry->value, problem);
-        if (!items) return this->problem(key, problem), std::vector<std::string>();
-        return std::move(*items);
-    }
-
-    /// An address to listen on: an IP address, or a name that resolves to one.
-    std::string listen_address(std::string_view key, std::string_view fallback) {
-        const IniFile::Entry* entry = lookup(key);
-        if (!entry) return std::string(fallback);
-        try {
-            Poco::Net::SocketAddress(entry->value, 0);
-        } catch (const Poco::Exception& error) {
-            problem(key, "\"" + entry->value + "\" is neither an IP address nor a host name that resolves (" +
-                             error.displayText() + ")");
-            return std::string(fallback);
-        }
-        return entry->value;
-    }
-
-    /// A key that is no longer read: a problem, saying `why`, if the file still sets it.
-    void retired(std::string_view key, std::string_view why) {
-        if (lookup(key)) problem(key, why);
-    }
-
-    /// A problem for every key of the section that was never read.
-    void reject_unread_keys() {
-        for (const std::string& key : ini_.keys_of(section_)) {
-            if (!read_.contains(key)) problem(key, "unknown key");
-        }
-    }
-
-    void problem(std::string_view key, std::string_view what) { problems_.push_back(ini_.problem_at(section_, key, what)); }
-
-private:
-    const IniFile::Entry* lookup(std::string_view key) {
-        read_.emplace(key);
-        return ini_.find(section_ + "." + std::string(key));
-    }
-
-    const IniFile& ini_;
-    std::string section_;
-    std::vector<std::string>& problems_;
-    std::set<std::string, std::less<>> read_;
-};
 
 ServerConfig read_server(const IniFile& ini, std::vector<std::string>& problems) {
     SectionReader server(ini, "server", problems);
@@ -153,6 +40,19 @@ ServerConfig read_server(const IniFile& ini, std::vector<std::string>& problems)
     config.header_timeout = server.milliseconds("header_timeout_ms", config.header_timeout, 1, 3600000);
     config.body_timeout = server.milliseconds("body_timeout_ms", config.body_timeout, 1, 3600000);
     config.drain_timeout = server.milliseconds("drain_timeout_ms", config.drain_timeout, 0, 3600000);
+    constexpr long long kMiB = 1024 * 1024;
+    const auto bytes = [&server](std::string_view key, std::size_t fallback, long long min, long long max) {
+        return static_cast<std::size_t>(server.integer(key, static_cast<long long>(fallback), min, max));
+    };
+    config.max_request_line_bytes = bytes("max_request_line_bytes", config.max_request_line_bytes, 256, kMiB);
+    config.max_header_field_bytes = bytes("max_header_field_bytes", config.max_header_field_bytes, 256, kMiB);
+    config.max_header_fields = static_cast<int>(server.integer("max_header_fields", config.max_header_fields, 1, 10000));
+    config.max_chunk_line_bytes = bytes("max_chunk_line_bytes", config.max_chunk_line_bytes, 32, kMiB);
+    config.max_chunk_extensions_bytes = bytes("max_chunk_extensions_bytes", config.max_chunk_extensions_bytes, 0, kMiB);
+    config.max_trailer_field_bytes = bytes("max_trailer_field_bytes", config.max_trailer_field_bytes, 256, kMiB);
+    config.max_trailer_fields =
+        static_cast<int>(server.integer("max_trailer_fields", config.max_trailer_fields, 0, 10000));
+    config.max_trailer_section_bytes = bytes("max_trailer_section_bytes", config.max_trailer_section_bytes, 0, kMiB);
     server.reject_unread_keys();
     return config;
 }

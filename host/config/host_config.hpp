@@ -39,6 +39,17 @@ struct ServerConfig {
                                                       ///< after the keep-alive wait
     std::chrono::milliseconds body_timeout{30000};    ///< a body must be complete this long after its header
     std::chrono::milliseconds drain_timeout{30000};   ///< how long stopping waits for requests in flight
+
+    // What a request's head and a chunked body may hold; beyond it the request is refused
+    // (414, 431 or 400) and the connection closed.
+    std::size_t max_request_line_bytes = 16384 + 64;  ///< a 16 KiB target with its method and version
+    std::size_t max_header_field_bytes = 256 + 8192;  ///< one field line: a 256-byte name, an 8 KiB value
+    int max_header_fields = 100;
+    std::size_t max_chunk_line_bytes = 4096;          ///< a chunk-size line with its extensions
+    std::size_t max_chunk_extensions_bytes = 4096;    ///< every chunk's extensions together
+    std::size_t max_trailer_field_bytes = 8192;       ///< one trailer field line
+    int max_trailer_fields = 100;
+    std::size_t max_trailer_section_bytes = 16384;    ///< every trailer field together
 };
 
 /// [plugins]: how plugin files are watched and loaded.

@@ -110,7 +110,8 @@ bool has_other_token(const Poco::Net::HTTPRequest& head, const std::string& name
         const bool body_to_read = has_body && (!length || *length <= max_body);
         if (auto failed = meet_expectation(io, request, context, body_to_read)) return failed;
     }
-    const BodyLimits limits{max_body, head_done + settings.body_timeout, settings.receive_timeout};
+    const BodyLimits limits{max_body, head_done + settings.body_timeout, settings.receive_timeout,
+                            settings.chunk_limits};
     return read_body(io, head, limits, request.body);
 }
 

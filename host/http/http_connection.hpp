@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http/connection_gate.hpp"
+#include "http/request_body.hpp"
 #include "http/request_head.hpp"
 #include "metrics/request_metrics.hpp"
 
@@ -14,16 +15,19 @@ namespace plugin_host {
 
 class RequestDispatcher;
 
-/// How the server treats its connections ([server] settings).
+/// How the server treats its connections: the [server] settings, made by http_settings()
+/// (app/http_settings.hpp) from the validated configuration. No defaults of its own: they
+/// are ServerConfig's.
 struct HttpSettings {
-    bool keep_alive = true;
-    std::chrono::milliseconds keep_alive_timeout{10000};  ///< idle wait for the next request
-    std::chrono::milliseconds header_timeout{10000};      ///< beyond the idle wait, for the whole header
-    std::chrono::milliseconds body_timeout{30000};        ///< from the header to the end of the body
-    std::chrono::milliseconds receive_timeout{60000};     ///< each read of a body, each write
-    int max_keep_alive_requests = 0;                      ///< requests per connection; 0: unlimited
-    std::size_t max_body_bytes = 65536;                   ///< unless the route has a limit of its own
+    bool keep_alive{};
+    std::chrono::milliseconds keep_alive_timeout{};  ///< idle wait for the next request
+    std::chrono::milliseconds header_timeout{};      ///< beyond the idle wait, for the whole header
+    std::chrono::milliseconds body_timeout{};        ///< from the header to the end of the body
+    std::chrono::milliseconds receive_timeout{};     ///< each read of a body, each write
+    int max_keep_alive_requests{};                   ///< requests per connection; 0: unlimited
+    std::size_t max_body_bytes{};                    ///< unless the route has a limit of its own
     HeadLimits head_limits;
+    ChunkLimits chunk_limits;
 };
 
 /// What every connection of one server shares; outlives them all.

@@ -15,12 +15,6 @@
 namespace plugin_host {
 namespace {
 
-constexpr std::size_t kMaxChunkLine = 4096;          // a chunk size with its extensions
-constexpr std::size_t kMaxChunkExtensions = 4096;    // every chunk's extensions together
-constexpr std::size_t kMaxTrailerLine = 8192;        // as the limit for a header field
-constexpr std::size_t kMaxTrailerSection = 16384;    // every trailer field together
-constexpr int kMaxTrailers = 100;                    // as the limit on header fields
-
 [[gnu::noinline, gnu::cold]] HttpResponse closing(int status, std::string_view message) {
     HttpResponse response = error_response(status, message);
     response.close_connection = true;
@@ -169,14 +163,14 @@ std::optional<HttpResponse> read_trailers(ConnectionIo& io, const BodyLimits& li
     std::string_view line;
     std::size_t section = 0;
     for (int trailers = 0;; ++trailers) {
-        const Status read = io.read_line(kMaxTrailerLine, next_read_deadline(limits), line, ConnectionIo::LineEnd::crlf);
+        const Status read = io.read_line(limits.chunks.max_trailer_line, next_read_deadline(limits), line, ConnectionIo::LineEnd::crlf);
         if (read == Status::too_long) return closing(431, "a trailer field is too long");
         if (read != Status::ok) return body_failed(read, "malformed chunked body: the trailer section is cut off");
         if (line.empty()) return std::nullopt;
         section += line.size();
-        if (trailers == kMaxTrailers || section > kMaxTrailerSection) {
-            return closing(431, "the trailer section exceeds " + std::to_string(kMaxTrailers) + " fields or " +
-                                    std::to_string(kMaxTrailerSection) + " bytes");
+        if (trailers == limits.chunks.max_trailers || section > limits.chunks.max_trailer_section) {
+            return closing(431, "the trailer section exceeds " + std::to_string(limits.chunks.max_trailers) +
+                                    " fields or " + std::to_string(limits.chunks.max_trailer_section) + " bytes");
         }
         std::string_view problem;
         if (!parse_field_line(line, problem)) {
@@ -194,7 +188,7 @@ std::optional<HttpResponse> read_chunked(ConnectionIo& io, const BodyLimits& lim
     std::string_view line;
     std::size_t extensions_read = 0;
     for (;;) {
-        const Status size_read = io.read_line(kMaxChunkLine, next_read_deadline(limits), line, ConnectionIo::LineEnd::crlf);
+        const Status size_read = io.read_line(limits.chunks.max_line, next_read_deadline(limits), line, ConnectionIo::LineEnd::crlf);
         if (size_read != Status::ok) return malformed(size_read, "a chunk size line is cut off or invalid");
         std::uint64_t size = 0;
         std::size_t digits = 0;
@@ -206,8 +200,9 @@ std::optional<HttpResponse> read_chunked(ConnectionIo& io, const BodyLimits& lim
         const std::string_view extensions = line.substr(digits);
         if (!is_chunk_extension_list(extensions)) return malformed(Status::ok, "junk after a chunk size");
         extensions_read += extensions.size();
-        if (extensions_read > kMaxChunkExtensions) {
-            return malformed(Status::ok, "chunk extensions exceed " + std::to_string(kMaxChunkExtensions) + " bytes");
+        if (extensions_read > limits.chunks.max_extensions) {
+            return malformed(Status::ok,
+                             "chunk extensions exceed " + std::to_string(limits.chunks.max_extensions) + " bytes");
         }
         if (size == 0) return read_trailers(io, limits);
         if (size > limits.max_bytes - body.size()) return too_large(limits);

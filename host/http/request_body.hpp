@@ -31,11 +31,23 @@ std::optional<HttpResponse> check_framing(const Poco::Net::HTTPRequest& request)
 /// encoding, nothing for a chunked body. For a request that passed check_framing().
 std::optional<std::size_t> announced_length(const Poco::Net::HTTPRequest& request);
 
-/// When and how long the body may take.
+/// What a chunked body's framing may hold, beyond its data; from the [server]
+/// max_chunk_line_bytes, max_chunk_extensions_bytes, max_trailer_field_bytes,
+/// max_trailer_fields and max_trailer_section_bytes.
+struct ChunkLimits {
+    std::size_t max_line{};             ///< a chunk-size line with its extensions
+    std::size_t max_extensions{};       ///< every chunk's extensions together
+    std::size_t max_trailer_line{};     ///< one trailer field line
+    int max_trailers{};                 ///< trailer fields
+    std::size_t max_trailer_section{};  ///< every trailer field line together
+};
+
+/// When and how long the body may take, and how much of it there may be.
 struct BodyLimits {
     std::size_t max_bytes = 0;
     ConnectionIo::Clock::time_point deadline;   ///< the whole body, from its header (body_timeout_ms)
     std::chrono::milliseconds read_timeout{};   ///< each read (receive_timeout_ms)
+    ChunkLimits chunks;
 };
 
 /// Reads the body of a request that passed check_framing() into `body`: exactly
@@ -44,9 +56,9 @@ struct BodyLimits {
 /// trailer fields are checked against their grammar (then dropped), and a malformed chunk
 /// is an error, never taken for the end of the body. `body` grows with the bytes received,
 /// never with a length announced. Returns the error response, or nothing: 413 past
-/// `max_bytes`; 431 past 100 trailer fields or 16 KiB of them; 400 for a body that is
-/// malformed, carries more than 4 KiB of chunk extensions, or ends early; 408 for one that
-/// does not arrive in time.
+/// `max_bytes`; 431 for a trailer section past `chunks`' limits; 400 for a body that is
+/// malformed, carries more chunk extensions or a longer chunk-size line than `chunks`
+/// allows, or ends early; 408 for one that does not arrive in time.
 std::optional<HttpResponse> read_body(ConnectionIo& io, const Poco::Net::HTTPRequest& request,
                                       const BodyLimits& limits, std::string& body);
 

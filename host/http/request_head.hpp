@@ -9,11 +9,12 @@
 
 namespace plugin_host {
 
-/// Limits on a request head; a head beyond them is refused before it is stored.
+/// Limits on a request head; a head beyond them is refused before it is stored. From the
+/// [server] max_request_line_bytes, max_header_field_bytes and max_header_fields.
 struct HeadLimits {
-    std::size_t max_request_line = 16384 + 64;  ///< Poco's 16 KiB URI, and the method and version
-    std::size_t max_field_line = 256 + 8192;    ///< Poco's limits for a field's name and value
-    int max_fields = 100;                       ///< Poco's limit on header fields
+    std::size_t max_request_line{};  ///< the request line, without its line end
+    std::size_t max_field_line{};    ///< one field line, without its line end
+    int max_fields{};
 };
 
 /// How reading a request head ended.

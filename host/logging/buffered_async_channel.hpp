@@ -42,8 +42,10 @@ namespace plugin_host {
 ///   class = BufferedAsyncChannel
 ///   stream = stdout          ; or: channel = <name of another channel>
 ///   format = %Y-%m-%d %H:%M:%S.%i [%p] %s: %t
-///   interval_ms = 50         ; default 50
-///   capacity = 65536         ; default 65536 messages
+///   interval_ms = <1 to 10000>
+///   capacity = <messages, at least 16>
+/// interval_ms and capacity default to interval_'s and capacity_'s initializers below, the
+/// one place they are stated; config/server.ini shows them, checked by a test.
 /// register_buffered_async_channel() makes the class known to Poco's LoggingFactory.
 class BufferedAsyncChannel final : public Poco::Channel {
 public:

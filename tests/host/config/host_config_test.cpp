@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "app/http_settings.hpp"
+
 #include "test_paths.hpp"
 
 namespace plugin_host {
@@ -130,6 +132,28 @@ TEST(HostConfig, PluginsKeepTheirFileOrder) {
     ASSERT_EQ(config.plugins.size(), 2u);
     EXPECT_EQ(config.plugins[0].name, "zeta");
     EXPECT_EQ(config.plugins[1].name, "alpha");
+}
+
+TEST(HostConfig, ReadsTheRequestLimitsAndTheyReachTheConnections) {
+    const HostConfig config = read(
+        "[server]\nmax_request_line_bytes = 1000\nmax_header_field_bytes = 2000\nmax_header_fields = 3\n"
+        "max_chunk_line_bytes = 40\nmax_chunk_extensions_bytes = 0\nmax_trailer_field_bytes = 500\n"
+        "max_trailer_fields = 0\nmax_trailer_section_bytes = 600\n" +
+        std::string(kOnePlugin));
+    const HttpSettings settings = http_settings(config.server);
+    EXPECT_EQ(settings.head_limits.max_request_line, 1000u);
+    EXPECT_EQ(settings.head_limits.max_field_line, 2000u);
+    EXPECT_EQ(settings.head_limits.max_fields, 3);
+    EXPECT_EQ(settings.chunk_limits.max_line, 40u);
+    EXPECT_EQ(settings.chunk_limits.max_extensions, 0u);
+    EXPECT_EQ(settings.chunk_limits.max_trailer_line, 500u);
+    EXPECT_EQ(settings.chunk_limits.max_trailers, 0);
+    EXPECT_EQ(settings.chunk_limits.max_trailer_section, 600u);
+    EXPECT_EQ(error_of("[server]\nmax_header_fields = 0\n" + std::string(kOnePlugin)),
+              "/etc/ph/server.ini:2: [server] max_header_fields: \"0\" is not a whole number from 1 to 10000");
+    EXPECT_EQ(error_of("[server]\nmax_request_line_bytes = 100\n" + std::string(kOnePlugin)),
+              "/etc/ph/server.ini:2: [server] max_request_line_bytes: \"100\" is not a whole number from 256 to "
+              "1048576");
 }
 
 TEST(HostConfig, NonNumericValueNamesFileLineKeyAndRange) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "app/http_settings.hpp"
 #include "http/request_head.hpp"
 #include "support/socket_pair.hpp"
 
@@ -34,11 +35,15 @@ Outcome exchange(const std::string& bytes, bool finish = false, std::chrono::mil
     ConnectionIo io(pair.server());
     HttpRequest request;
     const auto now = Clock::now();
-    const HeadOutcome head = read_request_head(io, HeadLimits{}, now + 2s, now + 2s, request);
+    const HttpSettings defaults = http_settings(ServerConfig{});
+    const HeadOutcome head = read_request_head(io, defaults.head_limits, now + 2s, now + 2s, request);
     EXPECT_EQ(head.kind, HeadOutcome::Kind::complete);
     Outcome outcome;
     outcome.framing = check_framing(request.head);
-    if (!outcome.framing) outcome.body = read_body(io, request.head, BodyLimits{max_bytes, now + deadline, 2s}, outcome.bytes);
+    if (!outcome.framing) {
+        const BodyLimits limits{max_bytes, now + deadline, 2s, defaults.chunk_limits};
+        outcome.body = read_body(io, request.head, limits, outcome.bytes);
+    }
     outcome.left_over = io.buffered();
     outcome.capacity = outcome.bytes.capacity();
     return outcome;

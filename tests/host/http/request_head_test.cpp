@@ -2,6 +2,8 @@
 // refused and with which status, and how the deadlines end a head that does not come.
 #include "http/request_head.hpp"
 
+#include "app/http_settings.hpp"
+
 #include <gtest/gtest.h>
 
 #include "support/socket_pair.hpp"
@@ -30,7 +32,7 @@ Read read_head(const std::string& bytes, bool finish = false, std::chrono::milli
     ConnectionIo io(pair.server());
     Read read;
     const auto now = Clock::now();
-    read.outcome = read_request_head(io, HeadLimits{}, now + deadline, now + deadline, read.request);
+    read.outcome = read_request_head(io, http_settings(ServerConfig{}).head_limits, now + deadline, now + deadline, read.request);
     read.left_over = io.buffered();
     return read;
 }
