@@ -2,6 +2,7 @@
 
 #include "app/admin_endpoints.hpp"
 #include "app/process_limits.hpp"
+#include "plugins/plugin_metrics.hpp"
 
 #include <Poco/Net/SocketAddress.h>
 
@@ -66,7 +67,7 @@ Host::Host(HostConfig config, std::shared_ptr<RegistrationThreads> registrations
       dispatcher_(router_, execution_, metrics_),
       socket_(listen_on(config_.server)) {
     metrics_registry_.add([this] { return connection_metrics(); });
-    metrics_registry_.add([this] { return plugins_.collect_metrics(); });
+    metrics_registry_.add([this] { return plugin_metric_families(plugins_.status()); });
     metrics_registry_.add([this] { return plugin_meters_->collect(); });
     dispatcher_.add_host_endpoint("GET", "/healthz", [this](const HttpRequest&) {
         return health_response(plugins_.status(), config_.plugin_loading.healthz_requires_every_plugin);

@@ -1,6 +1,5 @@
 #include "plugins/plugin_manager.hpp"
 
-#include "plugins/plugin_metrics.hpp"
 #include "plugins/route_placement.hpp"
 
 #include <algorithm>
@@ -332,8 +331,6 @@ std::vector<PluginStatus> PluginManager::status() const {
     }
     return statuses;
 }
-
-std::vector<prometheus::MetricFamily> PluginManager::collect_metrics() const { return plugin_metric_families(status()); }
 
 std::vector<std::filesystem::path> PluginManager::plugin_folders() const {
     std::lock_guard state(state_mutex_);

@@ -126,10 +126,10 @@ public:
     /// Unloads every draining version that nothing uses any more; returns how many remain.
     std::size_t unload_drained();
 
+    /// What each plugin's slot holds now, in configuration order, then the plugins no longer
+    /// configured that still drain. What /healthz, /admin/plugins and /metrics make of it is
+    /// theirs (admin_endpoints, plugin_metric_families()).
     std::vector<PluginStatus> status() const;
-
-    /// plugin_metric_families() of status(): the families GET /metrics shows for plugins.
-    std::vector<prometheus::MetricFamily> collect_metrics() const;
 
     /// The folders holding the configured plugin files.
     std::vector<std::filesystem::path> plugin_folders() const;
