@@ -10,6 +10,9 @@
 #include <optional>
 #include <thread>
 
+// Builds every part of the host from its configuration and runs the server's lifecycle:
+// start, reload, drain and stop (with the connection figures /metrics shows of it).
+
 namespace plugin_host {
 namespace {
 

@@ -6,6 +6,9 @@
 #include <set>
 #include <system_error>
 
+// Brings each change (start-up, a reload, changed files) into service as a whole, drains
+// and unloads what it replaced, and says what serves (status()); others render that.
+
 namespace plugin_host {
 namespace {
 
