@@ -1,8 +1,8 @@
 #include "app/host.hpp"
 
-#include "app/admin_endpoints.hpp"
 #include "app/http_settings.hpp"
 #include "app/process_limits.hpp"
+#include "plugins/plugin_metrics.hpp"
 
 #include <Poco/Net/SocketAddress.h>
 
@@ -10,6 +10,9 @@
 #include <limits>
 #include <optional>
 #include <thread>
+
+// Builds every part of the host from its configuration and runs the server's lifecycle:
+// start, reload, drain and stop (with the connection figures /metrics shows of it).
 
 namespace plugin_host {
 namespace {
@@ -53,35 +56,16 @@ Host::Host(HostConfig config, std::shared_ptr<RegistrationThreads> registrations
                Poco::Logger::get("host.plugins")),
       metrics_(metrics_registry_.registry()),
       dispatcher_(router_, execution_, metrics_),
+      admin_(dispatcher_, plugins_, metrics_registry_, config_, [this] { return reload(); }),
       socket_(listen_on(config_.server)) {
     metrics_registry_.add([this] { return connection_metrics(); });
-    metrics_registry_.add([this] { return plugins_.collect_metrics(); });
+    metrics_registry_.add([this] { return plugin_metric_families(plugins_.status()); });
     metrics_registry_.add([this] { return plugin_meters_->collect(); });
-    dispatcher_.add_host_endpoint("GET", "/healthz", [this](const HttpRequest&) {
-        return health_response(plugins_.status(), config_.plugin_loading.healthz_requires_every_plugin);
-    });
-    if (config_.admin.enabled) add_admin_endpoints();
-    if (config_.metrics.enabled) {
-        dispatcher_.add_host_endpoint("GET", "/metrics", [this](const HttpRequest&) {
-            HttpResponse response = json_response(200, metrics_text());
-            response.content_type = "text/plain; version=0.0.4";
-            return response;
-        });
-    }
     plugins_.load_all(config_.plugins);
 }
 
 Host::~Host() {
     if (!stop()) release_server();  // waits for request threads still inside plugin code
-}
-
-void Host::add_admin_endpoints() {
-    const auto access = config_.admin.allow_remote ? RequestDispatcher::Access::anyone
-                                                   : RequestDispatcher::Access::loopback_only;
-    dispatcher_.add_host_endpoint(
-        "GET", "/admin/plugins", [this](const HttpRequest&) { return plugins_response(plugins_.status()); }, access);
-    dispatcher_.add_host_endpoint(
-        "POST", "/admin/reload", [this](const HttpRequest&) { return reload_response(reload()); }, access);
 }
 
 ReloadReport Host::reload() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "app/admin_surface.hpp"
 #include "config/host_config.hpp"
 #include "http/acceptor.hpp"
 #include "http/connection_gate.hpp"
@@ -26,11 +27,12 @@
 namespace plugin_host {
 
 /// The whole server, built from a HostConfig: the repository and execution services, the
-/// plugins, their routes and the watcher that swaps them, and the server: an Acceptor
-/// admitting connections through the ConnectionGate and handing each to a thread of
-/// ConnectionThreads, which serves it as an HttpConnection. Constructed, started and stopped
-/// by one thread (the application's main thread, or a test); requests run on the connection
-/// threads; reload() may be called from any thread.
+/// plugins, their routes and the watcher that swaps them, the metrics, the host's own
+/// endpoints (AdminSurface), and the server: an Acceptor admitting connections through the
+/// ConnectionGate and handing each to a thread of ConnectionThreads, which serves it as an
+/// HttpConnection. Constructed, started and stopped by one thread (the application's main
+/// thread, or a test); requests run on the connection threads; reload() may be called from
+/// any thread.
 class Host {
 public:
     /// Binds the listening socket and loads every plugin, each within [plugins]
@@ -85,7 +87,6 @@ public:
     std::string metrics_text() const;
 
 private:
-    void add_admin_endpoints();
     /// The connection and thread gauges, valued now; none before start(). The thread
     /// answering GET /metrics.
     std::vector<prometheus::MetricFamily> connection_metrics() const;
@@ -109,6 +110,7 @@ private:
     MetricsRegistry metrics_registry_;  ///< what GET /metrics shows
     RequestMetrics metrics_;            ///< on metrics_registry_'s registry
     RequestDispatcher dispatcher_;
+    AdminSurface admin_;  ///< /healthz, /metrics, /admin/*: registered with dispatcher_
     Poco::Net::ServerSocket socket_;
     ConnectionGate::Ptr gate_;
     std::unique_ptr<ConnectionContext> connections_;  ///< shared by every connection; outlives threads_

@@ -1,11 +1,13 @@
 #include "plugins/plugin_manager.hpp"
 
-#include "plugins/plugin_metrics.hpp"
 #include "plugins/route_placement.hpp"
 
 #include <algorithm>
 #include <set>
 #include <system_error>
+
+// Brings each change (start-up, a reload, changed files) into service as a whole, drains
+// and unloads what it replaced, and says what serves (status()); others render that.
 
 namespace plugin_host {
 namespace {
@@ -77,7 +79,7 @@ ReloadReport PluginManager::apply(const std::vector<PluginConfig>& plugins) {
     }
     std::vector<ChangeStep> steps;
     for (const PluginConfig& config : plugins) {
-        const Slot* slot = find_slot(config.name);
+        const PluginSlot* slot = find_slot(config.name);
         const bool section_changed = !slot || !slot->plugin || slot->config.library != config.library ||
                                      slot->config.settings != config.settings ||
                                      slot->config.filter_position != config.filter_position;
@@ -93,7 +95,7 @@ ReloadReport PluginManager::reload_changed_files(std::chrono::milliseconds settl
     std::vector<ChangeStep> steps;
     bool any = false;
     for (const std::string& name : order_) {
-        const Slot& slot = slots_.at(name);
+        const PluginSlot& slot = slots_.at(name);
         ChangeStep& step = steps.emplace_back(step_for(slot.config, false, false));
         const std::optional<FileSignature> signature = signature_of(slot.config.library);
         if (!signature || (slot.plugin && *signature == slot.signature) || slot.refused_signature == signature) {
@@ -113,7 +115,7 @@ ReloadReport PluginManager::reload_changed_files(std::chrono::milliseconds settl
 
 ChangeStep PluginManager::step_for(const PluginConfig& config, bool try_load, bool force) const {
     ChangeStep step(config, try_load, force);
-    if (const Slot* slot = find_slot(config.name)) {
+    if (const PluginSlot* slot = find_slot(config.name)) {
         step.serving = slot->plugin != nullptr;
         step.serving_signature = slot->signature;
         step.serving_fingerprint = slot->fingerprint;
@@ -122,7 +124,7 @@ ChangeStep PluginManager::step_for(const PluginConfig& config, bool try_load, bo
     return step;
 }
 
-const PluginManager::Slot* PluginManager::find_slot(std::string_view name) const {
+const PluginSlot* PluginManager::find_slot(std::string_view name) const {
     const auto slot = slots_.find(name);
     return slot == slots_.end() ? nullptr : &slot->second;
 }
@@ -135,7 +137,7 @@ ReloadReport PluginManager::change(std::vector<ChangeStep>& steps, const std::ve
 
     std::vector<RouteCandidate> candidates;
     for (const ChangeStep& step : steps) {
-        const Slot* slot = find_slot(step.config.name);
+        const PluginSlot* slot = find_slot(step.config.name);
         RouteCandidate& candidate = candidates.emplace_back();
         if (slot && slot->plugin) candidate.serving = RouteOffer{slot->endpoints, slot->filters};
         if (step.incoming) candidate.incoming = RouteOffer{step.incoming->endpoints, step.incoming->filters};
@@ -149,7 +151,7 @@ ReloadReport PluginManager::change(std::vector<ChangeStep>& steps, const std::ve
     bool changed = !removed.empty();
     for (std::size_t at = 0; at < steps.size(); ++at) {
         ChangeStep& step = steps[at];
-        const Slot* slot = find_slot(step.config.name);
+        const PluginSlot* slot = find_slot(step.config.name);
         retired[at] = slot && slot->plugin && placement.placed[at] == Placed::nothing;
         if (step.incoming && placement.placed[at] == Placed::incoming) {
             step.outcome = ChangeOutcome::loaded;
@@ -164,11 +166,11 @@ ReloadReport PluginManager::change(std::vector<ChangeStep>& steps, const std::ve
 
     std::vector<std::uint64_t> replaced;
     for (const ChangeStep& step : steps) {
-        const Slot* slot = find_slot(step.config.name);
+        const PluginSlot* slot = find_slot(step.config.name);
         replaced.push_back(slot && slot->plugin ? slot->generation : 0);
     }
     for (const std::string& name : removed) {
-        const Slot& slot = slots_.at(name);
+        const PluginSlot& slot = slots_.at(name);
         if (slot.plugin) {
             logger_.information("Removed plugin '" + name + "' generation " + std::to_string(slot.generation) +
                                 "; it drains");
@@ -176,13 +178,13 @@ ReloadReport PluginManager::change(std::vector<ChangeStep>& steps, const std::ve
     }
     std::vector<std::shared_ptr<LoadedPlugin>> outgoing;
     for (const ChangeStep& step : steps) {
-        const Slot* slot = find_slot(step.config.name);
+        const PluginSlot* slot = find_slot(step.config.name);
         outgoing.push_back(step.outcome == ChangeOutcome::loaded && slot ? slot->plugin : nullptr);
     }
     commit(steps, removed, retired);
     for (std::size_t at = 0; at < steps.size(); ++at) {
         if (steps[at].outcome != ChangeOutcome::loaded) continue;
-        const Slot& slot = slots_.at(steps[at].config.name);
+        const PluginSlot& slot = slots_.at(steps[at].config.name);
         if (!services_.run_hooks) {
             slot.plugin->open();
             continue;
@@ -194,7 +196,7 @@ ReloadReport PluginManager::change(std::vector<ChangeStep>& steps, const std::ve
     report.removed = removed;
     for (std::size_t at = 0; at < steps.size(); ++at) {
         const ChangeStep& step = steps[at];
-        log_outcome(step, trigger, replaced[at]);
+        slots_.at(step.config.name).log_outcome(step, trigger, replaced[at], logger_);
         if (retired[at] && step.outcome != ChangeOutcome::refused) {
             logger_.warning("Plugin '" + step.config.name + "' serves nothing: its routes clash with another's");
         }
@@ -212,7 +214,7 @@ void PluginManager::commit(std::vector<ChangeStep>& steps, const std::vector<std
                            const std::vector<bool>& retired) {
     std::lock_guard state(state_mutex_);
     for (const std::string& name : removed) {
-        Slot& slot = slots_.at(name);
+        PluginSlot& slot = slots_.at(name);
         if (slot.plugin) draining_.push_back(std::move(slot.plugin));
         slots_.erase(name);
     }
@@ -221,59 +223,11 @@ void PluginManager::commit(std::vector<ChangeStep>& steps, const std::vector<std
         ChangeStep& step = steps[at];
         order.push_back(step.config.name);
         const bool is_new = !slots_.contains(step.config.name);
-        Slot& slot = slots_[step.config.name];
+        PluginSlot& slot = slots_[step.config.name];
         if (is_new) slot.config = step.config;
-        switch (step.outcome) {
-        case ChangeOutcome::loaded:
-            if (slot.plugin) draining_.push_back(std::move(slot.plugin));
-            slot.config = step.config;
-            slot.plugin = step.incoming->plugin;
-            slot.endpoints = std::move(step.incoming->endpoints);
-            slot.filters = std::move(step.incoming->filters);
-            step.incoming->meters.expose();  // a refused version's series stay hidden
-            slot.generation = slot.plugin->generation();
-            slot.signature = step.image.source;
-            slot.fingerprint = step.image.fingerprint;
-            slot.refused_signature.reset();
-            break;
-        case ChangeOutcome::unchanged:
-            if (step.same_content) slot.signature = step.image.source;
-            break;
-        case ChangeOutcome::refused:
-            if (!slot.plugin) slot.config = step.config;  // nothing serves: watch the file now configured
-            if (!step.record_refusal) break;
-            slot.refused_signature = step.refused_signature;
-            ++slot.refusals;
-            slot.last_refusal = Refusal{std::chrono::system_clock::now(), step.refusal};
-            break;
-        case ChangeOutcome::kept: break;
-        }
-        if (retired[at] && slot.plugin) {
-            draining_.push_back(std::move(slot.plugin));
-            slot.endpoints.clear();
-            slot.filters.clear();
-        }
+        slot.take(step, retired[at], draining_);
     }
     order_ = std::move(order);
-}
-
-void PluginManager::log_outcome(const ChangeStep& step, std::string_view trigger, std::uint64_t replaced) {
-    const Slot& slot = slots_.at(step.config.name);
-    if (step.outcome == ChangeOutcome::loaded) {
-        std::string routes;
-        for (const auto& endpoint : slot.endpoints) routes += (routes.empty() ? "" : ", ") + endpoint->label();
-        logger_.information("Loaded plugin '" + step.config.name + "' generation " + std::to_string(slot.generation) +
-                            " from " + step.config.library.string() + " (" + routes + ") [" + std::string(trigger) +
-                            "]" + (replaced ? "; generation " + std::to_string(replaced) + " drains" : ""));
-        if (!slot.filters.empty() && !step.config.filter_position) {
-            logger_.warning("Plugin '" + step.config.name + "' registers filters that do not run: [filters] apply " +
-                            "does not list it");
-        }
-    } else if (step.outcome == ChangeOutcome::refused && step.record_refusal) {
-        logger_.error("Refused " + step.refusal +
-                      (slot.plugin ? "; generation " + std::to_string(slot.generation) + " keeps serving"
-                                   : "; nothing serves it"));
-    }
 }
 
 std::size_t PluginManager::unload_drained() {
@@ -303,7 +257,7 @@ std::vector<PluginStatus> PluginManager::status() const {
     std::lock_guard state(state_mutex_);
     std::vector<PluginStatus> statuses;
     for (const std::string& name : order_) {
-        const Slot& slot = slots_.at(name);
+        const PluginSlot& slot = slots_.at(name);
         PluginStatus status;
         status.name = name;
         status.file = slot.config.library;
@@ -332,8 +286,6 @@ std::vector<PluginStatus> PluginManager::status() const {
     }
     return statuses;
 }
-
-std::vector<prometheus::MetricFamily> PluginManager::collect_metrics() const { return plugin_metric_families(status()); }
 
 std::vector<std::filesystem::path> PluginManager::plugin_folders() const {
     std::lock_guard state(state_mutex_);

@@ -3,6 +3,7 @@
 #include "config/host_config.hpp"
 #include "plugins/plugin_file.hpp"
 #include "plugins/plugin_loader.hpp"
+#include "plugins/plugin_slot.hpp"
 #include "plugins/plugin_trust.hpp"
 #include "plugins/registration_threads.hpp"
 #include "plugins/shadow_folder.hpp"
@@ -22,12 +23,6 @@
 #include <vector>
 
 namespace plugin_host {
-
-/// Why the last attempt to load a plugin's file failed.
-struct Refusal {
-    std::chrono::system_clock::time_point at;
-    std::string reason;
-};
 
 /// An older version of a plugin that requests may still be running in.
 struct DrainingVersion {
@@ -85,6 +80,9 @@ struct ReloadReport {
 /// (VersionHandover; requests that reach it before wait at its gate). A version that
 /// serves no more is stopped before it is unloaded, or when the manager goes.
 ///
+/// State: one PluginSlot per configured plugin (what serves it, its loads and refusals),
+/// which records and logs what each change did to it; status() reports them all.
+///
 /// Thread safety: every operation is serialised by one mutex; status() may be called from
 /// any thread at any time and does not wait for a load in progress (a plugin being added
 /// appears once its change is applied); abandon_loads() may be called from any thread, and
@@ -126,10 +124,10 @@ public:
     /// Unloads every draining version that nothing uses any more; returns how many remain.
     std::size_t unload_drained();
 
+    /// What each plugin's slot holds now, in configuration order, then the plugins no longer
+    /// configured that still drain. What /healthz, /admin/plugins and /metrics make of it is
+    /// theirs (admin_endpoints, plugin_metric_families()).
     std::vector<PluginStatus> status() const;
-
-    /// plugin_metric_families() of status(): the families GET /metrics shows for plugins.
-    std::vector<prometheus::MetricFamily> collect_metrics() const;
 
     /// The folders holding the configured plugin files.
     std::vector<std::filesystem::path> plugin_folders() const;
@@ -146,19 +144,6 @@ public:
     void abandon_loads(const std::string& reason) { registrations_->abandon_all(reason); }
 
 private:
-    struct Slot {
-        PluginConfig config;
-        std::shared_ptr<LoadedPlugin> plugin;  ///< the version serving, if any
-        std::vector<std::shared_ptr<const Endpoint>> endpoints;
-        std::vector<std::shared_ptr<const Filter>> filters;
-        std::uint64_t generation = 0;          ///< of the last version loaded
-        FileSignature signature;               ///< of the file the serving version came from
-        std::uint64_t fingerprint = 0;
-        std::optional<FileSignature> refused_signature;
-        std::optional<Refusal> last_refusal;
-        std::uint64_t refusals = 0;
-    };
-
     /// A step for `config`, with what serves it now.
     ChangeStep step_for(const PluginConfig& config, bool try_load, bool force) const;
     /// Loads what `steps` bring (VersionLoader), builds the whole next route table
@@ -166,11 +151,10 @@ private:
     /// Caller holds operation_mutex_.
     ReloadReport change(std::vector<ChangeStep>& steps, const std::vector<std::string>& removed,
                         std::string_view trigger);
-    /// Applies a finished change to the slots (under state_mutex_).
+    /// Applies a finished change to the slots (PluginSlot::take(), under state_mutex_).
     void commit(std::vector<ChangeStep>& steps, const std::vector<std::string>& removed,
                 const std::vector<bool>& retired);
-    void log_outcome(const ChangeStep& step, std::string_view trigger, std::uint64_t replaced);
-    const Slot* find_slot(std::string_view name) const;
+    const PluginSlot* find_slot(std::string_view name) const;
 
     Router& router_;
     PluginServices services_;
@@ -183,7 +167,7 @@ private:
 
     std::mutex operation_mutex_;        ///< one load, swap or unload at a time
     mutable std::mutex state_mutex_;    ///< guards slots_ and draining_ for status()
-    std::map<std::string, Slot, std::less<>> slots_;
+    std::map<std::string, PluginSlot, std::less<>> slots_;
     std::vector<std::string> order_;    ///< plugin names in configuration order
     std::vector<std::shared_ptr<LoadedPlugin>> draining_;
     /// Versions whose hook overran its time limit: never unloaded (under operation_mutex_).
