@@ -2,6 +2,7 @@
 
 #include "app/http_settings.hpp"
 #include "app/process_limits.hpp"
+#include "http/http_connection.hpp"
 #include "plugins/plugin_metrics.hpp"
 
 #include <Poco/Net/SocketAddress.h>
@@ -108,61 +109,41 @@ void Host::start() {
     gate.per_client = static_cast<std::size_t>(server.max_connections_per_client);
     gate.first_header_deadline = server.keep_alive_timeout + server.header_timeout;
     gate_ = new ConnectionGate(gate, logger);
+    WorkerPool::Limits workers;
+    workers.limit = static_cast<std::size_t>(server.max_workers);
+    workers.stack_bytes = static_cast<std::size_t>(server.thread_stack_kib) * 1024;
+    workers_ = std::make_unique<WorkerPool>(workers);
     connections_ = std::make_unique<ConnectionContext>(
-        ConnectionContext{http_settings(server), dispatcher_, metrics_, *gate_, logger});
-    // The gate admits at most `capacity`; the threads' limit leaves room for a connection
-    // handed over while the thread of one that just ended is still on its way back to idle.
-    threads_ = std::make_unique<ConnectionThreads>(
-        2 * capacity, static_cast<std::size_t>(server.thread_stack_kib) * 1024,
-        [this](const Poco::Net::StreamSocket& socket) { HttpConnection(socket, *connections_).run(); });
+        ConnectionContext{http_settings(server), dispatcher_, metrics_, *gate_, *workers_, logger});
+    const unsigned loops = server.loop_threads > 0 ? static_cast<unsigned>(server.loop_threads)
+                                                    : std::max(1U, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < loops; ++i) loops_.push_back(std::make_unique<EventLoop>("loop " + std::to_string(i)));
     acceptor_ = std::make_unique<Acceptor>(socket_, [this](int descriptor) { admit(descriptor); },
                                            logger);
     logger.information("Listening on " + socket_.address().toString() + " for up to " +
-                       std::to_string(capacity) + " connections");
-    if (server.prestart_threads) {
-        const auto started = std::chrono::steady_clock::now();
-        threads_->prestart(capacity, [this, &logger, started](std::size_t made, const std::string& refused) {
-            const auto took =
-                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-            logger.information(std::to_string(made) + " connection threads ready after " +
-                               std::to_string(took.count()) + " ms" +
-                               (refused.empty() ? "" : "; no more could be made: " + refused));
-            if (!refused.empty()) lower_capacity(made);
-        });
-    }
+                       std::to_string(capacity) + " connections on " + std::to_string(loops) +
+                       " loop threads, with up to " + std::to_string(server.max_workers) + " workers");
 }
 
 void Host::admit(int descriptor) {
     const std::optional<Poco::Net::StreamSocket> socket = gate_->accept(descriptor);
     if (!socket) return;  // turned away, or draining
-    std::string refused;
-    if (threads_->hand_over(*socket, refused)) return;
-    gate_->withdraw(*socket);  // answered 503
-    if (!refused.empty()) lower_capacity(threads_->threads());
-}
-
-void Host::lower_capacity(std::size_t threads) {
-    // Connections beyond the threads would wait for one: better answered 503 at once.
-    gate_->set_capacity(std::min(gate_->capacity(), threads));
-    if (capacity_lowered_.exchange(true)) return;
-    Poco::Logger::get("host").warning("Serving at most " + std::to_string(gate_->capacity()) +
-                                      " connections at once instead of [server] max_connections = " +
-                                      std::to_string(config_.server.max_connections) + ": " + describe_thread_limit());
-}
-
-void Host::wait_until_warm() {
-    if (threads_) threads_->wait_prestarted();
+    ++accepted_;
+    EventLoop& loop = *loops_[next_loop_++ % loops_.size()];
+    loop.post([socket = *socket, &loop, context = connections_.get()] { serve_connection(socket, loop, *context); });
 }
 
 bool Host::stop() {
     plugins_.abandon_loads("the host is stopping");
-    if (!threads_) return true;  // not started, or stopped
+    if (loops_.empty()) return true;  // not started, or stopped
     if (!draining_) {
         draining_ = true;
         watcher_.stop();
         drain();
     }
-    if (gate_->open_connections() > 0) return false;
+    // A connection still open waits for a plugin: one still running on a worker, which
+    // stopping must wait for, or one that deferred its answer, which stopping ends (503).
+    if (gate_->open_connections() > 0 && workers_->busy() > 0) return false;
     release_server();
     return true;
 }
@@ -184,8 +165,11 @@ void Host::drain() {
 
 void Host::release_server() {
     acceptor_.reset();
-    threads_->stop();  // waits for every connection thread, even one still inside a plugin
-    threads_.reset();
+    // The workers first: a connection waiting for one is resumed by it, on its loop.
+    workers_->stop();  // waits for every handler still running, even one that never returns
+    for (const std::unique_ptr<EventLoop>& loop : loops_) loop->stop();  // ends every connection left
+    loops_.clear();
+    workers_.reset();
     gate_->stop();
     gate_.reset();
 }
@@ -197,20 +181,20 @@ std::string Host::metrics_text() const { return metrics_registry_.render(); }
 std::vector<prometheus::MetricFamily> Host::connection_metrics() const {
     using prometheus::MetricType;
     std::vector<prometheus::MetricFamily> out;
-    if (!threads_) return out;  // not started, or stopped
-    const auto busy = static_cast<double>(threads_->busy());
+    if (loops_.empty()) return out;  // not started, or stopped
     out.push_back(single_sample("plugin_host_connections_current", MetricType::Gauge,
-                                "Connections being served by a thread.", busy));
+                                "Connections admitted and not finished.",
+                                static_cast<double>(gate_->open_connections())));
     gate_->collect_metrics(out);
     out.push_back(single_sample("plugin_host_connections_queued", MetricType::Gauge,
-                                "Admitted connections waiting for a thread.",
+                                "Admitted connections not yet on their loop thread.",
                                 static_cast<double>(gate_->queued_connections())));
     out.push_back(single_sample("plugin_host_connections_accepted_total", MetricType::Counter,
-                                "Connections handed to a thread since start.", static_cast<double>(threads_->served())));
+                                "Connections admitted since start.", static_cast<double>(accepted_.load())));
     out.push_back(single_sample("plugin_host_pool_threads_busy", MetricType::Gauge,
-                                "Connection threads serving a connection.", busy));
-    out.push_back(single_sample("plugin_host_pool_threads", MetricType::Gauge, "Connection threads started.",
-                                static_cast<double>(threads_->threads())));
+                                "Worker threads running a handler.", static_cast<double>(workers_->busy())));
+    out.push_back(single_sample("plugin_host_pool_threads", MetricType::Gauge, "Worker threads started.",
+                                static_cast<double>(workers_->threads())));
     return out;
 }
 

@@ -4,7 +4,7 @@
 #include "config/host_config.hpp"
 #include "http/acceptor.hpp"
 #include "http/connection_gate.hpp"
-#include "http/connection_threads.hpp"
+#include "http/event_loop.hpp"
 #include "http/http_connection.hpp"
 #include "plugins/plugin_manager.hpp"
 #include "plugins/plugin_watcher.hpp"
@@ -15,6 +15,7 @@
 #include "routing/router.hpp"
 #include "services/execution_service.hpp"
 #include "services/repository_service.hpp"
+#include "services/worker_pool.hpp"
 
 #include <Poco/Net/ServerSocket.h>
 
@@ -23,16 +24,17 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace plugin_host {
 
 /// The whole server, built from a HostConfig: the repository and execution services, the
 /// plugins, their routes and the watcher that swaps them, the metrics, the host's own
 /// endpoints (AdminSurface), and the server: an Acceptor admitting connections through the
-/// ConnectionGate and handing each to a thread of ConnectionThreads, which serves it as an
-/// HttpConnection. Constructed, started and stopped by one thread (the application's main
-/// thread, or a test); requests run on the connection threads; reload() may be called from
-/// any thread.
+/// ConnectionGate and handing each, in turn, to one of a few EventLoop threads, where a
+/// coroutine serves it (serve_connection()); the handlers run on a WorkerPool. Constructed,
+/// started and stopped by one thread (the application's main thread, or a test); reload()
+/// may be called from any thread.
 class Host {
 public:
     /// Binds the listening socket and loads every plugin, each within [plugins]
@@ -49,16 +51,9 @@ public:
     Host(const Host&) = delete;
     Host& operator=(const Host&) = delete;
 
-    /// Starts watching the plugin files and accepting connections. With prestart_threads,
-    /// the connection threads are created in the background right after; if the system lets
-    /// it make fewer than max_connections (RLIMIT_NPROC, a container's pids limit), the host
-    /// serves as many connections as it has threads, and says so in the log (so it does when
-    /// it makes them as connections arrive). Throws Poco::Exception or std::system_error if a
-    /// thread the host needs cannot be started.
+    /// Starts watching the plugin files, the loop threads and accepting connections. Throws
+    /// Poco::Exception or std::system_error if a thread the host needs cannot be started.
     void start();
-
-    /// Waits until the background creation of the connection threads has finished.
-    void wait_until_warm();
 
     /// Abandons any plugin load in progress (see PluginManager::abandon_loads()), stops
     /// watching and accepting (the listening socket closes: new clients are refused),
@@ -93,11 +88,8 @@ private:
     void drain();
     void release_server();
     /// Acceptor thread: admits a new connection's `descriptor` (owned from here on) through
-    /// the gate and hands it to a thread.
+    /// the gate and hands it to a loop thread, in turn.
     void admit(int descriptor);
-    /// Serves at most `threads` connections at once, because no more threads can be made;
-    /// says so in the log, once.
-    void lower_capacity(std::size_t threads);
 
     HostConfig config_;
     std::mutex reload_mutex_;
@@ -113,11 +105,13 @@ private:
     AdminSurface admin_;  ///< /healthz, /metrics, /admin/*: registered with dispatcher_
     Poco::Net::ServerSocket socket_;
     ConnectionGate::Ptr gate_;
-    std::unique_ptr<ConnectionContext> connections_;  ///< shared by every connection; outlives threads_
+    std::unique_ptr<WorkerPool> workers_;             ///< run the handlers; outlive nothing of a connection
+    std::unique_ptr<ConnectionContext> connections_;  ///< shared by every connection; outlives loops_
     bool draining_ = false;
-    std::unique_ptr<ConnectionThreads> threads_;  ///< serve the connections, one thread each
-    std::unique_ptr<Acceptor> acceptor_;          ///< null before start() and once stopped accepting
-    std::atomic<bool> capacity_lowered_{false};
+    std::vector<std::unique_ptr<EventLoop>> loops_;  ///< hold the connections; empty before start() and once stopped
+    std::unique_ptr<Acceptor> acceptor_;             ///< null before start() and once stopped accepting
+    std::size_t next_loop_ = 0;                       ///< the acceptor thread's
+    std::atomic<std::uint64_t> accepted_{0};
 };
 
 }  // namespace plugin_host

@@ -9,6 +9,7 @@ HttpSettings http_settings(const ServerConfig& server) {
     settings.header_timeout = server.header_timeout;
     settings.body_timeout = server.body_timeout;
     settings.receive_timeout = server.receive_timeout;
+    settings.deferred_timeout = server.deferred_timeout;
     settings.max_keep_alive_requests = server.max_keep_alive_requests;
     settings.max_body_bytes = server.max_body_bytes;
     settings.head_limits = {server.max_request_line_bytes, server.max_header_field_bytes, server.max_header_fields};

@@ -67,10 +67,10 @@ void check_thread_limit(const ServerConfig& server, Poco::Logger& logger) {
     if (::geteuid() == 0 || getrlimit(RLIMIT_NPROC, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
     const long needed = threads_needed(server);
     if (static_cast<long>(limit.rlim_cur) >= needed) return;
-    logger.warning("[server] max_connections = " + std::to_string(server.max_connections) + " needs about " +
-                   std::to_string(needed) + " threads (one per connection), but " + describe_thread_limit() +
-                   ": the host serves as many connections as it can make threads for. Raise it: ulimit -u, or the "
-                   "container's pids limit");
+    logger.warning("[server] max_workers = " + std::to_string(server.max_workers) + " needs about " +
+                   std::to_string(needed) + " threads (one per handler running), but " + describe_thread_limit() +
+                   ": when no worker can be started, requests are answered 503. Raise it (ulimit -u, or the "
+                   "container's pids limit), or lower max_workers");
 }
 
 }  // namespace
@@ -84,7 +84,7 @@ std::size_t connections_within_open_file_limit(const ServerConfig& server) {
     return std::min(wanted, static_cast<std::size_t>(std::max(1L, *limit - kOwnDescriptors)));
 }
 
-long threads_needed(const ServerConfig& server) { return server.max_connections + kOwnThreads; }
+long threads_needed(const ServerConfig& server) { return server.max_workers + server.loop_threads + kOwnThreads; }
 
 void check_process_limits(const ServerConfig& server, Poco::Logger& logger) {
     raise_descriptor_limit(server, logger);

@@ -25,7 +25,11 @@ ServerConfig read_server(const IniFile& ini, std::vector<std::string>& problems)
     server.retired("max_queued",
                    "no longer used: every admitted connection has a thread at once (max_connections); remove the line");
     config.listen_backlog = static_cast<int>(server.integer("listen_backlog", config.listen_backlog, 1, 65535));
-    config.prestart_threads = server.boolean("prestart_threads", config.prestart_threads);
+    server.retired("prestart_threads",
+                   "no longer used: connections wait on loop threads and take a worker only while a handler runs; "
+                   "remove the line");
+    config.loop_threads = static_cast<int>(server.integer("loop_threads", config.loop_threads, 0, 256));
+    config.max_workers = static_cast<int>(server.integer("max_workers", config.max_workers, 1, 100000));
     config.thread_stack_kib = static_cast<int>(server.integer("thread_stack_kib", config.thread_stack_kib, 64, 65536));
     config.keep_alive = server.boolean("keep_alive", config.keep_alive);
     config.keep_alive_timeout = server.milliseconds("keep_alive_timeout_ms", config.keep_alive_timeout, 1, 3600000);
@@ -40,6 +44,7 @@ ServerConfig read_server(const IniFile& ini, std::vector<std::string>& problems)
     config.header_timeout = server.milliseconds("header_timeout_ms", config.header_timeout, 1, 3600000);
     config.body_timeout = server.milliseconds("body_timeout_ms", config.body_timeout, 1, 3600000);
     config.drain_timeout = server.milliseconds("drain_timeout_ms", config.drain_timeout, 0, 3600000);
+    config.deferred_timeout = server.milliseconds("deferred_timeout_ms", config.deferred_timeout, 1, 3600000);
     constexpr long long kMiB = 1024 * 1024;
     const auto bytes = [&server](std::string_view key, std::size_t fallback, long long min, long long max) {
         return static_cast<std::size_t>(server.integer(key, static_cast<long long>(fallback), min, max));

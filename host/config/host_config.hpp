@@ -23,11 +23,12 @@ struct ServerConfig {
 
     std::string address = "0.0.0.0";
     std::uint16_t port = 8991;
-    int max_connections = 1600;  ///< connection threads = keep-alive connections served at once
+    int max_connections = 1600;  ///< keep-alive connections served at once
     int max_connections_per_client = 0;  ///< from one client address at once; 0: no limit
     int listen_backlog = 4096;
-    bool prestart_threads = true;
-    int thread_stack_kib = 256;
+    int loop_threads = 0;          ///< threads that wait for the connections; 0: one per core
+    int max_workers = 1024;        ///< threads that run handlers, at most: requests in a handler at once
+    int thread_stack_kib = 256;    ///< each worker's stack
     bool keep_alive = true;
     std::chrono::milliseconds keep_alive_timeout{10000};
     int max_keep_alive_requests = 0;  ///< 0: unlimited
@@ -39,6 +40,7 @@ struct ServerConfig {
                                                       ///< after the keep-alive wait
     std::chrono::milliseconds body_timeout{30000};    ///< a body must be complete this long after its header
     std::chrono::milliseconds drain_timeout{30000};   ///< how long stopping waits for requests in flight
+    std::chrono::milliseconds deferred_timeout{30000};  ///< how long an answer a handler defers may take
 
     // What a request's head and a chunked body may hold; beyond it the request is refused
     // (414, 431 or 400) and the connection closed.

@@ -1,5 +1,7 @@
 #include "http/connection_io.hpp"
 
+#include "http/event_loop.hpp"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -26,20 +28,31 @@ bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
 }  // namespace
 
-ConnectionIo::ConnectionIo(int descriptor) : descriptor_(descriptor), buffer_(kBufferSize) {}
+ConnectionIo::ConnectionIo(int descriptor, EventLoop* loop) : descriptor_(descriptor), loop_(loop) {}
 
-ConnectionIo::Status ConnectionIo::wait(short events, Clock::time_point deadline) const {
+Task<ConnectionIo::Status> ConnectionIo::wait(short events, Clock::time_point deadline) const {
+    if (loop_ != nullptr) {
+        EventLoop::Wait ready = events == POLLIN ? loop_->readable(descriptor_, deadline)
+                                                 : loop_->writable(descriptor_, deadline);
+        const EventLoop::Woken woken = co_await ready;
+        switch (woken) {
+        case EventLoop::Woken::ready: co_return Status::ok;  // ready, hung up or failed: the next call says
+        case EventLoop::Woken::timed_out: co_return Status::timed_out;
+        case EventLoop::Woken::stopping: co_return Status::closed;
+        }
+    }
     pollfd watched{descriptor_, events, 0};
     for (;;) {
         const int ready = ::poll(&watched, 1, milliseconds_until(deadline));
-        if (ready > 0) return Status::ok;  // readable, writable, hung up or failed: the next call says
-        if (ready == 0) return Status::timed_out;
-        if (errno != EINTR) return Status::failed;
+        if (ready > 0) co_return Status::ok;
+        if (ready == 0) co_return Status::timed_out;
+        if (errno != EINTR) co_return Status::failed;
     }
 }
 
-ConnectionIo::Status ConnectionIo::fill(Clock::time_point deadline) {
+Task<ConnectionIo::Status> ConnectionIo::fill(Clock::time_point deadline) {
     if (begin_ == end_) begin_ = end_ = 0;
+    if (buffer_.empty()) buffer_.resize(kBufferSize);
     if (end_ == buffer_.size()) {
         if (begin_ > 0) {
             std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
@@ -53,21 +66,25 @@ ConnectionIo::Status ConnectionIo::fill(Clock::time_point deadline) {
         const ssize_t got = ::recv(descriptor_, buffer_.data() + end_, buffer_.size() - end_, MSG_DONTWAIT);
         if (got > 0) {
             end_ += static_cast<std::size_t>(got);
-            return Status::ok;
+            co_return Status::ok;
         }
-        if (got == 0) return Status::closed;
+        if (got == 0) co_return Status::closed;
         if (errno == EINTR) continue;
-        if (!would_block(errno)) return errno == ECONNRESET ? Status::closed : Status::failed;
-        if (const Status waited = wait(POLLIN, deadline); waited != Status::ok) return waited;
+        if (!would_block(errno)) co_return errno == ECONNRESET ? Status::closed : Status::failed;
+        // Nothing buffered: the wait (an idle keep-alive connection's, most often) holds no buffer.
+        if (end_ == 0) std::vector<char>().swap(buffer_);
+        if (const Status waited = co_await wait(POLLIN, deadline); waited != Status::ok) co_return waited;
+        if (buffer_.empty()) buffer_.resize(kBufferSize);
     }
 }
 
-ConnectionIo::Status ConnectionIo::wait_readable(Clock::time_point deadline) {
-    return buffered() > 0 ? Status::ok : fill(deadline);
+Task<ConnectionIo::Status> ConnectionIo::wait_readable(Clock::time_point deadline) {
+    if (buffered() > 0) co_return Status::ok;
+    co_return co_await fill(deadline);
 }
 
-ConnectionIo::Status ConnectionIo::read_line(std::size_t max, Clock::time_point deadline, std::string_view& line,
-                                             LineEnd end) {
+Task<ConnectionIo::Status> ConnectionIo::read_line(std::size_t max, Clock::time_point deadline, std::string_view& line,
+                                                   LineEnd end) {
     std::size_t searched = 0;  // bytes of the buffered data known to hold no LF
     for (;;) {
         const char* const first = buffer_.data() + begin_;
@@ -79,23 +96,23 @@ ConnectionIo::Status ConnectionIo::read_line(std::size_t max, Clock::time_point 
             if (line.ends_with('\r')) {
                 line.remove_suffix(1);
             } else if (end == LineEnd::crlf) {
-                return Status::bare_lf;
+                co_return Status::bare_lf;
             }
-            if (line.size() > max) return Status::too_long;
-            return Status::ok;
+            if (line.size() > max) co_return Status::too_long;
+            co_return Status::ok;
         }
-        if (available == max + 2) return Status::too_long;
+        if (available == max + 2) co_return Status::too_long;
         searched = available;
-        if (const Status filled = fill(deadline); filled != Status::ok) return filled;
+        if (const Status filled = co_await fill(deadline); filled != Status::ok) co_return filled;
     }
 }
 
-ConnectionIo::Status ConnectionIo::read_exact(std::size_t length, Clock::time_point deadline, std::string& out) {
+Task<ConnectionIo::Status> ConnectionIo::read_exact(std::size_t length, Clock::time_point deadline, std::string& out) {
     const std::size_t from_buffer = std::min(length, buffered());
     out.append(buffer_.data() + begin_, from_buffer);
     begin_ += from_buffer;
     std::size_t missing = length - from_buffer;
-    if (missing == 0) return Status::ok;
+    if (missing == 0) co_return Status::ok;
 
     // Straight into `out`, a piece at a time: a large body is not copied through the
     // buffer, and `out` grows only as bytes arrive.
@@ -113,25 +130,24 @@ ConnectionIo::Status ConnectionIo::read_exact(std::size_t length, Clock::time_po
         } else if (errno == EINTR) {
             // interrupted before anything arrived: receive again
         } else if (would_block(errno)) {
-            status = wait(POLLIN, deadline);
+            out.resize(filled);  // nothing of the piece arrived: the wait holds no memory for it
+            status = co_await wait(POLLIN, deadline);
         } else if (errno != ECONNRESET) {
             status = Status::failed;
         } else {
             status = Status::closed;
         }
         out.resize(filled);
-        if (status != Status::ok) return status;
-        if (missing == 0) return Status::ok;
+        if (status != Status::ok) co_return status;
+        if (missing == 0) co_return Status::ok;
     }
 }
 
-ConnectionIo::Status ConnectionIo::write(std::initializer_list<std::string_view> parts, Clock::time_point deadline) {
-    std::array<iovec, 4> vectors{};
+Task<ConnectionIo::Status> ConnectionIo::write(std::array<std::string_view, 2> parts, Clock::time_point deadline) {
+    std::array<iovec, 2> vectors{};
     std::size_t count = 0;
     for (const std::string_view part : parts) {
-        if (part.empty()) continue;
-        if (count == vectors.size()) return Status::failed;  // more parts than any caller has
-        vectors[count++] = iovec{const_cast<char*>(part.data()), part.size()};
+        if (!part.empty()) vectors[count++] = iovec{const_cast<char*>(part.data()), part.size()};
     }
     iovec* next = vectors.data();
     while (count > 0) {
@@ -141,8 +157,8 @@ ConnectionIo::Status ConnectionIo::write(std::initializer_list<std::string_view>
         const ssize_t sent = ::sendmsg(descriptor_, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (sent < 0) {
             if (errno == EINTR) continue;
-            if (!would_block(errno)) return Status::failed;
-            if (const Status waited = wait(POLLOUT, deadline); waited != Status::ok) return waited;
+            if (!would_block(errno)) co_return Status::failed;
+            if (const Status waited = co_await wait(POLLOUT, deadline); waited != Status::ok) co_return waited;
             continue;
         }
         auto left = static_cast<std::size_t>(sent);
@@ -156,11 +172,11 @@ ConnectionIo::Status ConnectionIo::write(std::initializer_list<std::string_view>
             next->iov_len -= left;
         }
     }
-    return Status::ok;
+    co_return Status::ok;
 }
 
 void ConnectionIo::shrink() {
-    if (buffer_.size() == kBufferSize || buffered() > kBufferSize) return;
+    if (buffer_.size() <= kBufferSize || buffered() > kBufferSize) return;
     std::vector<char> smaller(kBufferSize);
     std::memcpy(smaller.data(), buffer_.data() + begin_, buffered());
     end_ = buffered();
@@ -168,7 +184,7 @@ void ConnectionIo::shrink() {
     buffer_.swap(smaller);
 }
 
-void ConnectionIo::linger_before_close() {
+Task<ConnectionIo::Status> ConnectionIo::linger_before_close() {
     constexpr std::size_t kMaxDiscarded = 8 * 1024 * 1024;
     constexpr auto kMaxLinger = std::chrono::seconds(2);
     constexpr auto kQuiet = std::chrono::milliseconds(200);  // a client silent this long is done
@@ -178,10 +194,12 @@ void ConnectionIo::linger_before_close() {
     std::size_t discarded = 0;
     while (discarded < kMaxDiscarded) {
         const auto now = Clock::now();
-        if (now >= until || fill(std::min(until, now + kQuiet)) != Status::ok) return;
+        if (now >= until) break;
+        if (const Status read = co_await fill(std::min(until, now + kQuiet)); read != Status::ok) co_return read;
         discarded += buffered();
         begin_ = end_ = 0;
     }
+    co_return Status::ok;
 }
 
 }  // namespace plugin_host

@@ -1,6 +1,7 @@
 #include "http/http_connection.hpp"
 
 #include "http/host_field.hpp"
+#include "http/pending_response.hpp"
 #include "http/request_body.hpp"
 #include "routing/request_dispatcher.hpp"
 #include "text/trim.hpp"
@@ -36,7 +37,7 @@ bool has_token(const Poco::Net::HTTPRequest& head, const std::string& name, std:
 
 /// RFC 9112 §9.3: HTTP/1.1 persists unless `close` is among the Connection options;
 /// HTTP/1.0 only with `keep-alive` among them.
-[[gnu::noinline]] bool client_keeps_alive(const Poco::Net::HTTPRequest& head) {
+bool client_keeps_alive(const Poco::Net::HTTPRequest& head) {
     if (has_token(head, "Connection", "close")) return false;
     return head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1 || has_token(head, "Connection", "keep-alive");
 }
@@ -45,7 +46,7 @@ bool is_loopback(const Poco::Net::IPAddress& address) {
     return address.isLoopback() || (address.isIPv4Mapped() && address.toString().starts_with("::ffff:127."));
 }
 
-[[gnu::noinline, gnu::cold]] HttpResponse closing(int status, std::string_view message) {
+[[gnu::cold]] HttpResponse closing(int status, std::string_view message) {
     HttpResponse response = error_response(status, message);
     response.close_connection = true;
     return response;
@@ -69,35 +70,37 @@ bool has_other_token(const Poco::Net::HTTPRequest& head, const std::string& name
 /// RFC 9110 §10.1.1, for an HTTP/1.1 request with Expect: 417 for any expectation but
 /// 100-continue; the dispatcher's answer, if it refuses the request whatever its body, before
 /// the client sends that body; else `100 Continue` if the body is still to come.
-[[gnu::noinline]] std::optional<HttpResponse> meet_expectation(ConnectionIo& io, const HttpRequest& request,
-                                                               const ConnectionContext& context, bool body_to_read) {
+Task<std::optional<HttpResponse>> meet_expectation(ConnectionIo& io, const HttpRequest& request,
+                                                   const ConnectionContext& context, bool body_to_read) {
     const Poco::Net::HTTPRequest& head = request.head;
     if (has_other_token(head, "Expect", "100-continue")) {
-        return closing(417, "the only expectation this server meets is 100-continue");
+        co_return closing(417, "the only expectation this server meets is 100-continue");
     }
-    if (!has_token(head, "Expect", "100-continue")) return std::nullopt;  // an empty list expects nothing
-    if (!body_to_read || io.buffered() > 0) return std::nullopt;  // nothing to wait for, or it is on its way
+    if (!has_token(head, "Expect", "100-continue")) co_return std::nullopt;  // an empty list expects nothing
+    if (!body_to_read || io.buffered() > 0) co_return std::nullopt;  // nothing to wait for, or it is on its way
     if (std::optional<HttpResponse> refused = context.dispatcher.refusal_before_body(request)) {
         refused->close_connection = true;  // the body is never read
-        return refused;
+        co_return refused;
     }
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    if (io.write({kContinue}, Clock::now() + context.settings.receive_timeout) != ConnectionIo::Status::ok) {
-        return closing(408, "the request body did not arrive in time");
+    if (co_await io.write({kContinue, {}}, Clock::now() + context.settings.receive_timeout) != ConnectionIo::Status::ok) {
+        co_return closing(408, "the request body did not arrive in time");
     }
-    return std::nullopt;
+    co_return std::nullopt;
 }
 
 /// Everything between a complete head and the dispatcher: the target, the Host, the
 /// framing, the expectation and the body. An error response if the request cannot be
 /// handled.
-[[gnu::noinline]] std::optional<HttpResponse> read_rest(ConnectionIo& io, HttpRequest& request,
-                                                        const ConnectionContext& context, Clock::time_point head_done) {
+Task<std::optional<HttpResponse>> read_rest(ConnectionIo& io, HttpRequest& request, const ConnectionContext& context,
+                                            Clock::time_point head_done) {
     const HttpSettings& settings = context.settings;
     const Poco::Net::HTTPRequest& head = request.head;
-    if (auto failed = split_request_target(head.getURI(), head.getMethod(), request.path, request.query)) return failed;
-    if (auto failed = check_host(head)) return failed;
-    if (auto failed = check_framing(head)) return failed;
+    if (auto failed = split_request_target(head.getURI(), head.getMethod(), request.path, request.query)) {
+        co_return failed;
+    }
+    if (auto failed = check_host(head)) co_return failed;
+    if (auto failed = check_framing(head)) co_return failed;
 
     const std::optional<std::size_t> length = announced_length(head);
     // The route's own limit, or the server's; a request without a body looks for neither.
@@ -108,19 +111,18 @@ bool has_other_token(const Poco::Net::HTTPRequest& head, const std::string& name
         // An HTTP/1.0 request's expectation is ignored. A body refused for its size is
         // refused by read_body() without being read, and without a 100 Continue.
         const bool body_to_read = has_body && (!length || *length <= max_body);
-        if (auto failed = meet_expectation(io, request, context, body_to_read)) return failed;
+        if (auto failed = co_await meet_expectation(io, request, context, body_to_read)) co_return failed;
     }
     const BodyLimits limits{max_body, head_done + settings.body_timeout, settings.receive_timeout,
                             settings.chunk_limits};
-    return read_body(io, head, limits, request.body);
+    co_return co_await read_body(io, head, limits, request.body);
 }
 
 bool has_no_body(int status) { return status == 204 || status == 304 || status < 200; }
 
 /// Writes `response` to a request of `head`'s method and version.
-[[gnu::noinline]] ConnectionIo::Status write_response(ConnectionIo& io, const Poco::Net::HTTPRequest& head,
-                                                      const HttpResponse& response, bool keep_alive,
-                                                      Clock::time_point deadline) {
+Task<ConnectionIo::Status> write_response(ConnectionIo& io, const Poco::Net::HTTPRequest& head,
+                                          const HttpResponse& response, bool keep_alive, Clock::time_point deadline) {
     // HTTP/1.0 clients are answered in their version, all others in HTTP/1.1.
     Poco::Net::HTTPResponse out;
     out.setVersion(head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0 ? Poco::Net::HTTPMessage::HTTP_1_0
@@ -137,7 +139,8 @@ bool has_no_body(int status) { return status == 204 || status == 304 || status <
     out.write(text);
     const std::string head_text = std::move(text).str();
     const bool send_body = !bodiless && head.getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD;
-    return io.write({head_text, send_body ? std::string_view(response.body) : std::string_view()}, deadline);
+    const std::string_view body = send_body ? std::string_view(response.body) : std::string_view();
+    co_return co_await io.write({head_text, body}, deadline);
 }
 
 /// The client's address, or nothing if it has already gone.
@@ -146,9 +149,7 @@ struct Peer {
     bool from_loopback = false;
 };
 
-// Off the request path's stack (see ExecutionService on the stack budget), as is everything
-// cold below.
-[[gnu::noinline]] std::optional<Peer> peer_of(const Poco::Net::StreamSocket& socket) {
+std::optional<Peer> peer_of(const Poco::Net::StreamSocket& socket) {
     try {
         const Poco::Net::SocketAddress address = socket.peerAddress();
         return Peer{address.toString(), is_loopback(address.host())};
@@ -157,7 +158,7 @@ struct Peer {
     }
 }
 
-[[gnu::noinline, gnu::cold]] void log_unwritten(Poco::Logger& logger, const std::string& client, const HttpRequest& request,
+[[gnu::cold]] void log_unwritten(Poco::Logger& logger, const std::string& client, const HttpRequest& request,
                                                 ConnectionIo::Status written, const HttpSettings& settings) {
     const char* what = written == ConnectionIo::Status::timed_out ? "did not complete in time" : "failed";
     logger.information("Closed the connection from " + client + ": writing the answer to " + request.head.getMethod() +
@@ -165,74 +166,134 @@ struct Peer {
                        std::to_string(settings.receive_timeout.count()) + ")");
 }
 
-}  // namespace
-
-HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, const ConnectionContext& context)
-    : socket_(socket), context_(context) {}
-
-void HttpConnection::run() {
-    const ConnectionGate::Ticket ticket = context_.gate.attach(socket());
-    try {
-        serve(ticket);
-    } catch (const std::exception& error) {
-        context_.logger.error(std::string("A connection ended on an unexpected error: ") + error.what());
+/// Has a worker answer `request` (the dispatcher, with the plugins' handlers, which may
+/// block). Resumed on the loop thread once the worker is done; a 503 with Retry-After at
+/// once if every worker is busy.
+Task<HttpResponse> dispatch_on_worker(EventLoop& loop, const HttpRequest& request, const ConnectionContext& context) {
+    HttpResponse response;
+    bool running = false;
+    std::string refused;
+    // The worker writes `response` in this frame, which waits for it: the host stops its
+    // workers before its loops, so the frame outlives every worker's task.
+    co_await EventLoop::Resumable(loop, Clock::time_point::max(), [&](std::uint64_t id) {
+        running = context.workers.run([&response, &request, &context, mailbox = loop.mailbox(), loop = &loop, id] {
+            response = context.dispatcher.dispatch(request);
+            mailbox->post([loop, id] { loop->resume(id); });
+        }, refused);
+        return running;
+    });
+    if (!running) {
+        if (!refused.empty()) context.logger.warning("No worker could be started: " + refused);
+        response = error_response(503, "the server is busy: every worker is answering another request");
+        response.headers.emplace_back("Retry-After", "1");
+        response.counted_as = nullptr;
     }
-    if (ticket) {
-        context_.gate.detach(ticket);  // closes the socket
-    } else {
-        socket_.close();
-    }
+    co_return response;
 }
 
-void HttpConnection::serve(const ConnectionGate::Ticket& ticket) {
-    const HttpSettings& settings = context_.settings;
-    ConnectionIo io(socket().impl()->sockfd());
-    const std::optional<Peer> peer = peer_of(socket());
-    if (!peer) return;  // gone before it was served
+[[gnu::cold]] void log_overdue(Poco::Logger& logger, const PendingResponse& pending, const HttpRequest& request,
+                               const HttpSettings& settings) {
+    logger.error("Answered 500 to " + request.head.getMethod() + " " + request.path + ": plugin " + pending.owner() +
+                 " did not complete its deferred answer within deferred_timeout_ms = " +
+                 std::to_string(settings.deferred_timeout.count()));
+}
+
+/// The answer a handler completes later: resumed on the loop thread when it comes, or at
+/// the deferred deadline with a 500.
+Task<HttpResponse> wait_for_answer(EventLoop& loop, std::shared_ptr<PendingResponse> pending,
+                                   const HttpRequest& request, const ConnectionContext& context) {
+    const EventLoop::Woken woken = co_await EventLoop::Resumable(
+        loop, Clock::now() + context.settings.deferred_timeout, [&](std::uint64_t id) {
+            pending->when_ready([mailbox = loop.mailbox(), loop = &loop, id] {
+                mailbox->post([loop, id] { loop->resume(id); });
+            });
+            return true;
+        });
+    if (woken == EventLoop::Woken::timed_out &&
+        pending->expire(error_response(500, "endpoint " + pending->owner() + " did not answer in time"))) {
+        if (context.logger.error()) log_overdue(context.logger, *pending, request, context.settings);
+    } else if (woken == EventLoop::Woken::stopping) {
+        pending->expire(error_response(503, "the server is stopping"));
+    }
+    co_return pending->take();
+}
+
+Task<bool> serve(Poco::Net::StreamSocket& socket, EventLoop& loop, const ConnectionContext& context,
+                 const ConnectionGate::Ticket& ticket) {
+    const HttpSettings& settings = context.settings;
+    ConnectionIo io(socket.impl()->sockfd(), &loop);
+    const std::optional<Peer> peer = peer_of(socket);
+    if (!peer) co_return false;  // gone before it was served
 
     Clock::time_point last_response = Clock::now();
     for (int served = 0;; ++served) {
-        if (!context_.gate.awaiting(ticket)) return;  // draining
+        if (!context.gate.awaiting(ticket)) co_return true;  // draining
         const Clock::time_point idle_deadline = last_response + settings.keep_alive_timeout;
-        if (io.wait_readable(idle_deadline) != ConnectionIo::Status::ok) return;
-        context_.gate.busy(ticket);
+        if (co_await io.wait_readable(idle_deadline) != ConnectionIo::Status::ok) co_return true;
+        context.gate.busy(ticket);
 
         HttpRequest request;
         request.client_address = peer->address;
         request.from_loopback = peer->from_loopback;
-        const HeadOutcome head = read_request_head(io, settings.head_limits, idle_deadline,
-                                                   idle_deadline + settings.header_timeout, request);
-        if (head.kind == HeadOutcome::Kind::no_request) return;
+        HeadOutcome head = co_await read_request_head(io, settings.head_limits, idle_deadline,
+                                                      idle_deadline + settings.header_timeout, request);
+        if (head.kind == HeadOutcome::Kind::no_request) co_return true;
         const Clock::time_point head_done = Clock::now();
-        context_.metrics.started();
-        std::optional<HttpResponse> failed =
-            head.answer ? std::move(head.answer) : read_rest(io, request, context_, head_done);
+        context.metrics.started();
+        // (No co_await inside a conditional expression: g++ 12 destroys its temporaries twice.)
+        std::optional<HttpResponse> failed = std::move(head.answer);
+        if (!failed) failed = co_await read_rest(io, request, context, head_done);
         const bool request_failed = failed.has_value();
-        HttpResponse response = request_failed ? std::move(*failed) : context_.dispatcher.dispatch(request);
-        context_.metrics.finished(response.counted_as ? *response.counted_as : context_.metrics.unmatched(),
-                                  response.status, Clock::now() - head_done);
+        HttpResponse response;
+        if (request_failed) {
+            response = std::move(*failed);
+        } else {
+            response = co_await dispatch_on_worker(loop, request, context);
+        }
+        if (response.pending) {
+            std::shared_ptr<PendingResponse> pending = std::move(response.pending);
+            response = co_await wait_for_answer(loop, std::move(pending), request, context);
+        }
+        context.metrics.finished(response.counted_as ? *response.counted_as : context.metrics.unmatched(),
+                                 response.status, Clock::now() - head_done);
 
         const bool last_allowed = settings.max_keep_alive_requests > 0 && served + 1 >= settings.max_keep_alive_requests;
         const bool keep_alive = settings.keep_alive && !request_failed && !response.close_connection && !last_allowed &&
-                                client_keeps_alive(request.head) && !context_.gate.draining();
+                                client_keeps_alive(request.head) && !context.gate.draining();
         const ConnectionIo::Status written =
-            write_response(io, request.head, response, keep_alive, Clock::now() + settings.receive_timeout);
+            co_await write_response(io, request.head, response, keep_alive, Clock::now() + settings.receive_timeout);
         if (written != ConnectionIo::Status::ok) {
             // Nothing may follow a partial answer: the connection ends here, unread requests and all.
             ::shutdown(io.descriptor(), SHUT_RDWR);
-            if (context_.logger.information()) log_unwritten(context_.logger, peer->address, request, written, settings);
-            return;
+            if (context.logger.information()) log_unwritten(context.logger, peer->address, request, written, settings);
+            co_return true;
         }
         if (request_failed) {
-            io.linger_before_close();  // the client may still be sending the request refused
-            return;
+            co_await io.linger_before_close();  // the client may still be sending the request refused
+            co_return true;
         }
         if (!keep_alive) {
-            if (io.buffered() > 0) io.linger_before_close();  // pipelined requests nobody answers
-            return;
+            if (io.buffered() > 0) co_await io.linger_before_close();  // pipelined requests nobody answers
+            co_return true;
         }
         last_response = Clock::now();
         io.shrink();
+    }
+}
+
+}  // namespace
+
+Detached serve_connection(Poco::Net::StreamSocket socket, EventLoop& loop, const ConnectionContext& context) {
+    const ConnectionGate::Ticket ticket = context.gate.attach(socket);
+    try {
+        co_await serve(socket, loop, context, ticket);
+    } catch (const std::exception& error) {
+        context.logger.error(std::string("A connection ended on an unexpected error: ") + error.what());
+    }
+    if (ticket) {
+        context.gate.detach(ticket);  // closes the socket
+    } else {
+        socket.close();
     }
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
 #include "http/connection_gate.hpp"
+#include "http/event_loop.hpp"
 #include "http/request_body.hpp"
 #include "http/request_head.hpp"
 #include "metrics/request_metrics.hpp"
+#include "services/worker_pool.hpp"
 
 #include <Poco/Logger.h>
 #include <Poco/Net/StreamSocket.h>
@@ -24,6 +26,7 @@ struct HttpSettings {
     std::chrono::milliseconds header_timeout{};      ///< beyond the idle wait, for the whole header
     std::chrono::milliseconds body_timeout{};        ///< from the header to the end of the body
     std::chrono::milliseconds receive_timeout{};     ///< each read of a body, each write
+    std::chrono::milliseconds deferred_timeout{};    ///< for an answer a handler completes later
     int max_keep_alive_requests{};                   ///< requests per connection; 0: unlimited
     std::size_t max_body_bytes{};                    ///< unless the route has a limit of its own
     HeadLimits head_limits;
@@ -36,15 +39,20 @@ struct ConnectionContext {
     const RequestDispatcher& dispatcher;
     RequestMetrics& metrics;
     ConnectionGate& gate;
+    WorkerPool& workers;  ///< runs the dispatcher: the handlers may block
     Poco::Logger& logger;  ///< "host"
 };
 
-/// One client connection, served on a connection thread (ConnectionThreads) from its
-/// acceptance to its end: HTTP/1.1 with keep-alive and pipelining. For each request it reads the head
-/// strictly (read_request_head()), checks the framing and reads the body
+/// Serves one client connection on `loop`, from its acceptance to its end: HTTP/1.1 with
+/// keep-alive and pipelining. A coroutine on the loop thread (called there), which frees
+/// itself when the connection ends; it holds no thread while it waits. For each request it
+/// reads the head strictly (read_request_head()), checks the framing and reads the body
 /// (request_body.hpp) within its route's limit (RequestDispatcher::max_body_bytes()),
-/// answers `Expect: 100-continue`, has the dispatcher answer, counts the request in the
-/// metrics and writes the response (without a body for HEAD, 204 and 304).
+/// answers `Expect: 100-continue`, has the dispatcher answer on a worker (WorkerPool; 503
+/// with Retry-After when every worker is busy), waits for an answer a handler completes
+/// later (PendingResponse; 500 after deferred_timeout_ms, logged with the plugin's name),
+/// counts the request in the metrics and writes the response (without a body for HEAD, 204
+/// and 304).
 ///
 /// The connection ends when the client closes it or asks to (`Connection: close`, HTTP/1.0
 /// without keep-alive), after keep_alive_timeout_ms without a request, after an answer that
@@ -60,26 +68,9 @@ struct ConnectionContext {
 /// with a space before its colon (so `Transfer-Encoding : chunked` is not seen), closes the
 /// connection without an answer for a Content-Length it cannot parse, goes on reading the
 /// next request after an answer it failed to write, reads `Connection: TE, close` as keep-
-/// alive, answers `100 Continue` to HTTP/1.0, and creates an epoll instance for every wait.
+/// alive, answers `100 Continue` to HTTP/1.0, and holds a thread for every connection.
 /// Poco parses nothing here but what it is given: the head's fields go into a
 /// Poco::Net::HTTPRequest, and responses are formatted by Poco::Net::HTTPResponse.
-class HttpConnection {
-public:
-    HttpConnection(const Poco::Net::StreamSocket& socket, const ConnectionContext& context);
-
-    HttpConnection(const HttpConnection&) = delete;
-    HttpConnection& operator=(const HttpConnection&) = delete;
-
-    /// The connection's thread: serves the connection until it ends, then closes it. Never
-    /// throws.
-    void run();
-
-private:
-    void serve(const ConnectionGate::Ticket& ticket);
-    const Poco::Net::StreamSocket& socket() const { return socket_; }
-
-    Poco::Net::StreamSocket socket_;
-    const ConnectionContext& context_;
-};
+Detached serve_connection(Poco::Net::StreamSocket socket, EventLoop& loop, const ConnectionContext& context);
 
 }  // namespace plugin_host

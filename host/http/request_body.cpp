@@ -91,13 +91,15 @@ HttpResponse too_large(const BodyLimits& limits) {
 
 /// Appends `length` bytes of the body to `body`, each piece within the read timeout, the
 /// whole within the body's deadline.
-Status read_data(ConnectionIo& io, const BodyLimits& limits, std::size_t length, std::string& body) {
+Task<Status> read_data(ConnectionIo& io, const BodyLimits& limits, std::size_t length, std::string& body) {
     while (length > 0) {
         const std::size_t piece = std::min(length, ConnectionIo::kReadPiece);
-        if (const Status read = io.read_exact(piece, next_read_deadline(limits), body); read != Status::ok) return read;
+        if (const Status read = co_await io.read_exact(piece, next_read_deadline(limits), body); read != Status::ok) {
+            co_return read;
+        }
         length -= piece;
     }
-    return Status::ok;
+    co_return Status::ok;
 }
 
 int hex_value(char digit) {
@@ -159,59 +161,59 @@ bool is_chunk_extension_list(std::string_view text) {
 
 /// The trailer section (RFC 9112 §7.1.2): field lines, each ending in CRLF, then CRLF.
 /// They are checked as header fields are, and then dropped.
-std::optional<HttpResponse> read_trailers(ConnectionIo& io, const BodyLimits& limits) {
+Task<std::optional<HttpResponse>> read_trailers(ConnectionIo& io, const BodyLimits& limits) {
     std::string_view line;
     std::size_t section = 0;
     for (int trailers = 0;; ++trailers) {
-        const Status read = io.read_line(limits.chunks.max_trailer_line, next_read_deadline(limits), line, ConnectionIo::LineEnd::crlf);
-        if (read == Status::too_long) return closing(431, "a trailer field is too long");
-        if (read != Status::ok) return body_failed(read, "malformed chunked body: the trailer section is cut off");
-        if (line.empty()) return std::nullopt;
+        const Status read = co_await io.read_line(limits.chunks.max_trailer_line, next_read_deadline(limits), line, ConnectionIo::LineEnd::crlf);
+        if (read == Status::too_long) co_return closing(431, "a trailer field is too long");
+        if (read != Status::ok) co_return body_failed(read, "malformed chunked body: the trailer section is cut off");
+        if (line.empty()) co_return std::nullopt;
         section += line.size();
         if (trailers == limits.chunks.max_trailers || section > limits.chunks.max_trailer_section) {
-            return closing(431, "the trailer section exceeds " + std::to_string(limits.chunks.max_trailers) +
+            co_return closing(431, "the trailer section exceeds " + std::to_string(limits.chunks.max_trailers) +
                                     " fields or " + std::to_string(limits.chunks.max_trailer_section) + " bytes");
         }
         std::string_view problem;
         if (!parse_field_line(line, problem)) {
-            return closing(400, "malformed chunked body: invalid trailer field: " + std::string(problem));
+            co_return closing(400, "malformed chunked body: invalid trailer field: " + std::string(problem));
         }
     }
 }
 
 /// RFC 9112 §7.1: *(chunk-size [ext] CRLF data CRLF) 0 [ext] CRLF trailers CRLF. The data
 /// of each chunk is read as it arrives (ConnectionIo::read_exact()).
-std::optional<HttpResponse> read_chunked(ConnectionIo& io, const BodyLimits& limits, std::string& body) {
+Task<std::optional<HttpResponse>> read_chunked(ConnectionIo& io, const BodyLimits& limits, std::string& body) {
     const auto malformed = [](Status status, std::string_view what) {
         return body_failed(status, "malformed chunked body: " + std::string(what));
     };
     std::string_view line;
     std::size_t extensions_read = 0;
     for (;;) {
-        const Status size_read = io.read_line(limits.chunks.max_line, next_read_deadline(limits), line, ConnectionIo::LineEnd::crlf);
-        if (size_read != Status::ok) return malformed(size_read, "a chunk size line is cut off or invalid");
+        const Status size_read = co_await io.read_line(limits.chunks.max_line, next_read_deadline(limits), line, ConnectionIo::LineEnd::crlf);
+        if (size_read != Status::ok) co_return malformed(size_read, "a chunk size line is cut off or invalid");
         std::uint64_t size = 0;
         std::size_t digits = 0;
         for (; digits < line.size() && hex_value(line[digits]) >= 0; ++digits) {
-            if (size > (std::numeric_limits<std::uint64_t>::max() >> 4)) return too_large(limits);
+            if (size > (std::numeric_limits<std::uint64_t>::max() >> 4)) co_return too_large(limits);
             size = size * 16 + static_cast<std::uint64_t>(hex_value(line[digits]));
         }
-        if (digits == 0) return malformed(Status::ok, "a chunk does not start with its size in hexadecimal");
+        if (digits == 0) co_return malformed(Status::ok, "a chunk does not start with its size in hexadecimal");
         const std::string_view extensions = line.substr(digits);
-        if (!is_chunk_extension_list(extensions)) return malformed(Status::ok, "junk after a chunk size");
+        if (!is_chunk_extension_list(extensions)) co_return malformed(Status::ok, "junk after a chunk size");
         extensions_read += extensions.size();
         if (extensions_read > limits.chunks.max_extensions) {
-            return malformed(Status::ok,
+            co_return malformed(Status::ok,
                              "chunk extensions exceed " + std::to_string(limits.chunks.max_extensions) + " bytes");
         }
-        if (size == 0) return read_trailers(io, limits);
-        if (size > limits.max_bytes - body.size()) return too_large(limits);
+        if (size == 0) co_return co_await read_trailers(io, limits);
+        if (size > limits.max_bytes - body.size()) co_return too_large(limits);
 
-        if (const Status read = read_data(io, limits, static_cast<std::size_t>(size), body); read != Status::ok) {
-            return malformed(read, "the body ends inside a chunk");
+        if (const Status read = co_await read_data(io, limits, static_cast<std::size_t>(size), body); read != Status::ok) {
+            co_return malformed(read, "the body ends inside a chunk");
         }
-        const Status read = io.read_line(0, next_read_deadline(limits), line, ConnectionIo::LineEnd::crlf);
-        if (read != Status::ok) return malformed(read == Status::too_long ? Status::ok : read, "a chunk is longer than its size");
+        const Status read = co_await io.read_line(0, next_read_deadline(limits), line, ConnectionIo::LineEnd::crlf);
+        if (read != Status::ok) co_return malformed(read == Status::too_long ? Status::ok : read, "a chunk is longer than its size");
     }
 }
 
@@ -239,18 +241,18 @@ std::optional<std::size_t> announced_length(const Poco::Net::HTTPRequest& reques
     return length;
 }
 
-std::optional<HttpResponse> read_body(ConnectionIo& io, const Poco::Net::HTTPRequest& request,
-                                      const BodyLimits& limits, std::string& body) {
+Task<std::optional<HttpResponse>> read_body(ConnectionIo& io, const Poco::Net::HTTPRequest& request,
+                                            const BodyLimits& limits, std::string& body) {
     const std::optional<std::size_t> length = announced_length(request);
-    if (!length) return read_chunked(io, limits, body);
-    if (*length > limits.max_bytes) return too_large(limits);
+    if (!length) co_return co_await read_chunked(io, limits, body);
+    if (*length > limits.max_bytes) co_return too_large(limits);
     // RFC 9112 §6.3: without Content-Length or Transfer-Encoding the body is empty.
-    if (*length == 0) return std::nullopt;
+    if (*length == 0) co_return std::nullopt;
     body.reserve(std::min(*length, ConnectionIo::kReadPiece));
-    if (const Status read = read_data(io, limits, *length, body); read != Status::ok) {
-        return body_failed(read, "request body is shorter than its Content-Length");
+    if (const Status read = co_await read_data(io, limits, *length, body); read != Status::ok) {
+        co_return body_failed(read, "request body is shorter than its Content-Length");
     }
-    return std::nullopt;
+    co_return std::nullopt;
 }
 
 }  // namespace plugin_host

@@ -11,8 +11,8 @@
 
 namespace plugin_host {
 
-// How a request's body is framed and read. Called on the connection's thread, after the
-// request head is read. Every error response here closes the connection: after a framing
+// How a request's body is framed and read, by the connection's coroutine after the request
+// head. Every error response here closes the connection: after a framing
 // error, the rest of the stream cannot be trusted to begin the next request (request
 // smuggling).
 
@@ -59,7 +59,7 @@ struct BodyLimits {
 /// `max_bytes`; 431 for a trailer section past `chunks`' limits; 400 for a body that is
 /// malformed, carries more chunk extensions or a longer chunk-size line than `chunks`
 /// allows, or ends early; 408 for one that does not arrive in time.
-std::optional<HttpResponse> read_body(ConnectionIo& io, const Poco::Net::HTTPRequest& request,
-                                      const BodyLimits& limits, std::string& body);
+Task<std::optional<HttpResponse>> read_body(ConnectionIo& io, const Poco::Net::HTTPRequest& request,
+                                            const BodyLimits& limits, std::string& body);
 
 }  // namespace plugin_host

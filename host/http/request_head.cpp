@@ -75,28 +75,29 @@ std::optional<HeadOutcome> add_field(std::string_view line, HttpRequest& request
 
 }  // namespace
 
-HeadOutcome read_request_head(ConnectionIo& io, const HeadLimits& limits, ConnectionIo::Clock::time_point idle_deadline,
-                              ConnectionIo::Clock::time_point head_deadline, HttpRequest& request) {
-    if (io.wait_readable(idle_deadline) != ConnectionIo::Status::ok) return {Kind::no_request, std::nullopt};
+Task<HeadOutcome> read_request_head(ConnectionIo& io, const HeadLimits& limits,
+                                    ConnectionIo::Clock::time_point idle_deadline,
+                                    ConnectionIo::Clock::time_point head_deadline, HttpRequest& request) {
+    if (co_await io.wait_readable(idle_deadline) != ConnectionIo::Status::ok) co_return HeadOutcome{Kind::no_request, std::nullopt};
 
     std::string_view line;
     for (;;) {  // RFC 9112 §2.2: empty lines before the request line are ignored
-        const ConnectionIo::Status status = io.read_line(limits.max_request_line, head_deadline, line);
-        if (status != ConnectionIo::Status::ok) return line_failed(status, "the request line is too long", 414);
+        const ConnectionIo::Status status = co_await io.read_line(limits.max_request_line, head_deadline, line);
+        if (status != ConnectionIo::Status::ok) co_return line_failed(status, "the request line is too long", 414);
         if (!line.empty()) break;
-        if (io.buffered() == 0 && io.wait_readable(idle_deadline) != ConnectionIo::Status::ok) {
-            return {Kind::no_request, std::nullopt};
+        if (io.buffered() == 0 && co_await io.wait_readable(idle_deadline) != ConnectionIo::Status::ok) {
+            co_return HeadOutcome{Kind::no_request, std::nullopt};
         }
     }
-    if (line.find('\r') != std::string_view::npos) return refuse(400, "malformed request line: a bare CR");
-    if (auto refused = parse_request_line(line, request.head)) return std::move(*refused);
+    if (line.find('\r') != std::string_view::npos) co_return refuse(400, "malformed request line: a bare CR");
+    if (auto refused = parse_request_line(line, request.head)) co_return std::move(*refused);
 
     for (int fields = 0;; ++fields) {
-        const ConnectionIo::Status status = io.read_line(limits.max_field_line, head_deadline, line);
-        if (status != ConnectionIo::Status::ok) return line_failed(status, "a header field is too long", 431);
-        if (line.empty()) return {Kind::complete, std::nullopt};
-        if (fields == limits.max_fields) return refuse(431, "the request has too many header fields");
-        if (auto refused = add_field(line, request)) return std::move(*refused);
+        const ConnectionIo::Status status = co_await io.read_line(limits.max_field_line, head_deadline, line);
+        if (status != ConnectionIo::Status::ok) co_return line_failed(status, "a header field is too long", 431);
+        if (line.empty()) co_return HeadOutcome{Kind::complete, std::nullopt};
+        if (fields == limits.max_fields) co_return refuse(431, "the request has too many header fields");
+        if (auto refused = add_field(line, request)) co_return std::move(*refused);
     }
 }
 

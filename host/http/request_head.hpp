@@ -29,8 +29,7 @@ struct HeadOutcome {
 };
 
 /// Reads one request head (RFC 9112 §2-5) from `io` into `request.head` and, in the order
-/// sent, `request.fields`, on the connection's
-/// thread: empty lines before the request line are skipped; the request line must be
+/// sent, `request.fields`: empty lines before the request line are skipped; the request line must be
 /// `method SP request-target SP HTTP/d.d` and each field line `name: value` with a token
 /// for the name, nothing between it and the colon, and no control character in the value
 /// (tab excepted); obsolete line folding is refused (parse_field_line()). A line may end in
@@ -40,8 +39,9 @@ struct HeadOutcome {
 /// `head_deadline`: by when the head must be complete (else 408). Refusals: 400 for bad
 /// syntax, 414 for a request line past the limit, 431 for too many or too long fields, 505
 /// for a major version other than 1.
-HeadOutcome read_request_head(ConnectionIo& io, const HeadLimits& limits, ConnectionIo::Clock::time_point idle_deadline,
-                              ConnectionIo::Clock::time_point head_deadline, HttpRequest& request);
+Task<HeadOutcome> read_request_head(ConnectionIo& io, const HeadLimits& limits,
+                                    ConnectionIo::Clock::time_point idle_deadline,
+                                    ConnectionIo::Clock::time_point head_deadline, HttpRequest& request);
 
 /// Splits a request target (RFC 9112 §3.2) into its path, still percent-encoded, and its
 /// query (without '?'); a fragment is dropped. The origin form (`/first?x=1`) and the

@@ -79,14 +79,6 @@ TEST_F(HostTest, MetricsCountRequestsAndShowThePoolAndPlugins) {
     EXPECT_NE(response.body.find("plugin_host_pool_threads_busy "), std::string::npos);
 }
 
-TEST_F(HostTest, EveryConnectionThreadIsStartedInTheBackground) {
-    server_.host().wait_until_warm();
-    const std::string metrics = send_request(server_.port(), "GET", "/metrics").body;
-    const auto at = metrics.find("\nplugin_host_pool_threads ");
-    ASSERT_NE(at, std::string::npos) << metrics;
-    EXPECT_GE(std::stoi(metrics.substr(at + 26)), 96);
-}
-
 TEST_F(HostTest, MalformedJsonIs400) {
     const auto response = post_json(server_.port(), "/first", "{\"info\": ");
     EXPECT_EQ(response.status, 400);

@@ -29,7 +29,9 @@ TEST(HostConfig, ReadsEveryServerSetting) {
         "port = 9000\n"
         "max_connections = 1500\n"
         "listen_backlog = 128\n"
-        "prestart_threads = no\n"
+        "loop_threads = 3\n"
+        "max_workers = 77\n"
+        "deferred_timeout_ms = 999\n"
         "thread_stack_kib = 512\n"
         "keep_alive = off\n"
         "keep_alive_timeout_ms = 1234\n"
@@ -45,7 +47,9 @@ TEST(HostConfig, ReadsEveryServerSetting) {
     EXPECT_EQ(config.server.port, 9000);
     EXPECT_EQ(config.server.max_connections, 1500);
     EXPECT_EQ(config.server.listen_backlog, 128);
-    EXPECT_FALSE(config.server.prestart_threads);
+    EXPECT_EQ(config.server.loop_threads, 3);
+    EXPECT_EQ(config.server.max_workers, 77);
+    EXPECT_EQ(config.server.deferred_timeout, std::chrono::milliseconds(999));
     EXPECT_EQ(config.server.thread_stack_kib, 512);
     EXPECT_FALSE(config.server.keep_alive);
     EXPECT_EQ(config.server.keep_alive_timeout, std::chrono::milliseconds(1234));
@@ -60,7 +64,8 @@ TEST(HostConfig, DefaultsCarryTheSeedScenario) {
     EXPECT_EQ(config.server.address, "0.0.0.0");
     EXPECT_EQ(config.server.port, 8991);
     EXPECT_GE(config.server.max_connections, 1500);  // 500 virtual users × 3 connections
-    EXPECT_TRUE(config.server.prestart_threads);
+    EXPECT_EQ(config.server.loop_threads, 0);  // one per core
+    EXPECT_GE(config.server.max_workers, 500);  // the seed's users, each in a blocking 2.0 handler
     EXPECT_TRUE(config.server.keep_alive);
     EXPECT_EQ(config.repository_delay, std::chrono::milliseconds(2000));
     EXPECT_EQ(config.server.max_body_bytes, 65536u);

@@ -112,7 +112,6 @@ TEST(ConnectionGate, ABurstIsAdmittedExactlyUpToTheCapacity) {
     constexpr int kCapacity = 50;
     constexpr int kClients = 75;
     test_support::RunningHost host(at_capacity_ini(kCapacity));
-    host.host().wait_until_warm();
     std::vector<std::unique_ptr<RawClient>> clients;
     for (int i = 0; i < kClients; ++i) clients.push_back(std::make_unique<RawClient>(host.port()));  // all at once
     for (auto& client : clients) ASSERT_TRUE(client->send(kHealth));

@@ -36,13 +36,13 @@ Outcome exchange(const std::string& bytes, bool finish = false, std::chrono::mil
     HttpRequest request;
     const auto now = Clock::now();
     const HttpSettings defaults = http_settings(ServerConfig{});
-    const HeadOutcome head = read_request_head(io, defaults.head_limits, now + 2s, now + 2s, request);
+    HeadOutcome head = result_of(read_request_head(io, defaults.head_limits, now + 2s, now + 2s, request));
     EXPECT_EQ(head.kind, HeadOutcome::Kind::complete);
     Outcome outcome;
     outcome.framing = check_framing(request.head);
     if (!outcome.framing) {
         const BodyLimits limits{max_bytes, now + deadline, 2s, defaults.chunk_limits};
-        outcome.body = read_body(io, request.head, limits, outcome.bytes);
+        outcome.body = result_of(read_body(io, request.head, limits, outcome.bytes));
     }
     outcome.left_over = io.buffered();
     outcome.capacity = outcome.bytes.capacity();

@@ -32,7 +32,7 @@ Read read_head(const std::string& bytes, bool finish = false, std::chrono::milli
     ConnectionIo io(pair.server());
     Read read;
     const auto now = Clock::now();
-    read.outcome = read_request_head(io, http_settings(ServerConfig{}).head_limits, now + deadline, now + deadline, read.request);
+    read.outcome = result_of(read_request_head(io, http_settings(ServerConfig{}).head_limits, now + deadline, now + deadline, read.request));
     read.left_over = io.buffered();
     return read;
 }
