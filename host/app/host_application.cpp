@@ -33,7 +33,7 @@ std::string serving_status(Host& host) {
 /// Start-up failed for want of a thread: one line that names the limit.
 int cannot_start(const ServerConfig& server, Poco::Logger& logger, const std::string& error) {
     const std::string line = "cannot start a thread the server needs (" + error + "): " + describe_thread_limit() +
-                             "; [server] max_connections = " + std::to_string(server.max_connections) +
+                             "; [server] max_workers = " + std::to_string(server.max_workers) +
                              " needs about " + std::to_string(threads_needed(server));
     std::cerr << "plugin-host: " << line << std::endl;
     logger.fatal(line);

@@ -26,7 +26,6 @@ HOST_CONFIG = """[server]
 address = 127.0.0.1
 port = 0
 max_connections = 256
-prestart_threads = false
 keep_alive_timeout_ms = 2000
 header_timeout_ms = 2000
 body_timeout_ms = 2000
