@@ -4,12 +4,15 @@
 
 #include <Poco/Net/HTTPRequest.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace plugin_host {
+
+class PendingResponse;
 
 /// A request as the dispatcher sees it: its head read off the socket, its body complete.
 /// Built and used on the connection's thread, for one request.
@@ -39,6 +42,7 @@ struct HttpResponse {
     std::string content_type = "application/json";
     /// The endpoint the request is counted under; nullptr: it reached none.
     RequestMetrics::Counters* counted_as = nullptr;
+    std::shared_ptr<PendingResponse> pending;  ///< set: the answer comes later, through it; the other fields are unused
 };
 
 /// A response with a JSON body.
