@@ -225,6 +225,32 @@ TEST_F(DeferredAnswerTest, AFiltersHookCannotDefer) {
     EXPECT_EQ(response.body, R"({"error":"filter sneaky failed"})");
 }
 
+TEST_F(DeferredAnswerTest, TheSeedPluginsAnswerLaterWithTheSameBodyAndNoThreadWaits) {
+    PluginLoad first = load_plugin(test_support::plugin_config("first", test_paths::kFirstPlugin),
+                                   test_paths::kFirstPlugin, 1, services_);
+    first.plugin->open();
+    router_.publish(std::make_shared<const RouteTable>(first.endpoints));
+    const auto gate = hold(*timer_);
+    HttpRequest request;
+    request.head.setMethod("POST");
+    request.head.setContentType("application/json");
+    request.path = "/first";
+    request.body = R"({"info": {"sequence": "first"}})";
+    const HttpResponse response = dispatcher_.dispatch(request);
+    // dispatch() returned while the repository's work waits on the (held) timer.
+    ASSERT_TRUE(response.pending);
+    gate->set_value();
+    const Ready ready = wait_for(*response.pending);
+    EXPECT_EQ(ready.answer.status, 200);
+    EXPECT_EQ(ready.answer.body, R"({"result":"first_first,first_second Executed"})");
+    EXPECT_EQ(ready.answer.content_type, "application/json");
+
+    request.body = "[";  // refused at once, not deferred
+    const HttpResponse refused = dispatcher_.dispatch(request);
+    EXPECT_FALSE(refused.pending);
+    EXPECT_EQ(refused.status, 400);
+}
+
 /// The plugin's image, observed as the plugin manager's tests do: mapped while a Deferred of it lives.
 class DeferredKeepsThePluginTest : public ::testing::Test {
 protected:
