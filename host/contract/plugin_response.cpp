@@ -1,11 +1,13 @@
 #include "contract/plugin_response.hpp"
 
+#include "contract/plugin_deferred.hpp"
 #include "http/field_syntax.hpp"
 
 #include <Poco/String.h>
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 
 namespace plugin_host {
 namespace {
@@ -25,9 +27,20 @@ bool has_control_character(std::string_view text) {
 
 }  // namespace
 
-PluginResponse::PluginResponse(HttpResponse& response) : response_(response) {}
+PluginResponse::PluginResponse(HttpResponse& response, const DeferralSource* source)
+    : response_(response), source_(source) {}
 
-void PluginResponse::set_status(int status) { response_.status = status; }
+PluginResponse::~PluginResponse() = default;
+
+std::shared_ptr<plugin_api::Deferred> PluginResponse::defer() {
+    if (forward_) return forward_->defer();
+    if (!source_) throw std::logic_error("Response::defer() is for a route's handler, not a filter's hooks");
+    deferred_ = std::make_shared<PluginDeferred>(source_->logger, source_->endpoint, std::move(response_),
+                                                 std::move(problem_));
+    problem_.clear();
+    forward_ = &deferred_->response();
+    return deferred_;
+}
 
 bool PluginResponse::acceptable(std::string_view name, std::string_view value) {
     if (!problem_.empty()) return false;
@@ -43,6 +56,7 @@ bool PluginResponse::acceptable(std::string_view name, std::string_view value) {
 }
 
 void PluginResponse::set_header(std::string_view name, std::string_view value) {
+    if (forward_) [[unlikely]] return forward_->set_header(name, value);
     if (!acceptable(name, value)) return;
     std::erase_if(response_.headers,
                   [name](const auto& header) { return Poco::icompare(header.first, std::string(name)) == 0; });
@@ -50,10 +64,12 @@ void PluginResponse::set_header(std::string_view name, std::string_view value) {
 }
 
 void PluginResponse::add_header(std::string_view name, std::string_view value) {
+    if (forward_) [[unlikely]] return forward_->add_header(name, value);
     if (acceptable(name, value)) response_.headers.emplace_back(name, value);
 }
 
 void PluginResponse::set_content_type(std::string_view content_type) {
+    if (forward_) [[unlikely]] return forward_->set_content_type(content_type);
     if (!problem_.empty()) return;
     if (content_type.empty() || has_control_character(content_type)) {
         problem_ = "it set an empty Content-Type, or one with a control character";
@@ -62,6 +78,9 @@ void PluginResponse::set_content_type(std::string_view content_type) {
     response_.content_type = content_type;
 }
 
-void PluginResponse::set_body(std::string body) { response_.body = std::move(body); }
+void PluginResponse::set_body(std::string body) {
+    if (forward_) [[unlikely]] return forward_->set_body(std::move(body));
+    response_.body = std::move(body);
+}
 
 }  // namespace plugin_host

@@ -48,6 +48,20 @@ PluginManager::~PluginManager() {
     {
         std::lock_guard operation(operation_mutex_);
         std::lock_guard state(state_mutex_);
+        // A version held elsewhere still (by a Deferred of it, contract 2.2, in a timer's
+        // queue, say) would be unloaded by that last owner from inside the plugin's own code:
+        // never unloaded either.
+        VersionHandover::Kept still_held;
+        const auto keep_if_held = [&still_held](const std::shared_ptr<LoadedPlugin>& plugin) {
+            if (plugin && plugin.use_count() > 1) still_held.push_back(plugin);
+        };
+        for (auto& [name, slot] : slots_) {
+            slot.endpoints.clear();
+            slot.filters.clear();
+            keep_if_held(slot.plugin);
+        }
+        for (const auto& old : draining_) keep_if_held(old);
+        if (!still_held.empty()) new VersionHandover::Kept(std::move(still_held));
         slots_.clear();
         draining_.clear();
     }

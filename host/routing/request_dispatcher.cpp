@@ -1,5 +1,7 @@
 #include "routing/request_dispatcher.hpp"
 
+#include "contract/plugin_deferred.hpp"
+
 namespace plugin_host {
 namespace {
 
@@ -144,24 +146,78 @@ HttpResponse RequestDispatcher::dispatch(const HttpRequest& request) const {
     }
 }
 
-HttpResponse RequestDispatcher::route(const RouteTable& table, const HttpRequest& request) const {
+HttpResponse RequestDispatcher::route(const RouteTable& table, const HttpRequest& request,
+                                      std::shared_ptr<PluginDeferred>* handed) const {
     const RouteTable::Match match = table.find(answered_as(request.method()), request.path);
     if (match.outcome != RouteTable::Outcome::found) return unrouted(request, match);
     RequestMetrics::Counters* const counted_as = &metrics_.endpoint(match.endpoint->method, match.endpoint->path.text());
-    HttpResponse response = execution_.execute(match, request);
+    std::shared_ptr<PluginDeferred> deferred;
+    HttpResponse response = execution_.execute(match, request, &deferred);
     response.counted_as = counted_as;
+    if (deferred) [[unlikely]] count_later(deferred, counted_as, handed);
     return response;
+}
+
+void RequestDispatcher::count_later(std::shared_ptr<PluginDeferred>& deferred, RequestMetrics::Counters* counted_as,
+                                    std::shared_ptr<PluginDeferred>* handed) {
+    deferred->then([counted_as](HttpResponse& answer) { answer.counted_as = counted_as; });
+    if (handed) {
+        *handed = std::move(deferred);
+    } else {
+        deferred->release();
+    }
 }
 
 HttpResponse RequestDispatcher::dispatch_filtered(const RouteTable& table, const HttpRequest& request) const {
     const std::vector<const Filter*> applying = filters_for(table, request);
     if (applying.empty()) return route(table, request);
-    return filters_.run(applying, request, [&] {
-        try {
-            return route(table, request);
-        } catch (...) {
-            return error_response(500, "internal error");
+    std::shared_ptr<PluginDeferred> deferred;
+    std::size_t entered = 0;
+    HttpResponse response = filters_.run(
+        applying, request,
+        [&] {
+            try {
+                return route(table, request, &deferred);
+            } catch (...) {
+                return error_response(500, "internal error");
+            }
+        },
+        &entered);
+    if (deferred) [[unlikely]] {
+        if (!response.pending) {
+            deferred->disown();  // answered otherwise
+        } else {
+            filter_later(table, std::vector<const Filter*>(applying.begin(), applying.begin() + entered), request,
+                         *deferred);
+            deferred->release();
         }
+    }
+    return response;
+}
+
+void RequestDispatcher::filter_later(const RouteTable& table, const std::vector<const Filter*>& entered,
+                                     const HttpRequest& request, PluginDeferred& deferred) const {
+    // The filters, kept (with their plugins' code) until the answer comes; the request, copied,
+    // if an after-hook will read it: the connection's may be gone by then.
+    std::vector<RouteTable::FilterPtr> kept;
+    bool any_after = false;
+    for (const Filter* filter : entered) {
+        for (const RouteTable::FilterPtr& held : table.filters()) {
+            if (held.get() == filter) kept.push_back(held);
+        }
+        any_after = any_after || static_cast<bool>(filter->after);
+    }
+    if (!any_after) return;
+    struct KeptRequest {
+        std::string client_address;
+        HttpRequest request;
+    };
+    auto copy = std::make_shared<KeptRequest>(KeptRequest{std::string(request.client_address), request});
+    copy->request.client_address = copy->client_address;
+    deferred.then([chain = filters_, kept = std::move(kept), copy = std::move(copy)](HttpResponse& answer) {
+        std::vector<const Filter*> filters;
+        for (const RouteTable::FilterPtr& filter : kept) filters.push_back(filter.get());
+        chain.after(filters, copy->request, answer);
     });
 }
 

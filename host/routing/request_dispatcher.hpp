@@ -7,12 +7,15 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace plugin_host {
+
+class PluginDeferred;
 
 /// Where a request is routed: first the host's own endpoints (/healthz, ...), then the
 /// plugins' routes through the Router, whose handlers run inside the execution service.
@@ -38,6 +41,12 @@ public:
 
     /// Called on request threads, concurrently. Never throws. The response says which
     /// endpoint's metrics the request counts under.
+    ///
+    /// A handler that defers (contract 2.2) gives a response whose `pending` is set: the
+    /// filters' before-hooks have run; the checks, the after-hooks and counted_as apply when
+    /// the plugin completes it, on its thread (PluginDeferred), and the answer then comes
+    /// through the PendingResponse. The request need not outlive the call: what the
+    /// after-hooks read of it is copied.
     HttpResponse dispatch(const HttpRequest& request) const;
 
     /// The answer dispatch() would give without running a handler (501, 404, 405, 403, 400,
@@ -75,7 +84,17 @@ private:
     /// connection's frame (see ExecutionService on the stack budget).
     [[gnu::noinline]] std::size_t route_body_limit(const HttpRequest& request, std::size_t server_limit) const;
     /// The answer of `table`'s endpoint for the request, or the host's when none serves it.
-    HttpResponse route(const RouteTable& table, const HttpRequest& request) const;
+    /// One that comes later: with `deferred`, its PluginDeferred goes there, to be released
+    /// by the caller; without, it is released here.
+    HttpResponse route(const RouteTable& table, const HttpRequest& request,
+                       std::shared_ptr<PluginDeferred>* deferred = nullptr) const;
+    /// route()'s deferred answer: counted as `counted_as` when it comes; released unless handed up.
+    [[gnu::noinline]] static void count_later(std::shared_ptr<PluginDeferred>& deferred,
+                                              RequestMetrics::Counters* counted_as,
+                                              std::shared_ptr<PluginDeferred>* handed);
+    /// dispatch_filtered()'s deferred answer: the after-hooks of the filters entered run when it comes.
+    [[gnu::noinline]] void filter_later(const RouteTable& table, const std::vector<const Filter*>& entered,
+                                        const HttpRequest& request, PluginDeferred& deferred) const;
     /// route() inside the filters that apply.
     [[gnu::noinline]] HttpResponse dispatch_filtered(const RouteTable& table, const HttpRequest& request) const;
     /// The answer of the host's own endpoint at request.path (or 403, 404, 405).

@@ -54,7 +54,7 @@ std::vector<const Filter*> filters_for(const RouteTable& table, const HttpReques
 }
 
 HttpResponse FilterChain::run(const std::vector<const Filter*>& filters, const HttpRequest& request,
-                              const std::function<HttpResponse()>& answer) const {
+                              const std::function<HttpResponse()>& answer, std::size_t* entered_out) const {
     const PluginRequest::Decoded query = decode_query(request.query).value_or(PluginRequest::Decoded{});
     const std::vector<std::pair<std::string_view, std::string>> no_parameters;
     const PluginRequest view(request, no_parameters, query);
@@ -74,18 +74,35 @@ HttpResponse FilterChain::run(const std::vector<const Filter*>& filters, const H
         if (answered) response = std::move(early);
     }
     if (!response) response = answer();
-    for (std::size_t at = entered; at-- > 0;) {
+    if (response->pending) {  // the after-hooks run when it comes (after())
+        if (entered_out) *entered_out = entered;
+        return std::move(*response);
+    }
+    run_after(filters, entered, view, *response);
+    return std::move(*response);
+}
+
+void FilterChain::after(const std::vector<const Filter*>& entered, const HttpRequest& request,
+                        HttpResponse& response) const {
+    const PluginRequest::Decoded query = decode_query(request.query).value_or(PluginRequest::Decoded{});
+    const std::vector<std::pair<std::string_view, std::string>> no_parameters;
+    const PluginRequest view(request, no_parameters, query);
+    run_after(entered, entered.size(), view, response);
+}
+
+void FilterChain::run_after(const std::vector<const Filter*>& filters, std::size_t count, const PluginRequest& view,
+                            HttpResponse& response) const {
+    for (std::size_t at = count; at-- > 0;) {
         const Filter& filter = *filters[at];
         if (!filter.after) continue;
         if (filter.plugin) filter.plugin->wait_until_open();
-        RequestMetrics::Counters* const counted_as = response->counted_as;
+        RequestMetrics::Counters* const counted_as = response.counted_as;
         bool ignored = false;
-        if (const std::string failed = call_hook(filter.after, view, *response, ignored); !failed.empty()) {
+        if (const std::string failed = call_hook(filter.after, view, response, ignored); !failed.empty()) {
             response = filter_failed(logger_, filter, "after", failed);
         }
-        response->counted_as = counted_as;
+        response.counted_as = counted_as;
     }
-    return std::move(*response);
 }
 
 }  // namespace plugin_host

@@ -10,6 +10,8 @@
 
 namespace plugin_host {
 
+class PluginRequest;
+
 /// Runs the filters plugins registered (contract 2.1) around whatever answers a request,
 /// like nested middleware: each filter's before-hook in the order [filters] apply gives,
 /// until one answers; then the answer (the handler's, or the host's 404, 405 or 500) unless
@@ -22,11 +24,22 @@ class FilterChain {
 public:
     explicit FilterChain(Poco::Logger& logger) : logger_(logger) {}
 
-    /// Never throws; `answer` must not either.
+    /// Never throws; `answer` must not either. An answer that comes later (`pending` set,
+    /// contract 2.2) is returned as it is, its after-hooks not run: `entered` then says how
+    /// many of `filters`, from the first, were entered, for after() to run theirs at completion.
     HttpResponse run(const std::vector<const Filter*>& filters, const HttpRequest& request,
-                     const std::function<HttpResponse()>& answer) const;
+                     const std::function<HttpResponse()>& answer, std::size_t* entered = nullptr) const;
+
+    /// The after-hooks of `entered` (the filters entered, in the order they run) on
+    /// `response`, innermost first, as run() applies them: for an answer that came later, on
+    /// the thread that completed it. Never throws.
+    void after(const std::vector<const Filter*>& entered, const HttpRequest& request, HttpResponse& response) const;
 
 private:
+    /// The after-hooks of filters[0, count), innermost first.
+    void run_after(const std::vector<const Filter*>& filters, std::size_t count, const PluginRequest& view,
+                   HttpResponse& response) const;
+
     Poco::Logger& logger_;
 };
 

@@ -3,7 +3,9 @@
 //
 // The plugin registers POST /<name> (or its `route` setting) and answers by calling the
 // shared repository with the names ["<name>_first", "<name>_second"], as the seed's
-// callbacks did: {"result":"<name>_first,<name>_second Executed"}.
+// callbacks did: {"result":"<name>_first,<name>_second Executed"}. Since contract 2.2 it
+// answers later (Response::defer()) and asks the repository with call_later(), so that no
+// thread waits out the repository's delay.
 #include "seed/seed_request.hpp"
 
 #include <plugin_api/endpoint_plugin.hpp>
@@ -27,8 +29,15 @@ public:
         const std::array<std::string, 2> names{std::string(kEndpoint) + "_first", std::string(kEndpoint) + "_second"};
         registrar.add_route("POST", route,
                             [&repository, names](const plugin_api::Request& request, plugin_api::Response& response) {
-                                const std::optional<std::string> sequence = seed::read_sequence(request, response);
-                                if (sequence) response.set_body(seed::result_body(repository.call(names, *sequence)));
+                                std::optional<std::string> sequence = seed::read_sequence(request, response);
+                                if (!sequence) return;  // answered now: 415, 400 or 422
+                                // The repository's delay passes on the host's timer, not on this
+                                // thread: the answer completes there.
+                                repository.call_later(names, std::move(*sequence),
+                                                      [later = response.defer()](std::string result) {
+                                                          later->response().set_body(seed::result_body(result));
+                                                          later->complete();
+                                                      });
                             });
     }
 };

@@ -58,8 +58,8 @@ TEST(Contract, A20PluginsRoutesPassThroughA21PluginsFilters) {
 
 TEST(Contract, APluginOfAnotherMajorOrANewerMinorStopsStartUpNamingBothVersions) {
     for (const auto& [plugin, message] : std::vector<std::pair<std::string, std::string>>{
-             {test_paths::kContractV1Plugin, "was built for plugin contract 1, this host speaks contract 2.1"},
-             {test_paths::kContractV2_9Plugin, "was built for plugin contract 2.9, this host speaks contract 2.1"}}) {
+             {test_paths::kContractV1Plugin, "was built for plugin contract 1, this host speaks contract 2.2"},
+             {test_paths::kContractV2_9Plugin, "was built for plugin contract 2.9, this host speaks contract 2.2"}}) {
         HostProcess host(0, "[plugin.other]\nlibrary = " + plugin + "\n");
         EXPECT_EQ(host.wait_for(std::chrono::seconds(10)), std::optional<int>(78)) << host.output();
         EXPECT_NE(host.output().find("plugin-host: plugin 'other' (" + plugin + "): " + message), std::string::npos)

@@ -1,9 +1,16 @@
 #pragma once
 
+#include "contract/plugin_deferred.hpp"
 #include "contract/plugin_request.hpp"
 #include "contract/plugin_response.hpp"
+#include "http/pending_response.hpp"
 #include "routing/endpoint.hpp"
 
+#include <Poco/Logger.h>
+
+#include <chrono>
+#include <future>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,7 +19,9 @@ namespace test_support {
 
 /// Calls `endpoint`'s handler directly, as the execution service would but without its
 /// barrier: a request of the endpoint's method with `body` and `content_type`, and
-/// `parameters` for its path template. Returns what the handler answered.
+/// `parameters` for its path template. Returns what the handler answered; for a handler that
+/// answers later (contract 2.2, Response::defer()), what it completes, waited for (at most
+/// 10 s; then an empty 0 response), with the execution service's checks applied.
 inline plugin_host::HttpResponse call_handler(const plugin_host::Endpoint& endpoint, const std::string& body,
                                               const std::string& content_type = "application/json",
                                               std::vector<std::pair<std::string_view, std::string>> parameters = {}) {
@@ -24,9 +33,22 @@ inline plugin_host::HttpResponse call_handler(const plugin_host::Endpoint& endpo
     const plugin_host::PluginRequest::Decoded query;
     const plugin_host::PluginRequest view(request, parameters, query);
     plugin_host::HttpResponse response;
-    plugin_host::PluginResponse answer(response);
+    // Not owning: the caller keeps the endpoint for longer than this call.
+    const std::shared_ptr<const plugin_host::Endpoint> unowned(std::shared_ptr<const plugin_host::Endpoint>(), &endpoint);
+    const plugin_host::DeferralSource source{Poco::Logger::get("test.call_handler"), unowned};
+    plugin_host::PluginResponse answer(response, &source);
     endpoint.handler(view, answer);
-    return response;
+    if (!answer.deferred()) return response;
+    const std::shared_ptr<plugin_host::PendingResponse> pending = answer.deferred()->pending();
+    auto ready = std::make_shared<std::promise<void>>();
+    pending->when_ready([ready] { ready->set_value(); });
+    answer.deferred()->release();
+    if (ready->get_future().wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+        plugin_host::HttpResponse none;
+        none.status = 0;
+        return none;
+    }
+    return pending->take();
 }
 
 }  // namespace test_support

@@ -1,4 +1,4 @@
-// The plugin contract, version 2.1: everything an endpoint plugin and the host share.
+// The plugin contract, version 2.2: everything an endpoint plugin and the host share.
 //
 // A plugin is a shared object that includes this header, implements EndpointPlugin and
 // exports it with PLUGIN_API_EXPORT(MyPlugin). The host reads the exported contract version
@@ -12,13 +12,17 @@
 // names), a start and a stop (background work), state handed from one version to the next
 // across a hot swap, metrics, and a route's own body limit: see Registrar.
 //
+// Since 2.2 a handler may answer later, from another thread (Response::defer(), Deferred),
+// and ask the repository for its work without holding a thread (Repository::call_later()).
+//
 // Ownership: the host keeps a plugin's shared object loaded for as long as anything that
 // came out of it exists: the EndpointPlugin instance, every registered handler and hook, and
 // every request still running inside one. A plugin must not hand out anything else that
-// outlives those (no detached threads: a thread started by the start hook is joined by the
+// outlives those, but a Deferred (2.2), which keeps it loaded itself (no detached threads: a thread started by the start hook is joined by the
 // stop hook; no objects stored in host-owned structures). The objects the host hands to a
 // plugin (Request, Response, Registrar, Settings) are valid only during the call they are
-// passed to; Logger, Repository, Counter and Histogram for the plugin's whole life.
+// passed to; Logger, Repository, Counter and Histogram for the plugin's whole life; a
+// Deferred for as long as the plugin holds it.
 //
 // This header includes nothing from the host; only the C++ standard library and
 // Boost.DLL's alias macros. Build plugins with -DBOOST_DLL_USE_STD_FS, -fvisibility=hidden
@@ -29,7 +33,7 @@
 // - Nothing declared here is ever removed, renamed, reordered or changed in type or meaning
 //   within a major version.
 // - A minor version may append virtual functions at the end of the classes the host
-//   implements (Request, Response, Logger, Settings, Repository, Registrar), and add new
+//   implements (Request, Response, Logger, Settings, Repository, Registrar, Deferred), and add new
 //   types, functions and constants. A plugin built against 2.N calls only what 2.N declares,
 //   so every host of major 2 and minor N or later can load it; an older host refuses it,
 //   naming both versions.
@@ -58,7 +62,7 @@ namespace plugin_api {
 
 /// The contract version a plugin is built against, exported by PLUGIN_API_EXPORT.
 inline constexpr std::uint32_t kContractMajor = 2;
-inline constexpr std::uint32_t kContractMinor = 1;
+inline constexpr std::uint32_t kContractMinor = 2;
 
 /// The C++ standard library ABI the plugin was compiled against. Strings, vectors and
 /// std::function cross the boundary, so host and plugin must agree on it.
@@ -69,6 +73,8 @@ inline constexpr char kAbiTag[] = "libstdc++/cxx11";
 #else
 inline constexpr char kAbiTag[] = "libstdc++/old";
 #endif
+
+class Deferred;  // 2.2, below
 
 /// A name and a value: a header field, or a query parameter.
 using Field = std::pair<std::string_view, std::string_view>;
@@ -144,8 +150,48 @@ public:
     /// The status set so far: what a filter's after-hook sees of the answer.
     virtual int status() const = 0;
 
+    // ---- 2.2 ----
+
+    /// Answers later (see Deferred). Called inside a route's handler: once it has been
+    /// called, the handler's return does not send the response; the returned Deferred
+    /// completes it, from any thread, when the answer is ready. Everything written to the
+    /// response before or after (through this Response until the handler returns, or through
+    /// Deferred::response()) is the same answer. Calling it again gives the same Deferred.
+    /// A filter's hook may not defer: it throws std::logic_error there (a 500 naming the
+    /// filter's plugin).
+    virtual std::shared_ptr<Deferred> defer() = 0;
+
 protected:
     ~Response() = default;
+};
+
+/// An answer that comes after its handler has returned (2.2): what Response::defer() gives.
+/// Implemented by the host; valid for as long as the plugin holds it (a shared_ptr, any
+/// thread).
+///
+/// - The host keeps the plugin loaded (its shared object mapped) while a Deferred of it is
+///   alive or its answer pending: a drain or a hot swap waits for it as for a request in
+///   flight.
+/// - The answer goes through the same checks as a handler's that returns (a status outside
+///   200-599 or a header the host does not take is a 500 `{"error":"endpoint <name>
+///   failed"}`, the detail in the log), then the filters' after-hooks, on the thread that
+///   calls complete(); the log says "Finished <plugin>" then.
+/// - One not completed within the host's [server] deferred_timeout_ms is answered 500 by
+///   the host, and the log names the plugin; a complete() after that does nothing.
+/// - One dropped (its last shared_ptr released) without complete() is answered 500 at once,
+///   and the log names the plugin.
+class Deferred {
+public:
+    /// The response the handler started, writable from any thread until complete() (one
+    /// writer at a time: the host orders each call, not a sequence of them). Writes after
+    /// complete() are ignored.
+    virtual Response& response() = 0;
+
+    /// Sends the answer. Any thread; the first call counts, later ones do nothing.
+    virtual void complete() = 0;
+
+protected:
+    ~Deferred() = default;
 };
 
 /// Called on a request thread for every request routed to its route; many calls may run at
@@ -210,6 +256,19 @@ public:
     /// data: <data>", waits [repository] delay_ms, logs "Executed <names>", and returns
     /// "<names> Executed" (the names comma-separated); the handler builds its answer from it.
     virtual std::string call(std::span<const std::string> names, std::string_view data) = 0;
+
+    // ---- 2.2 ----
+
+    /// The same work as call() without holding the caller's thread: logs "Executing <names>
+    /// with data: <data>" now, and after [repository] delay_ms logs "Executed <names>" and
+    /// calls `done` with "<names> Executed". `done` runs on the host's timer thread, which
+    /// serves every plugin: it must not block (no waiting, no I/O, no repository call());
+    /// complete a Deferred there. An exception escaping it is logged and ignored. `done`
+    /// keeps nothing loaded by itself: let it hold the Deferred it completes, which keeps the
+    /// plugin's code mapped until `done` is gone. At shutdown a `done` not yet due is
+    /// destroyed without running (its Deferred then answers 500).
+    virtual void call_later(std::span<const std::string> names, std::string data,
+                            std::function<void(std::string)> done) = 0;
 
 protected:
     ~Repository() = default;
