@@ -29,6 +29,15 @@ std::string seed_plugins_ini() {
            "\n[plugin.third]\nlibrary = " + test_paths::kThirdPlugin + "\n";
 }
 
+std::string blocking_seed_plugins_ini() {
+    std::string ini;
+    for (const char* name : {"first", "second", "third"}) {
+        ini += std::string("[plugin.") + name + "]\nlibrary = " + test_paths::kBlockingSeedPlugin + "\nroute = /" + name +
+               "\n";
+    }
+    return ini;
+}
+
 plugin_host::PluginConfig plugin_config(std::string name, std::filesystem::path library,
                                         std::map<std::string, std::string, std::less<>> settings) {
     plugin_host::PluginConfig plugin;

@@ -24,6 +24,10 @@ std::string test_server_ini(int delay_ms, const std::string& extra_server_keys =
 /// [plugin.<name>] sections for the seed plugins CMake built.
 std::string seed_plugins_ini();
 
+/// The seed's three endpoints as 2.0 plugins whose handlers block in the repository's delay
+/// (tests/plugins/blocking_seed_plugin.cpp): each request in a handler holds a worker.
+std::string blocking_seed_plugins_ini();
+
 /// The configuration of plugin `name` from `library`, as if read from "test.ini", its
 /// section on line 1 and each of `settings` on the lines after it.
 plugin_host::PluginConfig plugin_config(std::string name, std::filesystem::path library,

@@ -91,7 +91,9 @@ TEST(HostApplication, SigtermUnderLoadAnswersEveryRequestSentBeforeItClosesIdleC
 
 TEST(HostApplication, SigtermCutsARequestThatOutlivesTheDrainTimeoutLogsItAndLeavesNothingBehind) {
     test_support::TempDir shadow;
-    HostProcess host(5000, test_support::seed_plugins_ini() + "[plugins]\nshadow_dir = " + shadow.path().string() + "\n",
+    // A 2.0 handler that blocks: its worker is still in the repository's wait at the end.
+    HostProcess host(5000,
+                     test_support::blocking_seed_plugins_ini() + "[plugins]\nshadow_dir = " + shadow.path().string() + "\n",
                      "drain_timeout_ms = 500\n");
     ASSERT_TRUE(host.wait_until_healthy());
     ASSERT_FALSE(std::filesystem::is_empty(shadow.path()));  // the host's private copies
