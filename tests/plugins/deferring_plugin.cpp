@@ -5,9 +5,13 @@
 // - POST /drop: defers and lets the Deferred go on the timer thread without completing it.
 // - POST /now: defers and completes before the handler returns; writes after that are ignored.
 // - POST /throws: defers, then throws.
+// - POST /forever: defers and keeps the Deferred without ever completing it (the host's
+//   deferred_timeout_ms answers for it).
 #include <plugin_api/endpoint_plugin.hpp>
 
 #include <array>
+#include <mutex>
+#include <vector>
 #include <stdexcept>
 #include <string>
 
@@ -41,11 +45,19 @@ public:
             later->complete();
             response.set_status(500);  // after complete(): ignored
         });
+        registrar.add_route("POST", "/forever", [this](const plugin_api::Request&, plugin_api::Response& response) {
+            const std::lock_guard lock(mutex_);
+            kept_.push_back(response.defer());
+        });
         registrar.add_route("POST", "/throws", [](const plugin_api::Request&, plugin_api::Response& response) {
             static_cast<void>(response.defer());
             throw std::runtime_error("thrown after deferring");
         });
     }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::shared_ptr<plugin_api::Deferred>> kept_;  ///< POST /forever's, never completed
 };
 
 }  // namespace
