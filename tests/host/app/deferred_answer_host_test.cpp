@@ -93,8 +93,10 @@ TEST(DeferredAnswers, ThousandsWaitAtOnceOnAFewThreads) {
     ASSERT_TRUE(test_support::eventually([&] { return host.metric("plugin_host_requests_in_flight") >= kClients; },
                                          scaled(10s)))
         << host.metric("plugin_host_requests_in_flight");
-    // A burst of arrivals may find every worker busy for a moment and start a few more.
-    EXPECT_LE(host.metric("plugin_host_pool_threads"), 64) << "a thread per waiting request";
+    // A burst of arrivals may find every worker busy (or waiting for a core, on a machine
+    // running other tests) for a moment and start more; a thread per waiting request would
+    // be 1,000.
+    EXPECT_LE(host.metric("plugin_host_pool_threads"), kClients / 4) << "a thread per waiting request";
     int served = 0;
     for (auto& client : clients) {
         const auto responses = parse_responses(client->read_responses(1, scaled(10s)).bytes);
