@@ -88,6 +88,9 @@ protected:
         load_.plugin->open();  // as the manager does once the version has started
         publish({});
     }
+    // The timer may still hold a finished callback, and in it a Deferred of the plugin: it
+    // goes first, while load_ keeps the plugin loaded (in the host, the manager always does).
+    ~DeferredAnswerTest() override { timer_->stop(); }
 
     /// A filter on every path that writes "<name>>" before and "<<name" after into the trace,
     /// and adds X-Seen-By "<name>:<status>:<request's X-Trace>" to the answer.
@@ -268,6 +271,8 @@ TEST_F(DeferredAnswerTest, TheSeedPluginsAnswerLaterWithTheSameBodyAndNoThreadWa
 /// The plugin's image, observed as the plugin manager's tests do: mapped while a Deferred of it lives.
 class DeferredKeepsThePluginTest : public ::testing::Test {
 protected:
+    ~DeferredKeepsThePluginTest() override { timer_->stop(); }
+
     test_support::LogCapture log_;
     test_support::TempDir shadow_;
     std::shared_ptr<TimerThread> timer_ = std::make_shared<TimerThread>();
