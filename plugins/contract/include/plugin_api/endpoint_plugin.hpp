@@ -17,9 +17,10 @@
 //
 // Ownership: the host keeps a plugin's shared object loaded for as long as anything that
 // came out of it exists: the EndpointPlugin instance, every registered handler and hook, and
-// every request still running inside one. A plugin must not hand out anything else that
-// outlives those, but a Deferred (2.2), which keeps it loaded itself (no detached threads: a thread started by the start hook is joined by the
-// stop hook; no objects stored in host-owned structures). The objects the host hands to a
+// every request still running inside one, and (2.2) every Deferred the plugin holds. A
+// plugin must not hand out anything else that outlives those (no detached threads: a thread
+// started by the start hook is joined by the stop hook; no objects stored in host-owned
+// structures). The objects the host hands to a
 // plugin (Request, Response, Registrar, Settings) are valid only during the call they are
 // passed to; Logger, Repository, Counter and Histogram for the plugin's whole life; a
 // Deferred for as long as the plugin holds it.
@@ -33,8 +34,8 @@
 // - Nothing declared here is ever removed, renamed, reordered or changed in type or meaning
 //   within a major version.
 // - A minor version may append virtual functions at the end of the classes the host
-//   implements (Request, Response, Logger, Settings, Repository, Registrar, Deferred), and add new
-//   types, functions and constants. A plugin built against 2.N calls only what 2.N declares,
+//   implements (Request, Response, Logger, Settings, Repository, Registrar, Deferred), and
+//   add new types, functions and constants. A plugin built against 2.N calls only what 2.N declares,
 //   so every host of major 2 and minor N or later can load it; an older host refuses it,
 //   naming both versions.
 // - The classes a plugin implements (EndpointPlugin) and the types passed by value between
