@@ -48,10 +48,15 @@ class Server:
     path_prefix: str = ""
     published: Published = None
     debian_packages: tuple = field(default=())
+    plugin_dir: str = "plugins"    # for "host": where in the build its plugin libraries are
+    plugin_file: str = ""          # for "host": one library for every plugin section ("": each its own)
 
 
 SERVERS = {s.name: s for s in (
     Server("host", "plugin-host (this project)", "host"),
+    Server("host-blocking", "plugin-host, the seed endpoints as 2.0 plugins that block a worker "
+           "in the repository (tests/plugins/blocking_seed_plugin.cpp)", "host",
+           plugin_dir="test-plugins", plugin_file="blocking_seed_v2_0.so"),
     Server("flask-dev", "Flask dev server (threaded)", "python",
            ("-m", "flask", "--app", "flask_app", "run",
             "--host", "127.0.0.1", "--port", "{port}", "--with-threads"),
@@ -142,16 +147,18 @@ def build_host(build_dir, log):
                        stdout=subprocess.DEVNULL)
     log(f"building plugin-host, the seed plugins and the yardstick server in {build_dir}")
     subprocess.run(["cmake", "--build", build_dir, "--target",
-                    "plugin-host", "first", "second", "third", "minimal-poco-server",
-                    "epoll-timer-server"],
+                    "plugin-host", "first", "second", "third", "blocking_seed_v2_0",
+                    "minimal-poco-server", "epoll-timer-server"],
                    check=True, stdout=subprocess.DEVNULL)
     return host_build_type(build_dir)
 
 
-def write_host_config(template_path, out_path, build_dir, port, delay_ms, settings=()):
+def write_host_config(template_path, out_path, build_dir, port, delay_ms, settings=(),
+                      plugin_dir="plugins", plugin_file=""):
     """The default configuration with the benchmark's address, port and delay, the plugin
-    libraries of build_dir by absolute path, and a scenario's `settings` ((section, key,
-    value) triples). Every other key stays as it is."""
+    libraries of build_dir/plugin_dir by absolute path (each section's own, or plugin_file
+    for all), and a scenario's `settings` ((section, key, value) triples). Every other key
+    stays as it is."""
     overrides = {(section, key): value for section, key, value in settings}
     pending = dict(overrides)
     section = ""
@@ -170,8 +177,8 @@ def write_host_config(template_path, out_path, build_dir, port, delay_ms, settin
             elif section == "repository" and key == "delay_ms":
                 line = f"delay_ms = {delay_ms}\n"
             elif section.startswith("plugin.") and key == "library":
-                library = os.path.basename(stripped.split("=", 1)[1].strip())
-                line = f"library = {os.path.join(build_dir, 'plugins', library)}\n"
+                library = plugin_file or os.path.basename(stripped.split("=", 1)[1].strip())
+                line = f"library = {os.path.join(build_dir, plugin_dir, library)}\n"
             elif (section, key) in overrides:
                 line = f"{key} = {overrides[(section, key)]}\n"
                 pending.pop((section, key), None)
@@ -194,7 +201,7 @@ def launch_for(server, *, port, delay_ms, build_dir, work_dir, host_settings=(),
     if server.kind == "host":
         config = os.path.join(work_dir, "host.ini")
         write_host_config(os.path.join(REPO_DIR, "config", "server.ini"), config,
-                          build_dir, port, delay_ms, host_settings)
+                          build_dir, port, delay_ms, host_settings, server.plugin_dir, server.plugin_file)
         return Launch([os.path.join(build_dir, "bin", "plugin-host"), "--config", config],
                       REPO_DIR, env, "GET", "/healthz")
 
