@@ -131,7 +131,21 @@ TEST(EventLoop, DeadlineResumesTimedOutNotBeforeItAndTheSocketReportsNothingAfte
         deadline = Clock::now() + wait_for;
         wait_readable(loop, pair.waited(), deadline, timed);
     }));
-    ASSERT_TRUE(eventually([&] { return timed.count() > 0; }));
+    {
+        // Keeps waking the loop meanwhile, so that a deadline taken for passed too early
+        // would show (woken only by its own epoll timeout, the loop never looks early).
+        std::atomic<bool> poke{true};
+        std::thread poker([&] {
+            while (poke.load()) {
+                loop.post([] {});
+                std::this_thread::sleep_for(200us);
+            }
+        });
+        const bool ended = eventually([&] { return timed.count() > 0; });
+        poke.store(false);
+        poker.join();
+        ASSERT_TRUE(ended);
+    }
     EXPECT_EQ(timed.woken, Woken::timed_out);
     EXPECT_GE(timed.at, deadline) << "timed out "
                                   << std::chrono::duration_cast<std::chrono::microseconds>(deadline - timed.at).count()
