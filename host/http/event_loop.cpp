@@ -22,14 +22,13 @@ constexpr std::uint64_t kWakeId = 0;
 }  // namespace
 
 void EventLoop::Mailbox::post(std::function<void()> work) {
-    bool first = false;
-    {
-        std::lock_guard lock(mutex_);
-        if (closed_) return;
-        first = work_.empty();
-        work_.push_back(std::move(work));
-    }
-    // One wake-up for a batch: the loop takes everything posted when it wakes.
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    const bool first = work_.empty();
+    work_.push_back(std::move(work));
+    // One wake-up for a batch: the loop takes everything posted when it wakes. Written under
+    // the lock: the loop closes the mailbox under it before its eventfd is closed, so no
+    // post can write to that descriptor (or to another file given its number) afterwards.
     if (first) {
         const std::uint64_t one = 1;
         [[maybe_unused]] const ssize_t written = ::write(wake_fd_, &one, sizeof one);
