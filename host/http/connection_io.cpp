@@ -184,6 +184,12 @@ void ConnectionIo::shrink() {
     buffer_.swap(smaller);
 }
 
+void ConnectionIo::release_if_empty() {
+    if (begin_ != end_) return;
+    begin_ = end_ = 0;
+    std::vector<char>().swap(buffer_);
+}
+
 Task<ConnectionIo::Status> ConnectionIo::linger_before_close() {
     constexpr std::size_t kMaxDiscarded = 8 * 1024 * 1024;
     constexpr auto kMaxLinger = std::chrono::seconds(2);

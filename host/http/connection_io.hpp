@@ -74,6 +74,10 @@ public:
     /// buffered. Between requests.
     void shrink();
 
+    /// Gives the whole buffer back if it holds nothing: before a wait that reads nothing (a
+    /// handler's answer on its way).
+    void release_if_empty();
+
     /// After an answer that leaves part of the request unread: stops sending, then reads and
     /// discards what the client still sends (at most 8 MiB, 2 s), so that closing does not
     /// reset the connection before the client has read the answer.

@@ -248,6 +248,7 @@ Task<bool> serve(Poco::Net::StreamSocket& socket, EventLoop& loop, const Connect
         if (request_failed) {
             response = std::move(*failed);
         } else {
+            io.release_if_empty();  // the answer may take a while: no buffer meanwhile
             response = co_await dispatch_on_worker(loop, request, context);
         }
         if (response.pending) {

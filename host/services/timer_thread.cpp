@@ -1,5 +1,7 @@
 #include "services/timer_thread.hpp"
 
+#include <pthread.h>
+
 namespace plugin_host {
 
 TimerThread::TimerThread() : thread_([this] { run(); }) {}
@@ -35,13 +37,16 @@ void TimerThread::stop() {
 }
 
 void TimerThread::run() {
+    ::pthread_setname_np(::pthread_self(), "ph-timer");  // what top -H and perf show
     std::unique_lock lock(mutex_);
     while (!stopping_) {
         if (due_.empty()) {
             changed_.wait(lock);
             continue;
         }
-        if (Clock::now() < due_.top().when) {
+        // A callback due within kSlack of now runs now: the thread wakes once for those due
+        // close together (thousands a second at twelve times the seed) instead of once each.
+        if (Clock::now() + kSlack < due_.top().when) {
             changed_.wait_until(lock, due_.top().when);
             continue;
         }

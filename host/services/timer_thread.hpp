@@ -11,14 +11,18 @@
 
 namespace plugin_host {
 
-/// One thread that runs callbacks at their time: a min-heap of (time, order of scheduling)
-/// and a condition variable. Callbacks due at the same time run in the order they were
+/// One thread that runs callbacks at their time (or up to kSlack before it, so that those
+/// due close together run on one wake-up): a min-heap of (time, order of scheduling) and a
+/// condition variable. Callbacks due at the same time run in the order they were
 /// scheduled. Anyone may schedule(), from any thread, a callback included; the owner calls
 /// stop() (or destroys it), never from a callback. A callback runs on the timer's thread,
 /// outside the lock, and must not block: every one behind it waits. One that throws is
 /// ignored (wrap it to log).
 class TimerThread {
 public:
+    /// How early a callback may run, with others due before it.
+    static constexpr std::chrono::milliseconds kSlack{1};
+
     using Clock = std::chrono::steady_clock;
 
     /// Starts the thread.

@@ -39,9 +39,14 @@ bool WorkerPool::run(Task task, std::string& refused) {
         idle_.pop_back();
         worker->task = std::move(task);
         ++busy_;
-        // Under the lock: once it is released, the worker may run the task, go idle and
-        // retire (its condition variable destroyed) before a notify made afterwards.
+        run_count_.fetch_add(1, std::memory_order_relaxed);
+        lock.unlock();
+        // After the lock: woken under it, the worker would at once wait for the lock again,
+        // one more thread switch a request. A worker that retires keeps its Worker (retired_),
+        // so the condition variable outlives this call even if the worker has run the task,
+        // gone idle and retired already.
         worker->wake.notify_one();
+        return true;
     }
     run_count_.fetch_add(1, std::memory_order_relaxed);
     return true;
@@ -76,6 +81,7 @@ std::string WorkerPool::add_worker(std::unique_lock<std::mutex>& lock, Task& fir
 }
 
 void* WorkerPool::start(void* worker) {
+    ::pthread_setname_np(::pthread_self(), "ph-worker");  // what top -H and perf show
     auto& self = *static_cast<Worker*>(worker);
     self.owner.work(self);
     return nullptr;
@@ -111,8 +117,11 @@ void WorkerPool::work(Worker& worker) {
 void WorkerPool::retire(std::unique_lock<std::mutex>& lock, Worker& worker) {
     std::erase(idle_, &worker);
     const std::optional<pthread_t> previous = std::exchange(last_retired_, pthread_self());
-    // Destroys `worker`: nothing but this thread refers to it once it is out of idle_.
-    std::erase_if(workers_, [&worker](const std::unique_ptr<Worker>& each) { return each.get() == &worker; });
+    // Kept, not destroyed: run() may still be notifying its condition variable.
+    const auto found = std::find_if(workers_.begin(), workers_.end(),
+                                    [&worker](const std::unique_ptr<Worker>& each) { return each.get() == &worker; });
+    retired_.push_back(std::move(*found));
+    workers_.erase(found);
     lock.unlock();
     // Nothing of the pool is touched from here on: stop() may be joining this thread.
     if (previous) pthread_join(*previous, nullptr);
@@ -147,6 +156,7 @@ void WorkerPool::stop() {
     if (retired) pthread_join(*retired, nullptr);
     std::lock_guard lock(mutex_);
     workers_.clear();
+    retired_.clear();
 }
 
 }  // namespace plugin_host

@@ -88,6 +88,9 @@ private:
     mutable std::mutex mutex_;  ///< guards everything below but the atomic
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<Worker*> idle_;  ///< a stack: the last to become idle is the first handed a task
+    /// Workers whose thread retired; kept until stop() (a few dozen bytes each), so that
+    /// run() may notify a worker after releasing the lock.
+    std::vector<std::unique_ptr<Worker>> retired_;
     std::size_t busy_ = 0;
     std::size_t starting_ = 0;             ///< workers registered whose thread is being made
     std::condition_variable all_started_;  ///< stop() waits on it for starting_ == 0
