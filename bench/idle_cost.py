@@ -6,7 +6,7 @@
 The host's deadline watchdog should cost what the deadlines due cost, not the connections
 open. This starts the release build (--build-dir; it builds nothing) with config/server.ini
 changed to max_connections = 18400, keep_alive_timeout_ms = 120000 and no repository delay.
-Once its threads have started, for each count N it opens N keep-alive connections (a seed
+Once /healthz answers, for each count N it opens N keep-alive connections (a seed
 request and its 200 on each), leaves them idle --seconds while it counts the host's CPU
 time, reads its descriptors, threads and RSS, closes them and waits until the host holds
 none. The host is stopped (SIGTERM, then wait) however this ends.
@@ -30,9 +30,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ports  # noqa: E402
 import proctree  # noqa: E402
 import servers as server_defs  # noqa: E402
+from servers import metrics  # noqa: E402
 from probes import REQUEST as SEED_REQUEST  # noqa: E402
 from progress import Progress, log  # noqa: E402
-from stack_budget import metrics  # noqa: E402
 
 KEEP_ALIVE_MS = 120_000
 IN_FLIGHT = 1000        # connecting or awaiting their answer at once: under the backlog of 4096
@@ -51,7 +51,7 @@ def parse_args(argv):
     add("--out", help="also write the results to this file")
     add("--build-dir", default=os.path.join(server_defs.REPO_DIR, "build"), help="the CMake build folder")
     add("--max-connections", type=int, default=18400, help="the host's [server] max_connections")
-    add("--ready-timeout", type=float, default=900, help="seconds the host gets to start its threads")
+    add("--ready-timeout", type=float, default=900, help="seconds the host gets to answer /healthz")
     args = parser.parse_args(argv)
     try:
         args.counts = [int(n) for n in args.connections.split(",") if n.strip()]
@@ -82,24 +82,19 @@ def check_limits(largest, max_connections):
         sys.exit("idle_cost: cannot measure: " + "; ".join(problems))
 
 
-def wait_ready(process, port, log_path, max_connections, timeout_s, progress):
-    """Until /healthz answers 200 and every connection thread has started."""
+def wait_ready(process, port, log_path, timeout_s, progress):
+    """Until /healthz answers 200: connections hold no thread, so nothing is started ahead."""
     deadline = time.monotonic() + timeout_s
-    threads = 0
     while True:
         if process.poll() is not None:
             with open(log_path, errors="replace") as f:
                 sys.exit(f"idle_cost: plugin-host exited ({process.returncode}) at start:\n"
                          + "".join(f.readlines()[-5:]))
         if server_defs.is_ready(HEALTHZ, port, 2):
-            threads = int(metrics(port).get("plugin_host_pool_threads", threads))
-            with open(log_path, errors="replace") as f:
-                if threads >= max_connections or "connection threads ready" in f.read():
-                    return threads
+            return
         if time.monotonic() > deadline:
-            sys.exit(f"idle_cost: gave up after {timeout_s:.0f} s: {threads:,} of "
-                     f"{max_connections:,} connection threads started")
-        progress.show(f"starting: {threads:,} of {max_connections:,} connection threads")
+            sys.exit(f"idle_cost: gave up after {timeout_s:.0f} s: /healthz never answered 200")
+        progress.show("starting: waiting for /healthz")
         time.sleep(1)
 
 
@@ -274,8 +269,8 @@ def main(argv=None):
         started, rows = time.monotonic(), []
         try:
             progress.show(f"starting plugin-host on port {port}", force=True)
-            threads = wait_ready(process, port, log_path, args.max_connections, args.ready_timeout, progress)
-            log(f"plugin-host ready: {threads:,} connection threads after {time.monotonic() - started:.0f} s")
+            wait_ready(process, port, log_path, args.ready_timeout, progress)
+            log(f"plugin-host ready after {time.monotonic() - started:.0f} s")
             for count in args.counts:
                 rows.append(measure(process, port, count, args.seconds, progress))
                 progress.show(f"N={count:,}: {rows[-1]['cpu_per_min']:.3f} CPU s per minute idle", force=True)

@@ -16,7 +16,6 @@ import proctree
 import report
 import servers as server_defs
 import table_rows
-from stack_budget import metrics as host_metrics
 from progress import log
 
 LUA_SCRIPT = os.path.join(server_defs.BENCH_DIR, "seed_load.lua")
@@ -114,32 +113,11 @@ def _load_running_server(server, scenario, run, ctx, progress, where, process, l
         if time.monotonic() > deadline:
             return table_rows.failed_row(server, run, f"not answering after {START_TIMEOUT_S} s")
         time.sleep(0.25)
-    if server.kind == "host":
-        _wait_for_connection_threads(port, process, progress, where)
     time.sleep(SETTLE_S)
 
     if ctx["load"] == "k6":
         return _drive_with_k6(server, scenario, run, ctx, progress, where, process)
     return _drive_with_wrk(server, scenario, run, ctx, progress, where, process)
-
-
-def _wait_for_connection_threads(port, process, progress, where):
-    """plugin-host answers at once and makes its connection threads in the background (18,400
-    take seconds): the load begins once they stop growing, so that it measures the server
-    rather than its start-up."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    last, unchanged_since = -1, time.monotonic()
-    while time.monotonic() < deadline and process.poll() is None:
-        samples = host_metrics(port)
-        threads = samples.get("plugin_host_pool_threads", 0)
-        if threads >= samples.get("plugin_host_connections_max", float("inf")):
-            return
-        if threads != last:
-            last, unchanged_since = threads, time.monotonic()
-        elif time.monotonic() - unchanged_since > 1.0:
-            return  # not prestarting, or the system made no more
-        progress.show(f"{where}: {threads:,.0f} connection threads started")
-        time.sleep(0.2)
 
 
 def _drive_with_wrk(server, scenario, run, ctx, progress, where, process):

@@ -256,6 +256,21 @@ def is_ready(launch, port, timeout_s, host="127.0.0.1"):
         return False
 
 
+def metrics(port, host="127.0.0.1"):
+    """plugin-host's /metrics as {name: value} for unlabelled samples; {} while it cannot answer."""
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=2) as response:
+            text = response.read().decode()
+    except (urllib.error.URLError, OSError):
+        return {}
+    samples = {}
+    for line in text.splitlines():
+        match = re.match(r"^([a-z_]+) ([0-9.e+-]+)$", line)
+        if match:
+            samples[match.group(1)] = float(match.group(2))
+    return samples
+
+
 def describe_versions():
     """Versions of what the benchmark runs, for the results' header."""
     versions = {}

@@ -12,8 +12,8 @@
 namespace plugin_host {
 namespace {
 
-/// The server's own threads beyond its connections: the acceptor, the gate's watchdog, the
-/// plugin watcher, the log writer, the thread that prestarts the others, the main thread.
+/// The server's own threads beyond its loops and workers: the acceptor, the gate's watchdog,
+/// the plugin watcher, the log writer, the timer thread, the main thread.
 constexpr long kOwnThreads = 16;
 
 /// The server's own descriptors beyond its connections: the listening socket, plugin files

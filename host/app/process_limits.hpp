@@ -9,8 +9,9 @@
 
 namespace plugin_host {
 
-// The system's limits on what the server makes per connection: a descriptor and a thread.
-// Called on the main thread before the server starts, and when a thread cannot be made.
+// The system's limits on what the server makes: a descriptor per connection, and threads
+// (its loops, its workers and a few of its own). Called on the main thread before the
+// server starts, and when a thread cannot be made.
 
 /// Descriptors the server may need: one for each connection (its socket), and a few of its
 /// own (listening socket, plugin folders, logs, connections being turned away).
@@ -21,7 +22,7 @@ long descriptors_needed(const ServerConfig& server);
 /// the server would run out of descriptors; the host answers them 503 instead.
 std::size_t connections_within_open_file_limit(const ServerConfig& server);
 
-/// Threads the server may need: one for each connection, and a few of its own.
+/// Threads the server may need: its loops, at most max_workers workers, and a few of its own.
 long threads_needed(const ServerConfig& server);
 
 /// Raises the soft RLIMIT_NOFILE to the hard limit, and warns when descriptors_needed()

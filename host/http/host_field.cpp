@@ -8,7 +8,7 @@
 namespace plugin_host {
 namespace {
 
-[[gnu::noinline, gnu::cold]] HttpResponse closing(int status, std::string_view message) {
+HttpResponse closing(int status, std::string_view message) {
     HttpResponse response = error_response(status, message);
     response.close_connection = true;
     return response;

@@ -13,7 +13,7 @@ namespace {
 
 using Kind = HeadOutcome::Kind;
 
-[[gnu::noinline, gnu::cold]] HeadOutcome refuse(int status, std::string_view message) {
+HeadOutcome refuse(int status, std::string_view message) {
     HttpResponse answer = error_response(status, message);
     answer.close_connection = true;
     return {Kind::refused, std::move(answer)};

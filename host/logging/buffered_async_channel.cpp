@@ -28,9 +28,7 @@ struct LineBuffer {
     std::string line;
 };
 
-/// The calling thread's LineBuffer. On the heap, not in the thread's static TLS, which sits
-/// at the top of every thread's stack and pushes every frame down (see ExecutionService on
-/// the stack budget).
+/// The calling thread's LineBuffer, made on its first line.
 LineBuffer& line_buffer() {
     thread_local const std::unique_ptr<LineBuffer> buffer = std::make_unique<LineBuffer>();
     return *buffer;

@@ -6,8 +6,6 @@ namespace plugin_host {
 namespace {
 
 /// "YYYY-MM-DD HH:MM:SS" of `seconds` since the epoch, in UTC (years 1970 to 9999).
-/// Not Poco::DateTimeFormatter or snprintf: this runs on request threads at the deepest
-/// point of their stack (see ExecutionService on the stack budget).
 void format_utc_second(char (&out)[20], Poco::Timestamp::TimeVal seconds) {
     const std::chrono::sys_seconds time{std::chrono::seconds(seconds)};
     const auto day = std::chrono::floor<std::chrono::days>(time);

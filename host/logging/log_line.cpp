@@ -37,8 +37,7 @@ void log_line(Poco::Logger& logger, Poco::Message::Priority priority, std::strin
         buffered->log_line(logger.name(), priority, text);  // no Poco::Message at all
         return;
     }
-    // On the heap, not in the thread's static TLS, which sits at the top of every thread's
-    // stack and pushes every frame down (see ExecutionService on the stack budget).
+    // This thread's prototype, made on its first line.
     thread_local const std::unique_ptr<const Poco::Message> prototype =
         std::make_unique<const Poco::Message>(thread_prototype());
     Poco::Message message(*prototype);

@@ -26,7 +26,7 @@ bool is_implemented(std::string_view method) {
     return false;
 }
 
-[[gnu::noinline, gnu::cold]] HttpResponse not_implemented(std::string_view method) {
+HttpResponse not_implemented(std::string_view method) {
     return error_response(501, "the method " + std::string(method) + " is not implemented by this server");
 }
 

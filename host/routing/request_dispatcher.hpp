@@ -39,7 +39,7 @@ public:
     void add_host_endpoint(std::string method, std::string path, HostHandler handler,
                            Access access = Access::anyone);
 
-    /// Called on request threads, concurrently. Never throws. The response says which
+    /// Called on worker threads, concurrently. Never throws. The response says which
     /// endpoint's metrics the request counts under.
     ///
     /// A handler that defers (contract 2.2) gives a response whose `pending` is set: the
@@ -50,7 +50,7 @@ public:
     HttpResponse dispatch(const HttpRequest& request) const;
 
     /// The answer dispatch() would give without running a handler (501, 404, 405, 403, 400,
-    /// OPTIONS), or nothing if a handler will answer. Called on request threads before a
+    /// OPTIONS), or nothing if a handler will answer. Called on loop threads before a
     /// body the client waits to send (Expect: 100-continue), so that a request no endpoint
     /// takes is refused before it is uploaded. Never throws.
     std::optional<HttpResponse> refusal_before_body(const HttpRequest& request) const;
@@ -58,7 +58,7 @@ public:
     /// The largest body the request may have: the own limit of the route dispatch() would
     /// give it to (Endpoint::max_body_bytes, from Registrar::set_max_body_bytes()), else
     /// `server_limit` ([server] max_body_bytes), as for a host path or a request no route
-    /// takes. HEAD is looked up as GET. Called on request threads by the connection, once
+    /// takes. HEAD is looked up as GET. Called on loop threads by the connection, once
     /// the head is read and before the body is (request.path set). While no route has a
     /// limit of its own, it looks nothing up and takes no lock (Router::has_body_limits()).
     /// Never throws.
@@ -80,27 +80,25 @@ private:
     const HostEndpoint* host_endpoint(const HttpRequest& request, std::string& allow) const;
     static HttpResponse host_unrouted(const HttpRequest& request, std::string allow);
     static bool refused_access(const HostEndpoint& endpoint, const HttpRequest& request);
-    /// max_body_bytes() once some route has a limit: the route's lookup, out of the
-    /// connection's frame (see ExecutionService on the stack budget).
-    [[gnu::noinline]] std::size_t route_body_limit(const HttpRequest& request, std::size_t server_limit) const;
+    /// max_body_bytes() once some route has a limit: the route's lookup.
+    std::size_t route_body_limit(const HttpRequest& request, std::size_t server_limit) const;
     /// The answer of `table`'s endpoint for the request, or the host's when none serves it.
     /// One that comes later: with `deferred`, its PluginDeferred goes there, to be released
     /// by the caller; without, it is released here.
     HttpResponse route(const RouteTable& table, const HttpRequest& request,
                        std::shared_ptr<PluginDeferred>* deferred = nullptr) const;
     /// route()'s deferred answer: counted as `counted_as` when it comes; released unless handed up.
-    [[gnu::noinline]] static void count_later(std::shared_ptr<PluginDeferred>& deferred,
-                                              RequestMetrics::Counters* counted_as,
-                                              std::shared_ptr<PluginDeferred>* handed);
+    static void count_later(std::shared_ptr<PluginDeferred>& deferred, RequestMetrics::Counters* counted_as,
+                            std::shared_ptr<PluginDeferred>* handed);
     /// dispatch_filtered()'s deferred answer: the after-hooks of the filters entered run when it comes.
-    [[gnu::noinline]] void filter_later(const RouteTable& table, const std::vector<const Filter*>& entered,
-                                        const HttpRequest& request, PluginDeferred& deferred) const;
+    void filter_later(const RouteTable& table, const std::vector<const Filter*>& entered, const HttpRequest& request,
+                      PluginDeferred& deferred) const;
     /// route() inside the filters that apply.
-    [[gnu::noinline]] HttpResponse dispatch_filtered(const RouteTable& table, const HttpRequest& request) const;
+    HttpResponse dispatch_filtered(const RouteTable& table, const HttpRequest& request) const;
     /// The answer of the host's own endpoint at request.path (or 403, 404, 405).
-    [[gnu::noinline]] HttpResponse dispatch_to_host(const HttpRequest& request) const;
-    // Cold answers, out of dispatch()'s frame (see ExecutionService on the stack budget).
-    [[gnu::noinline, gnu::cold]] static HttpResponse unrouted(const HttpRequest& request, const RouteTable::Match& match);
+    HttpResponse dispatch_to_host(const HttpRequest& request) const;
+    /// The answer when no route takes the request: OPTIONS's, 405, 400 or 404.
+    static HttpResponse unrouted(const HttpRequest& request, const RouteTable::Match& match);
 
     const Router& router_;
     const ExecutionService& execution_;

@@ -13,18 +13,13 @@
 namespace plugin_host {
 namespace {
 
-// The error paths live in functions of their own, never inlined, so that their temporaries
-// do not enlarge the frame of execute(): a request thread's whole stack then stays within
-// two pages (see ExecutionService in the header).
-
-[[gnu::noinline, gnu::cold]] HttpResponse query_does_not_decode() {
+HttpResponse query_does_not_decode() {
     return error_response(400, "the query does not decode: a '%' is not followed by two hexadecimal digits");
 }
 
 /// Called from a catch block: names the exception in flight, which it rethrows to look at.
 /// A Deferred the handler made before it threw is disowned: this 500 is the answer.
-[[gnu::noinline, gnu::cold]] HttpResponse endpoint_threw(Poco::Logger& logger, const std::string& plugin,
-                                                         const PluginResponse& answer) {
+HttpResponse endpoint_threw(Poco::Logger& logger, const std::string& plugin, const PluginResponse& answer) {
     if (answer.deferred()) answer.deferred()->disown();
     try {
         throw;
@@ -37,21 +32,21 @@ namespace {
     }
 }
 
-[[gnu::noinline, gnu::cold]] HttpResponse endpoint_answered_badly(Poco::Logger& logger, const std::string& plugin,
-                                                                  const PluginResponse& answer, int status) {
+HttpResponse endpoint_answered_badly(Poco::Logger& logger, const std::string& plugin, const PluginResponse& answer,
+                                     int status) {
     if (!answer.problem().empty()) return endpoint_failed(logger, plugin, ": " + answer.problem());
     return endpoint_failed(logger, plugin, ": it answered the status " + std::to_string(status) + ", not one from 200 to 599");
 }
 
-[[gnu::noinline]] void log_progress(Poco::Logger& logger, const char* what, const std::string& plugin) {
+void log_progress(Poco::Logger& logger, const char* what, const std::string& plugin) {
     std::string line(what);
     line += plugin;
     log_line(logger, Poco::Message::PRIO_INFORMATION, std::move(line));
 }
 
 /// The handler deferred: the answer the connection waits for, and the Deferred handed up
-/// (or released here). Out of execute()'s frame, like the error paths.
-[[gnu::noinline]] HttpResponse answer_later(const PluginResponse& answer, std::shared_ptr<PluginDeferred>* deferred) {
+/// (or released here).
+HttpResponse answer_later(const PluginResponse& answer, std::shared_ptr<PluginDeferred>* deferred) {
     HttpResponse later;
     later.pending = answer.deferred()->pending();
     if (deferred) {

@@ -19,16 +19,7 @@ class PluginResponse;
 /// barrier between a plugin's failures and the client: an exception escaping the handler,
 /// a status outside 200-599, or a header the host does not take becomes a 500
 /// `{"error":"endpoint <plugin> failed"}`, and the detail goes to the log only.
-/// Called concurrently from request threads; holds no mutable state.
-///
-/// Stack budget: each keep-alive connection has a thread of its own, so at the seed's
-/// 1,500 connections every page a request touches on its thread's stack is paid 1,500 times
-/// (4 KiB each, about 6 MB). glibc puts its thread control block and static TLS, about
-/// 4.4 KiB, at the top of each stack; the deepest point of a request, a plugin's handler
-/// below the connection loop, dispatch() and execute(), stays just inside the second page.
-/// That is why these frames keep their error paths in separate, never inlined functions
-/// (`-fstack-usage` shows each frame's size); bench/stack_budget.py measures the budget on
-/// the running host, and CI fails when the seed's requests cross into a third page.
+/// Called concurrently from worker threads; holds no mutable state.
 class ExecutionService {
 public:
     explicit ExecutionService(Poco::Logger& logger);
@@ -48,8 +39,7 @@ private:
 };
 
 /// The 500 `{"error":"endpoint <plugin> failed"}`, logged as "Endpoint <plugin> failed<reason>".
-[[gnu::noinline, gnu::cold]] HttpResponse endpoint_failed(Poco::Logger& logger, const std::string& plugin,
-                                                          const std::string& reason);
+HttpResponse endpoint_failed(Poco::Logger& logger, const std::string& plugin, const std::string& reason);
 
 /// What the execution service makes of a handler's finished answer `response`, written
 /// through `answer`: a 500 (endpoint_failed()) for a status outside 200-599 or a header the

@@ -61,10 +61,9 @@ bool is_utf8(std::string_view text) {
 }
 
 /// {"<key>":"<text>"}, as nlohmann::json{{key, text}}.dump(-1, ' ', false, replace) writes
-/// it: text that is not UTF-8 shown as U+FFFD rather than thrown at. dump() keeps its
-/// serializer, with a 512-byte buffer, in the frame that calls it, here below the seed's
-/// handler at the deepest point of a request: the serializer lives on the heap instead (see
-/// ExecutionService on the stack budget).
+/// it: text that is not UTF-8 shown as U+FFFD rather than thrown at. The serializer is on
+/// the heap, not in this frame as dump() would keep it, only for the stack budget of the
+/// thread per connection, which is gone; dump() would write the same bytes.
 std::string json_member(const char* key, std::string_view text) {
     using Json = nlohmann::json;
     const Json member{{key, text}};
@@ -75,14 +74,12 @@ std::string json_member(const char* key, std::string_view text) {
     return body;
 }
 
-// The error paths live in functions of their own, never inlined, so that their temporaries
-// stay off the stack of the request path (see ExecutionService on the stack budget).
-[[gnu::noinline, gnu::cold]] void refuse(plugin_api::Response& response, int status, std::string_view message) {
+void refuse(plugin_api::Response& response, int status, std::string_view message) {
     response.set_status(status);
     response.set_body(json_member("error", message));
 }
 
-[[gnu::noinline, gnu::cold]] void not_json(plugin_api::Response& response, const NotJson& error) {
+void not_json(plugin_api::Response& response, const NotJson& error) {
     refuse(response, 400, std::string("request body is not valid JSON: ") + error.what());
 }
 

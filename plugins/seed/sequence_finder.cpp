@@ -102,9 +102,9 @@ private:
 };
 
 /// One reading of a document: the parser Json::sax_parse() would build in its caller's frame
-/// (some 700 bytes with the temporaries of its construction) and the handler, on the heap:
-/// find_sequence() runs below the seed's handler, at the deepest point of a request (see
-/// ExecutionService on the stack budget).
+/// (some 700 bytes with the temporaries of its construction) and the handler, on the heap.
+/// The heap was only for the stack budget of the thread per connection, which is gone;
+/// Json::sax_parse() would read the same.
 struct Reading {
     using Parser = nlohmann::detail::parser<Json, nlohmann::detail::iterator_input_adapter<const char*>>;
 
@@ -115,11 +115,11 @@ struct Reading {
     Parser parser;
 };
 
-[[gnu::noinline]] std::unique_ptr<Reading> start_reading(std::string_view json, int max_depth) {
+std::unique_ptr<Reading> start_reading(std::string_view json, int max_depth) {
     return std::make_unique<Reading>(json, max_depth);
 }
 
-[[noreturn, gnu::noinline, gnu::cold]] void not_json(const Reading& reading) { throw NotJson(reading.handler.problem()); }
+[[noreturn]] void not_json(const Reading& reading) { throw NotJson(reading.handler.problem()); }
 
 }  // namespace
 

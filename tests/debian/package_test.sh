@@ -125,8 +125,11 @@ check "the unit runs as User=plugin-host, Type=notify" \
     [ "$(unit_value User) $(unit_value Type)" = "plugin-host notify" ]
 check "LimitNOFILE=$(unit_value LimitNOFILE) fits max_connections $max_connections + 64 of the host's own" \
     [ "$(unit_value LimitNOFILE)" -ge $((max_connections + 64)) ]
-check "TasksMax=$(unit_value TasksMax) fits max_connections $max_connections + 16 threads of the host's own" \
-    [ "$(unit_value TasksMax)" -ge $((max_connections + 16)) ]
+max_workers=$(ini_value server max_workers)
+loop_threads=$(ini_value server loop_threads)
+[ "$loop_threads" != 0 ] || loop_threads=$(nproc)
+check "TasksMax=$(unit_value TasksMax) fits max_workers $max_workers + $loop_threads loops + 16 threads of the host's own" \
+    [ "$(unit_value TasksMax)" -ge $((max_workers + loop_threads + 16)) ]
 stop_timeout=$(unit_value TimeoutStopSec | sed 's/s$//')
 check "TimeoutStopSec=${stop_timeout}s is above drain_timeout_ms $drain_ms" [ $((stop_timeout * 1000)) -gt "$drain_ms" ]
 
