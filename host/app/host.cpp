@@ -115,9 +115,8 @@ void Host::start() {
     workers_ = std::make_unique<WorkerPool>(workers);
     connections_ = std::make_unique<ConnectionContext>(
         ConnectionContext{http_settings(server), dispatcher_, metrics_, *gate_, *workers_, logger});
-    const unsigned loops = server.loop_threads > 0 ? static_cast<unsigned>(server.loop_threads)
-                                                    : std::max(1U, std::thread::hardware_concurrency());
-    for (unsigned i = 0; i < loops; ++i) loops_.push_back(std::make_unique<EventLoop>("ph-loop-" + std::to_string(i)));
+    const std::size_t loops = loop_threads(server);
+    for (std::size_t i = 0; i < loops; ++i) loops_.push_back(std::make_unique<EventLoop>("ph-loop-" + std::to_string(i)));
     acceptor_ = std::make_unique<Acceptor>(socket_, [this](int descriptor) { admit(descriptor); },
                                            logger);
     logger.information("Listening on " + socket_.address().toString() + " for up to " +

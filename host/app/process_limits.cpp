@@ -1,5 +1,7 @@
 #include "app/process_limits.hpp"
 
+#include <thread>
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -84,7 +86,14 @@ std::size_t connections_within_open_file_limit(const ServerConfig& server) {
     return std::min(wanted, static_cast<std::size_t>(std::max(1L, *limit - kOwnDescriptors)));
 }
 
-long threads_needed(const ServerConfig& server) { return server.max_workers + server.loop_threads + kOwnThreads; }
+std::size_t loop_threads(const ServerConfig& server) {
+    return server.loop_threads > 0 ? static_cast<std::size_t>(server.loop_threads)
+                                   : std::max(1U, std::thread::hardware_concurrency());
+}
+
+long threads_needed(const ServerConfig& server) {
+    return server.max_workers + static_cast<long>(loop_threads(server)) + kOwnThreads;
+}
 
 void check_process_limits(const ServerConfig& server, Poco::Logger& logger) {
     raise_descriptor_limit(server, logger);

@@ -23,6 +23,9 @@ long descriptors_needed(const ServerConfig& server);
 std::size_t connections_within_open_file_limit(const ServerConfig& server);
 
 /// Threads the server may need: its loops, at most max_workers workers, and a few of its own.
+/// The loop threads `server` asks for: loop_threads, or one per core if it is 0.
+std::size_t loop_threads(const ServerConfig& server);
+
 long threads_needed(const ServerConfig& server);
 
 /// Raises the soft RLIMIT_NOFILE to the hard limit, and warns when descriptors_needed()

@@ -210,13 +210,13 @@ std::size_t ConnectionGate::queued_connections() const {
 void ConnectionGate::collect_metrics(std::vector<prometheus::MetricFamily>& out) const {
     using prometheus::MetricType;
     out.push_back(single_sample("plugin_host_connections_open", MetricType::Gauge,
-                                "Connections admitted and not finished, served or waiting for a thread.",
+                                "Connections admitted and not finished.",
                                 static_cast<double>(open_connections())));
     out.push_back(single_sample("plugin_host_connections_turned_away_total", MetricType::Counter,
                                 "Clients answered 503 because max_connections were open.",
                                 static_cast<double>(turned_away())));
     out.push_back(single_sample("plugin_host_connections_max", MetricType::Gauge,
-                                "Connections served at once: [server] max_connections, or fewer if the threads could not be made.",
+                                "Connections served at once: [server] max_connections, or fewer if the open-file limit has no room for them.",
                                 static_cast<double>(capacity())));
 }
 

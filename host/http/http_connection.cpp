@@ -46,7 +46,7 @@ bool is_loopback(const Poco::Net::IPAddress& address) {
     return address.isLoopback() || (address.isIPv4Mapped() && address.toString().starts_with("::ffff:127."));
 }
 
-[[gnu::cold]] HttpResponse closing(int status, std::string_view message) {
+HttpResponse closing(int status, std::string_view message) {
     HttpResponse response = error_response(status, message);
     response.close_connection = true;
     return response;
@@ -158,7 +158,7 @@ std::optional<Peer> peer_of(const Poco::Net::StreamSocket& socket) {
     }
 }
 
-[[gnu::cold]] void log_unwritten(Poco::Logger& logger, const std::string& client, const HttpRequest& request,
+void log_unwritten(Poco::Logger& logger, const std::string& client, const HttpRequest& request,
                                                 ConnectionIo::Status written, const HttpSettings& settings) {
     const char* what = written == ConnectionIo::Status::timed_out ? "did not complete in time" : "failed";
     logger.information("Closed the connection from " + client + ": writing the answer to " + request.head.getMethod() +
@@ -191,7 +191,7 @@ Task<HttpResponse> dispatch_on_worker(EventLoop& loop, const HttpRequest& reques
     co_return response;
 }
 
-[[gnu::cold]] void log_overdue(Poco::Logger& logger, const PendingResponse& pending, const HttpRequest& request,
+void log_overdue(Poco::Logger& logger, const PendingResponse& pending, const HttpRequest& request,
                                const HttpSettings& settings) {
     logger.error("Answered 500 to " + request.head.getMethod() + " " + request.path + ": plugin " + pending.owner() +
                  " did not complete its deferred answer within deferred_timeout_ms = " +
