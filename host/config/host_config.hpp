@@ -27,7 +27,7 @@ struct ServerConfig {
     int max_connections_per_client = 0;  ///< from one client address at once; 0: no limit
     int listen_backlog = 4096;
     int loop_threads = 0;          ///< threads that wait for the connections; 0: one per core
-    int max_workers = 1024;        ///< threads that run handlers, at most: requests in a handler at once
+    int max_workers = 1600;        ///< threads that run handlers, at most: requests in a blocking handler at once
     int thread_stack_kib = 256;    ///< each worker's stack
     bool keep_alive = true;
     std::chrono::milliseconds keep_alive_timeout{10000};

@@ -74,7 +74,7 @@ check_process() {
 # start_container NAME ARGS...: podman run -d with this machine's limits. An explicit
 # --ulimit replaces all of containers.conf's default_ulimits, so both are given. Podman
 # caps a container at 2048 processes and threads by default; the server's threads are its
-# loops, at most max_workers workers (1024 with the image's configuration) and a few more,
+# loops, at most max_workers workers (1600 with the image's configuration) and a few more,
 # and a user's max_workers may be higher.
 start_container() {
     local name=$1

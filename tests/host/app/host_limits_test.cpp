@@ -163,8 +163,8 @@ TEST(HostApplication, AThreadLimitTooLowToStartFailsStartUpWithOneLineNamingIt) 
     EXPECT_NE(host.output().find("plugin-host: cannot start a thread the server needs ("), std::string::npos)
         << host.output();
     EXPECT_NE(host.output().find("RLIMIT_NPROC is 4 processes and threads for uid " + std::to_string(kStartlessUser) +
-                                 " (ulimit -u; a container's pids limit does the same); [server] max_workers = 1024 "
-                                 "needs about " + std::to_string(1024 + std::max(1U, std::thread::hardware_concurrency()) + 16) +
+                                 " (ulimit -u; a container's pids limit does the same); [server] max_workers = 1600 "
+                                 "needs about " + std::to_string(1600 + std::max(1U, std::thread::hardware_concurrency()) + 16) +
                                  "\n"),
               std::string::npos)
         << host.output();
