@@ -249,7 +249,11 @@ Task<bool> serve(Poco::Net::StreamSocket& socket, EventLoop& loop, const Connect
             response = std::move(*failed);
         } else {
             io.release_if_empty();  // the answer may take a while: no buffer meanwhile
-            response = co_await dispatch_on_worker(loop, request, context);
+            if (context.dispatcher.runs_on_loop(request)) {
+                response = context.dispatcher.dispatch(request);  // its handler never waits
+            } else {
+                response = co_await dispatch_on_worker(loop, request, context);
+            }
         }
         if (response.pending) {
             std::shared_ptr<PendingResponse> pending = std::move(response.pending);

@@ -49,7 +49,8 @@ struct ConnectionContext {
 /// reads the head strictly (read_request_head()), checks the framing and reads the body
 /// (request_body.hpp) within its route's limit (RequestDispatcher::max_body_bytes()),
 /// answers `Expect: 100-continue`, has the dispatcher answer on a worker (WorkerPool; 503
-/// with Retry-After when every worker is busy), waits for an answer a handler completes
+/// with Retry-After when every worker is busy), or on the loop thread itself for a plugin
+/// whose handlers never wait (RequestDispatcher::runs_on_loop()), waits for an answer a handler completes
 /// later (PendingResponse; 500 after deferred_timeout_ms, logged with the plugin's name),
 /// counts the request in the metrics and writes the response (without a body for HEAD, 204
 /// and 304).

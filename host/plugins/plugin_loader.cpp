@@ -56,7 +56,7 @@ std::string make_filters(PluginRegistrar& registrar, const std::shared_ptr<Loade
                          std::vector<std::shared_ptr<const Filter>>& filters) {
     for (RegisteredFilter& registered : registrar.filters()) {
         Filter filter{plugin, plugin->name(), {}, RouteTemplate::parse(registered.pattern),
-                      std::move(registered.before), std::move(registered.after)};
+                      std::move(registered.before), std::move(registered.after), registrar.says_never_blocks()};
         if (const std::string problem = parse_filter_methods(registered.methods, filter.methods); !problem.empty()) {
             return problem;
         }
@@ -194,7 +194,9 @@ PluginLoad load_plugin(const PluginConfig& config, const std::filesystem::path& 
             throw refuse(invalid.what());
         }
         if (const std::string problem = check_route(route, *path); !problem.empty()) throw refuse(problem);
-        endpoints.push_back(Endpoint{plugin, config.name, std::move(route.method), std::move(*path), std::move(route.handler)});
+        Endpoint endpoint{plugin, config.name, std::move(route.method), std::move(*path), std::move(route.handler)};
+        endpoint.never_blocks = registrar.says_never_blocks();
+        endpoints.push_back(std::move(endpoint));
     }
     if (const std::string problem = apply_body_limits(registrar, services, endpoints); !problem.empty()) {
         throw refuse(problem);

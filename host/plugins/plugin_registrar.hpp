@@ -56,6 +56,9 @@ public:
     plugin_api::Counter& counter(std::string_view name, std::string_view help) override;
     plugin_api::Histogram& histogram(std::string_view name, std::string_view help, std::vector<double> bounds) override;
     void set_max_body_bytes(std::string_view method, std::string_view path_template, std::uint64_t bytes) override;
+    void never_blocks() override { never_blocks_ = true; }
+    /// Whether the plugin said that its handlers and hooks never wait.
+    bool says_never_blocks() const { return never_blocks_; }
 
     std::vector<RegisteredRoute>& routes() { return routes_; }
     std::vector<RegisteredFilter>& filters() { return filters_; }
@@ -79,6 +82,7 @@ private:
     PluginHooks hooks_;
     MeterClaim meters_;
     bool lifecycle_registered_ = false;
+    bool never_blocks_ = false;
     bool state_registered_ = false;
     std::vector<std::string> problems_;
 };

@@ -25,6 +25,9 @@ struct Endpoint {
     plugin_api::Handler handler;
     /// The largest body it takes (Registrar::set_max_body_bytes()); 0: [server] max_body_bytes.
     std::size_t max_body_bytes = 0;
+    /// Its plugin said its handlers never wait (Registrar::never_blocks()): it may run on a
+    /// loop thread.
+    bool never_blocks = false;
 
     /// "<method> <template>": how logs, /admin/plugins and the metrics name it.
     std::string label() const { return method + " " + path.text(); }

@@ -25,6 +25,8 @@ struct Filter {
     RouteTemplate pattern;
     plugin_api::BeforeHook before;
     plugin_api::AfterHook after;
+    /// Its plugin said its hooks never wait (Registrar::never_blocks()).
+    bool never_blocks = false;
 
     /// For a request of `method` whose path has the decoded `segments`. HEAD counts as GET.
     bool applies_to(std::string_view method, const std::vector<std::string>& segments) const {

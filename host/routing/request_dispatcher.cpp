@@ -120,6 +120,22 @@ std::size_t RequestDispatcher::route_body_limit(const HttpRequest& request, std:
     }
 }
 
+bool RequestDispatcher::runs_on_loop(const HttpRequest& request) const {
+    try {
+        if (!is_implemented(request.method()) || is_host_path(request.path)) return false;
+        const std::shared_ptr<const RouteTable> table = router_.table();
+        const RouteTable::Match match = table->find(answered_as(request.method()), request.path);
+        if (match.outcome != RouteTable::Outcome::found || !match.endpoint->never_blocks) return false;
+        if (table->filters().empty()) return true;
+        for (const Filter* filter : filters_for(*table, request)) {
+            if (!filter->never_blocks) return false;
+        }
+        return true;
+    } catch (...) {
+        return false;  // out of memory: a worker answers, as dispatch() would
+    }
+}
+
 HttpResponse RequestDispatcher::unrouted(const HttpRequest& request, const RouteTable::Match& match) {
     switch (match.outcome) {
     case RouteTable::Outcome::method_not_allowed:

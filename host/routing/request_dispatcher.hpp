@@ -39,7 +39,8 @@ public:
     void add_host_endpoint(std::string method, std::string path, HostHandler handler,
                            Access access = Access::anyone);
 
-    /// Called on worker threads, concurrently. Never throws. The response says which
+    /// Called on worker threads (on loop threads where runs_on_loop() holds), concurrently.
+    /// Never throws. The response says which
     /// endpoint's metrics the request counts under.
     ///
     /// A handler that defers (contract 2.2) gives a response whose `pending` is set: the
@@ -65,6 +66,13 @@ public:
     std::size_t max_body_bytes(const HttpRequest& request, std::size_t server_limit) const {
         return router_.has_body_limits() ? route_body_limit(request, server_limit) : server_limit;
     }
+
+    /// Whether dispatch() may run on the loop thread that read the request: its route's
+    /// plugin, and that of every filter covering it, said it never waits
+    /// (Registrar::never_blocks()). A host endpoint, a route of a plugin that did not say
+    /// so, and a request no route takes run on a worker. Called on loop threads, once the
+    /// head is read. Never throws.
+    bool runs_on_loop(const HttpRequest& request) const;
 
 private:
     struct HostEndpoint {

@@ -5,7 +5,8 @@
 // shared repository with the names ["<name>_first", "<name>_second"], as the seed's
 // callbacks did: {"result":"<name>_first,<name>_second Executed"}. Since contract 2.2 it
 // answers later (Response::defer()) and asks the repository with call_later(), so that no
-// thread waits out the repository's delay.
+// thread waits out the repository's delay, and says so (Registrar::never_blocks()), so that
+// the host runs it on the loop thread that read the request.
 #include "seed/seed_request.hpp"
 
 #include <plugin_api/endpoint_plugin.hpp>
@@ -25,6 +26,9 @@ class SeedEndpointPlugin final : public plugin_api::EndpointPlugin {
 public:
     void register_endpoints(plugin_api::Registrar& registrar) override {
         plugin_api::Repository& repository = registrar.repository();
+        // Its handler parses the body and asks the repository for a callback: it never
+        // waits, so it may run on the loop thread that read the request.
+        registrar.never_blocks();
         const std::string route = registrar.settings().text("route", "/" + std::string(kEndpoint));
         const std::array<std::string, 2> names{std::string(kEndpoint) + "_first", std::string(kEndpoint) + "_second"};
         registrar.add_route("POST", route,

@@ -13,7 +13,9 @@
 // across a hot swap, metrics, and a route's own body limit: see Registrar.
 //
 // Since 2.2 a handler may answer later, from another thread (Response::defer(), Deferred),
-// and ask the repository for its work without holding a thread (Repository::call_later()).
+// and ask the repository for its work without holding a thread (Repository::call_later());
+// a plugin whose handlers never wait may say so (Registrar::never_blocks()) and have them
+// run on the loop thread that read the request.
 //
 // Ownership: the host keeps a plugin's shared object loaded for as long as anything that
 // came out of it exists: the EndpointPlugin instance, every registered handler and hook, and
@@ -394,6 +396,20 @@ public:
     /// JSON one. A larger body is answered 413 before it is read. Above [server]
     /// max_route_body_bytes the plugin is refused, naming that key.
     virtual void set_max_body_bytes(std::string_view method, std::string_view path_template, std::uint64_t bytes) = 0;
+
+    // ---- 2.2 ----
+
+    /// Says that none of this plugin's handlers and filter hooks ever waits: each returns at
+    /// once, its answer written, or deferred to complete from another thread
+    /// (Response::defer(), Repository::call_later()). The host then runs them on the thread
+    /// that read the request, one of a few loop threads that each serve thousands of
+    /// connections, rather than handing every request to a worker thread and back: two
+    /// thread switches less a request. Without it (and for every 2.0 and 2.1 plugin) a
+    /// handler runs on a worker, where it may block. A handler of a plugin that says this
+    /// and then waits (Repository::call(), a lock another thread holds, a file, the
+    /// network) holds up every connection on its loop thread while it waits. A request that
+    /// a filter of another plugin covers runs on a worker unless that plugin says so too.
+    virtual void never_blocks() = 0;
 
 protected:
     ~Registrar() = default;

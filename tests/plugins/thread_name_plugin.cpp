@@ -1,0 +1,43 @@
+// Says on which thread the host runs it: GET <route setting> (default /thread) answers the
+// name of the thread its handler runs on (the host names its loop threads "ph-loop-N" and
+// its workers "ph-worker"); with a `filter` setting, an after-hook on that path adds
+// X-Filter-Thread with the name of the thread it runs on. With `never_blocks = true` it
+// says so (Registrar::never_blocks()).
+#include <plugin_api/endpoint_plugin.hpp>
+
+#include <pthread.h>
+
+#include <array>
+#include <string>
+
+namespace {
+
+std::string thread_name() {
+    std::array<char, 16> name{};
+    pthread_getname_np(pthread_self(), name.data(), name.size());
+    return name.data();
+}
+
+class ThreadNamePlugin final : public plugin_api::EndpointPlugin {
+public:
+    void register_endpoints(plugin_api::Registrar& registrar) override {
+        if (registrar.settings().boolean("never_blocks", false)) registrar.never_blocks();
+        const std::string route = registrar.settings().text("route", "/thread");
+        const std::string filter = registrar.settings().text("filter", "");
+        if (!route.empty()) {
+            registrar.add_route("GET", route, [](const plugin_api::Request&, plugin_api::Response& response) {
+                response.set_content_type("text/plain");
+                response.set_body(thread_name());
+            });
+        }
+        if (!filter.empty()) {
+            registrar.add_filter("*", filter, nullptr, [](const plugin_api::Request&, plugin_api::Response& response) {
+                response.set_header("X-Filter-Thread", thread_name());
+            });
+        }
+    }
+};
+
+}  // namespace
+
+PLUGIN_API_EXPORT(ThreadNamePlugin)
