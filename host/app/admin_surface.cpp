@@ -12,7 +12,12 @@ AdminSurface::AdminSurface(RequestDispatcher& dispatcher, const PluginManager& m
       metrics_(registry),
       reload_(std::move(reload_config)),
       every_plugin_required_(config.plugin_loading.healthz_requires_every_plugin) {
-    dispatcher.add_host_endpoint("GET", "/healthz", [this](const HttpRequest&) { return health(); });
+    // Health and metrics never wait (the manager's state lock is held only to copy or
+    // commit): answered on the loop thread, even while every worker is busy.
+    using Runs = RequestDispatcher::Runs;
+    using Access = RequestDispatcher::Access;
+    dispatcher.add_host_endpoint("GET", "/healthz", [this](const HttpRequest&) { return health(); }, Access::anyone,
+                                 Runs::on_loop);
     if (config.admin.enabled) {
         const auto access = config.admin.allow_remote ? RequestDispatcher::Access::anyone
                                                       : RequestDispatcher::Access::loopback_only;
@@ -20,7 +25,8 @@ AdminSurface::AdminSurface(RequestDispatcher& dispatcher, const PluginManager& m
         dispatcher.add_host_endpoint("POST", "/admin/reload", [this](const HttpRequest&) { return reload(); }, access);
     }
     if (config.metrics.enabled) {
-        dispatcher.add_host_endpoint("GET", "/metrics", [this](const HttpRequest&) { return metrics(); });
+        dispatcher.add_host_endpoint("GET", "/metrics", [this](const HttpRequest&) { return metrics(); },
+                                     Access::anyone, Runs::on_loop);
     }
 }
 

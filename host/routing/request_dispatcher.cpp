@@ -48,9 +48,9 @@ RequestDispatcher::RequestDispatcher(const Router& router, const ExecutionServic
     : router_(router), execution_(execution), metrics_(metrics), filters_(filter_logger) {}
 
 void RequestDispatcher::add_host_endpoint(std::string method, std::string path, HostHandler handler,
-                                          Access access) {
+                                          Access access, Runs runs) {
     RequestMetrics::Counters* counters = &metrics_.endpoint(method, path);
-    host_endpoints_.push_back({std::move(method), std::move(path), std::move(handler), access, counters});
+    host_endpoints_.push_back({std::move(method), std::move(path), std::move(handler), access, counters, runs});
 }
 
 const RequestDispatcher::HostEndpoint* RequestDispatcher::host_endpoint(const HttpRequest& request,
@@ -122,7 +122,12 @@ std::size_t RequestDispatcher::route_body_limit(const HttpRequest& request, std:
 
 bool RequestDispatcher::runs_on_loop(const HttpRequest& request) const {
     try {
-        if (!is_implemented(request.method()) || is_host_path(request.path)) return false;
+        if (!is_implemented(request.method())) return false;
+        if (is_host_path(request.path)) {
+            std::string allow;
+            const HostEndpoint* endpoint = host_endpoint(request, allow);
+            return endpoint != nullptr && endpoint->runs == Runs::on_loop;
+        }
         const std::shared_ptr<const RouteTable> table = router_.table();
         const RouteTable::Match match = table->find(answered_as(request.method()), request.path);
         if (match.outcome != RouteTable::Outcome::found || !match.endpoint->never_blocks) return false;

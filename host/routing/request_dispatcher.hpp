@@ -30,6 +30,9 @@ public:
 
     /// Who may call a host endpoint; others get 403.
     enum class Access { anyone, loopback_only };
+    /// Where a host endpoint's handler runs: on a worker, or, for one that never waits
+    /// (/healthz, /metrics: answered even when every worker is busy), on the loop thread.
+    enum class Runs { on_worker, on_loop };
 
     RequestDispatcher(const Router& router, const ExecutionService& execution, RequestMetrics& metrics,
                       Poco::Logger& filter_logger = Poco::Logger::get("host.filters"));
@@ -37,7 +40,7 @@ public:
     /// Adds an endpoint served by the host itself, at a path is_host_path() holds. Only
     /// before the server starts.
     void add_host_endpoint(std::string method, std::string path, HostHandler handler,
-                           Access access = Access::anyone);
+                           Access access = Access::anyone, Runs runs = Runs::on_worker);
 
     /// Called on worker threads (on loop threads where runs_on_loop() holds), concurrently.
     /// Never throws. The response says which
@@ -69,8 +72,9 @@ public:
 
     /// Whether dispatch() may run on the loop thread that read the request: its route's
     /// plugin, and that of every filter covering it, said it never waits
-    /// (Registrar::never_blocks()). A host endpoint, a route of a plugin that did not say
-    /// so, and a request no route takes run on a worker. Called on loop threads, once the
+    /// (Registrar::never_blocks()), or it is a host endpoint added with Runs::on_loop. Other
+    /// host endpoints, a route of a plugin that did not say so, and a request no route takes
+    /// run on a worker. Called on loop threads, once the
     /// head is read. Never throws.
     bool runs_on_loop(const HttpRequest& request) const;
 
@@ -81,6 +85,7 @@ private:
         HostHandler handler;
         Access access;
         RequestMetrics::Counters* metrics;
+        Runs runs;
     };
 
     /// The host's own endpoint for the request's path and method; else nothing, with the
