@@ -168,6 +168,7 @@ void Host::release_server() {
     workers_->stop();  // waits for every handler still running, even one that never returns
     for (const std::unique_ptr<EventLoop>& loop : loops_) loop->stop();  // ends every connection left
     loops_.clear();
+    repository_->stop_timer();  // what plugins left in it goes while their code is loaded
     workers_.reset();
     gate_->stop();
     gate_.reset();

@@ -43,7 +43,7 @@ PluginManager::~PluginManager() {
         }
         for (const auto& old : draining_) handover_.stop(old, kept_for_good_);
         // Their code may still run on a thread past its limit: never unloaded.
-        if (!kept_for_good_.empty()) new VersionHandover::Kept(std::move(kept_for_good_));
+        if (!kept_for_good_.empty()) VersionHandover::keep_until_exit(std::move(kept_for_good_));
     }
     {
         std::lock_guard operation(operation_mutex_);
@@ -61,7 +61,7 @@ PluginManager::~PluginManager() {
             keep_if_held(slot.plugin);
         }
         for (const auto& old : draining_) keep_if_held(old);
-        if (!still_held.empty()) new VersionHandover::Kept(std::move(still_held));
+        if (!still_held.empty()) VersionHandover::keep_until_exit(std::move(still_held));
         slots_.clear();
         draining_.clear();
     }

@@ -2,9 +2,19 @@
 
 #include "plugins/bounded_call.hpp"
 
+#include <iterator>
+#include <mutex>
 #include <thread>
 
 namespace plugin_host {
+
+void VersionHandover::keep_until_exit(Kept plugins) {
+    static std::mutex mutex;
+    static auto* const forever = new Kept;  // never destroyed: no unload at exit either
+    std::lock_guard lock(mutex);
+    forever->insert(forever->end(), std::make_move_iterator(plugins.begin()), std::make_move_iterator(plugins.end()));
+}
+
 namespace {
 
 std::string describe(const LoadedPlugin& plugin) {

@@ -23,6 +23,10 @@ public:
 
     VersionHandover(std::chrono::milliseconds limit, Poco::Logger& logger) : limit_(limit), logger_(logger) {}
 
+    /// Keeps `plugins` loaded until the process ends, in a list that stays reachable (so a
+    /// leak checker does not report it): their code may still run. Any thread.
+    static void keep_until_exit(Kept plugins);
+
     /// Called once `incoming` is published, its gate still closed. If it and `outgoing` (the
     /// version it replaced, or null) both keep state: waits up to the limit for `outgoing`'s
     /// last request (until only the manager's draining list and this argument hold it),

@@ -46,8 +46,9 @@ void TimerThread::run() {
         }
         // A callback due within kSlack of now runs now: the thread wakes once for those due
         // close together (thousands a second at twelve times the seed) instead of once each.
-        if (Clock::now() + kSlack < due_.top().when) {
-            changed_.wait_until(lock, due_.top().when);
+        if (const Clock::time_point next = due_.top().when; Clock::now() + kSlack < next) {
+            // A copy: while the lock is released, schedule_at() may move the heap's entries.
+            changed_.wait_until(lock, next);
             continue;
         }
         // priority_queue::top() is const: the callback is moved out through a const_cast of
