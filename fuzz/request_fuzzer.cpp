@@ -1,6 +1,6 @@
 // libFuzzer target for the request path below the socket: the input is what a client sends
 // on one connection. It goes through what a live request goes through — the host's
-// connection loop (HttpConnection: request head, framing, body, 100-continue, keep-alive,
+// connection layer (serve_connection() on an EventLoop: request head, framing, body, 100-continue, keep-alive,
 // pipelining) and ConnectionGate, the RequestDispatcher, Router and ExecutionService, and
 // endpoint callbacks — over a real loopback TCP connection. The answers are read back and
 // checked:
@@ -62,7 +62,9 @@ public:
           execution_(quiet_logger("host.execution")),
           dispatcher_(router_, execution_, metrics_),
           gate_(new ConnectionGate({.capacity = 0, .first_header_deadline = std::chrono::seconds(4)}, quiet_logger("host"))),
-          connections_{settings(), dispatcher_, metrics_, *gate_, quiet_logger("host")},
+          loop_("fuzz-loop"),
+          workers_({.limit = 4, .stack_bytes = 256 * 1024}),
+          connections_{settings(), dispatcher_, metrics_, *gate_, workers_, quiet_logger("host")},
           listener_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
         const std::array<std::string, 2> names{"first_first", "first_second"};
         const auto echo = [](const plugin_api::Request& request, plugin_api::Response& response) {
@@ -106,7 +108,9 @@ public:
         std::string answer;
         std::thread peer([&client, input, &answer] { play_client(client.impl()->sockfd(), input, answer); });
         if (const auto server = gate_->accept(accepted)) {
-            HttpConnection(*server, connections_).run();  // closes the connection at its end
+            // Served on the loop thread, as the Host does; it closes the connection at its end,
+            // which ends the client's side.
+            loop_.post([this, socket = *server] { serve_connection(socket, loop_, connections_); });
         }
         peer.join();
         return answer;
@@ -167,6 +171,8 @@ private:
     RequestMetrics metrics_;
     RequestDispatcher dispatcher_;
     ConnectionGate::Ptr gate_;
+    EventLoop loop_;       ///< destroyed after the workers: they hand connections back to it
+    WorkerPool workers_;
     ConnectionContext connections_;
     Poco::Net::ServerSocket listener_;
 };
