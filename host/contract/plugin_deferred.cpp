@@ -1,5 +1,6 @@
 #include "contract/plugin_deferred.hpp"
 
+#include "contract/plugin_code_scope.hpp"
 #include "http/pending_response.hpp"
 #include "services/execution_service.hpp"
 
@@ -25,6 +26,7 @@ PluginDeferred::~PluginDeferred() {
         dropped = state_ == State::open && released_;  // not released: the host answered otherwise
     }
     if (dropped) finish(true);
+    PluginCodeScope::release(std::move(endpoint_));
 }
 
 void PluginDeferred::complete() {

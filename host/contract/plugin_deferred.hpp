@@ -31,7 +31,8 @@ class PendingResponse;
 /// hands the result to its PendingResponse, all on the thread that completes it (or on the
 /// request thread in release(), if the plugin completed before the request had unwound).
 /// Dropped without complete(): a 500 at once, logged naming the plugin. It holds the route's
-/// Endpoint, and so the plugin's code, for as long as it lives.
+/// Endpoint, and so the plugin's code, for as long as it lives, and, destroyed inside a
+/// PluginCodeScope, until that scope closes.
 class PluginDeferred final : public plugin_api::Deferred, public std::enable_shared_from_this<PluginDeferred> {
 public:
     using Step = std::function<void(HttpResponse&)>;
@@ -90,7 +91,7 @@ private:
     void finish(bool dropped);
 
     Poco::Logger& logger_;
-    const std::shared_ptr<const Endpoint> endpoint_;  // keeps the plugin's code loaded
+    std::shared_ptr<const Endpoint> endpoint_;  // keeps the plugin's code loaded; let go in the destructor only
     const std::shared_ptr<PendingResponse> pending_;
     mutable std::mutex mutex_;
     HttpResponse response_;

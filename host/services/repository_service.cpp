@@ -1,5 +1,6 @@
 #include "services/repository_service.hpp"
 
+#include "contract/plugin_code_scope.hpp"
 #include "logging/log_line.hpp"
 
 #include <Poco/Exception.h>
@@ -38,7 +39,8 @@ void RepositoryService::call_later(std::span<const std::string> names, std::stri
                                    std::function<void(std::string)> done) {
     std::string joined = begin(names, data);
     // The logger outlives the timer's callbacks: the timer is stopped before the service goes.
-    timer_->schedule_after(delay_, [&logger = logger_, joined = std::move(joined), done = std::move(done)] {
+    timer_->schedule_after(delay_, [&logger = logger_, joined = std::move(joined), done = std::move(done)]() mutable {
+        const PluginCodeScope scope;  // `done` is the plugin's code, and may own the request's Deferred
         if (logger.information()) log_line(logger, Poco::Message::PRIO_INFORMATION, "Executed " + joined);
         try {
             done(joined + " Executed");
@@ -49,6 +51,7 @@ void RepositoryService::call_later(std::span<const std::string> names, std::stri
         } catch (...) {
             logger.error("A plugin's call_later() callback threw a non-standard exception");
         }
+        done = nullptr;  // inside the scope
     });
 }
 

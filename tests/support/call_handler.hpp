@@ -21,10 +21,14 @@ namespace test_support {
 /// barrier: a request of the endpoint's method with `body` and `content_type`, and
 /// `parameters` for its path template. Returns what the handler answered; for a handler that
 /// answers later (contract 2.2, Response::defer()), what it completes, waited for (at most
-/// 10 s; then an empty 0 response), with the execution service's checks applied.
-inline plugin_host::HttpResponse call_handler(const plugin_host::Endpoint& endpoint, const std::string& body,
+/// 10 s; then an empty 0 response), with the execution service's checks applied. The
+/// Deferred holds `shared`, and so the plugin's code, as the host's does, for as long as the
+/// plugin's code that completes it may still run.
+inline plugin_host::HttpResponse call_handler(const std::shared_ptr<const plugin_host::Endpoint>& shared,
+                                              const std::string& body,
                                               const std::string& content_type = "application/json",
                                               std::vector<std::pair<std::string_view, std::string>> parameters = {}) {
+    const plugin_host::Endpoint& endpoint = *shared;
     plugin_host::HttpRequest request;
     request.head.setMethod(endpoint.method);
     request.path = endpoint.path.text();
@@ -33,9 +37,7 @@ inline plugin_host::HttpResponse call_handler(const plugin_host::Endpoint& endpo
     const plugin_host::PluginRequest::Decoded query;
     const plugin_host::PluginRequest view(request, parameters, query);
     plugin_host::HttpResponse response;
-    // Not owning: the caller keeps the endpoint for longer than this call.
-    const std::shared_ptr<const plugin_host::Endpoint> unowned(std::shared_ptr<const plugin_host::Endpoint>(), &endpoint);
-    const plugin_host::DeferralSource source{Poco::Logger::get("test.call_handler"), unowned};
+    const plugin_host::DeferralSource source{Poco::Logger::get("test.call_handler"), shared};
     plugin_host::PluginResponse answer(response, &source);
     endpoint.handler(view, answer);
     if (!answer.deferred()) return response;

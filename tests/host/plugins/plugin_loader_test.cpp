@@ -47,7 +47,7 @@ TEST_F(PluginLoaderTest, SeedPluginRegistersItsEndpointThatCallsTheRepository) {
     EXPECT_EQ(load.plugin->generation(), 7u);
     EXPECT_EQ(load.plugin->file(), test_paths::kFirstPlugin);
 
-    const HttpResponse reply = test_support::call_handler(endpoint, R"({"info":{"sequence":"first"}})");
+    const HttpResponse reply = test_support::call_handler(load.endpoints[0], R"({"info":{"sequence":"first"}})");
     EXPECT_EQ(reply.status, 200);
     EXPECT_EQ(reply.body, R"({"result":"first_first,first_second Executed"})");
 }
@@ -55,7 +55,7 @@ TEST_F(PluginLoaderTest, SeedPluginRegistersItsEndpointThatCallsTheRepository) {
 TEST_F(PluginLoaderTest, EachSeedPluginUsesItsOwnNames) {
     const PluginLoad third = load_plugin(config("third", test_paths::kThirdPlugin), test_paths::kThirdPlugin, 1, services_);
     EXPECT_EQ(third.endpoints[0]->path.text(), "/third");
-    EXPECT_EQ(test_support::call_handler(*third.endpoints[0], R"({"info":{"sequence":"third"}})").body,
+    EXPECT_EQ(test_support::call_handler(third.endpoints[0], R"({"info":{"sequence":"third"}})").body,
               R"({"result":"third_first,third_second Executed"})");
 }
 
@@ -71,7 +71,7 @@ TEST_F(PluginLoaderTest, APluginBuiltAgainstTheFrozen20HeaderLoadsAndServes) {
                                         test_paths::kFrozenV2_0Plugin, 1, services_);
     ASSERT_EQ(load.endpoints.size(), 1u);
     EXPECT_EQ(load.endpoints[0]->label(), "GET /frozen/{name}");
-    const HttpResponse reply = test_support::call_handler(*load.endpoints[0], "", "", {{"name", "ann"}});
+    const HttpResponse reply = test_support::call_handler(load.endpoints[0], "", "", {{"name", "ann"}});
     EXPECT_EQ(reply.body, "hello, ann (repository: frozen Executed)");
     EXPECT_EQ(reply.content_type, "text/plain");
 }

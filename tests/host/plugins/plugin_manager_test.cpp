@@ -27,7 +27,7 @@ protected:
     /// The body /swap answers now (the version serving), or "" if nothing serves it.
     std::string swap_answer() {
         const RouteTable::Match match = router_.find("POST", "/swap");
-        return match.endpoint ? test_support::call_handler(*match.endpoint, "{}").body : "";
+        return match.endpoint ? test_support::call_handler(match.endpoint, "{}").body : "";
     }
 
     ReloadReport reload_changed() {
@@ -154,7 +154,7 @@ TEST_F(PluginManagerTest, ChangedFileIsSwappedAndTheOldVersionUnloadedOnceReleas
     const ReloadReport report = reload_changed();
     EXPECT_EQ(report.loaded, std::vector<std::string>{"swap"});
     EXPECT_EQ(swap_answer(), R"({"version":"v2"})");
-    EXPECT_EQ(test_support::call_handler(*held.endpoint, "{}").body, R"({"version":"v1"})");
+    EXPECT_EQ(test_support::call_handler(held.endpoint, "{}").body, R"({"version":"v1"})");
 
     auto status = manager_.status();
     EXPECT_EQ(status[0].generation, 2u);
