@@ -3,6 +3,9 @@
 #include "text/trim.hpp"
 
 #include <Poco/Ascii.h>
+#include <Poco/String.h>
+
+#include <algorithm>
 
 namespace plugin_host {
 
@@ -50,6 +53,40 @@ std::optional<FieldLine> parse_field_line(std::string_view line, std::string_vie
         }
     }
     return FieldLine{name, value};
+}
+
+std::vector<std::string_view> field_values(const Poco::Net::MessageHeader& head, const std::string& name) {
+    std::vector<std::string_view> values;
+    for (auto field = head.find(name); field != head.end() && Poco::icompare(field->first, name) == 0; ++field) {
+        values.push_back(field->second);
+    }
+    return values;
+}
+
+std::vector<std::string_view> list_elements(const std::vector<std::string_view>& values) {
+    std::vector<std::string_view> elements;
+    for (std::string_view list : values) {
+        for (;;) {
+            const auto comma = list.find(',');
+            const std::string_view element = trim(list.substr(0, comma));
+            if (!element.empty()) elements.push_back(element);
+            if (comma == std::string_view::npos) break;
+            list.remove_prefix(comma + 1);
+        }
+    }
+    return elements;
+}
+
+bool lists_hold(const Poco::Net::MessageHeader& head, const std::string& name, std::string_view element) {
+    const std::vector<std::string_view> elements = list_elements(field_values(head, name));
+    return std::any_of(elements.begin(), elements.end(),
+                       [element](std::string_view one) { return Poco::icompare(one, element) == 0; });
+}
+
+bool lists_hold_other_than(const Poco::Net::MessageHeader& head, const std::string& name, std::string_view element) {
+    const std::vector<std::string_view> elements = list_elements(field_values(head, name));
+    return std::any_of(elements.begin(), elements.end(),
+                       [element](std::string_view one) { return Poco::icompare(one, element) != 0; });
 }
 
 }  // namespace plugin_host

@@ -1,7 +1,11 @@
 #pragma once
 
+#include <Poco/Net/MessageHeader.h>
+
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace plugin_host {
 
@@ -30,5 +34,19 @@ struct FieldLine {
 /// excepted), no obsolete line folding, no CR. Nothing if the line is not such a field;
 /// `problem` then says why, in words for an error answer.
 std::optional<FieldLine> parse_field_line(std::string_view line, std::string_view& problem);
+
+/// The values of every field `name` in `head` (a field may be repeated), in the order sent.
+/// They point into `head`.
+std::vector<std::string_view> field_values(const Poco::Net::MessageHeader& head, const std::string& name);
+
+/// The elements of the comma-separated lists (RFC 9110 §5.6.1) in `values`, in order,
+/// without the whitespace around them; empty elements are skipped, as the RFC asks.
+std::vector<std::string_view> list_elements(const std::vector<std::string_view>& values);
+
+/// Whether the lists in the fields `name` of `head` hold `element` (any case).
+bool lists_hold(const Poco::Net::MessageHeader& head, const std::string& name, std::string_view element);
+
+/// Whether the lists in the fields `name` of `head` hold anything but `element` (any case).
+bool lists_hold_other_than(const Poco::Net::MessageHeader& head, const std::string& name, std::string_view element);
 
 }  // namespace plugin_host

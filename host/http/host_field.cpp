@@ -8,12 +8,6 @@
 namespace plugin_host {
 namespace {
 
-HttpResponse closing(int status, std::string_view message) {
-    HttpResponse response = error_response(status, message);
-    response.close_connection = true;
-    return response;
-}
-
 bool is_hex(char c) { return Poco::Ascii::isHexDigit(c); }
 
 /// reg-name of RFC 3986 §3.2.2: unreserved, pct-encoded and sub-delims; an IPv4 address is
@@ -76,11 +70,11 @@ std::optional<HttpResponse> check_host(const Poco::Net::HTTPRequest& request) {
     static const std::string kHost = "Host";
     std::size_t count = 0;
     for (auto field = request.find(kHost); field != request.end() && Poco::icompare(field->first, kHost) == 0; ++field) {
-        if (++count > 1) return closing(400, "a request must not have more than one Host header");
-        if (!is_valid_host(field->second)) return closing(400, "the Host header is not a valid host[:port]");
+        if (++count > 1) return closing_error(400, "a request must not have more than one Host header");
+        if (!is_valid_host(field->second)) return closing_error(400, "the Host header is not a valid host[:port]");
     }
     if (count == 0 && request.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1) {
-        return closing(400, "an HTTP/1.1 request needs a Host header");
+        return closing_error(400, "an HTTP/1.1 request needs a Host header");
     }
     return std::nullopt;
 }

@@ -1,14 +1,13 @@
 #include "http/http_connection.hpp"
 
+#include "http/field_syntax.hpp"
 #include "http/host_field.hpp"
 #include "http/pending_response.hpp"
 #include "http/request_body.hpp"
 #include "routing/request_dispatcher.hpp"
-#include "text/trim.hpp"
 
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/String.h>
 #include <Poco/Timestamp.h>
 
 #include <sys/socket.h>
@@ -20,51 +19,15 @@ namespace {
 
 using Clock = ConnectionIo::Clock;
 
-/// Whether the comma-separated list in the header fields `name` holds `token` (any case).
-bool has_token(const Poco::Net::HTTPRequest& head, const std::string& name, std::string_view token) {
-    for (auto field = head.find(name); field != head.end() && Poco::icompare(field->first, name) == 0; ++field) {
-        std::string_view list = field->second;
-        while (!list.empty()) {
-            const auto comma = list.find(',');
-            const std::string_view item = trim(list.substr(0, comma));
-            if (item.size() == token.size() && Poco::icompare(std::string(item), std::string(token)) == 0) return true;
-            if (comma == std::string_view::npos) break;
-            list.remove_prefix(comma + 1);
-        }
-    }
-    return false;
-}
-
 /// RFC 9112 §9.3: HTTP/1.1 persists unless `close` is among the Connection options;
 /// HTTP/1.0 only with `keep-alive` among them.
 bool client_keeps_alive(const Poco::Net::HTTPRequest& head) {
-    if (has_token(head, "Connection", "close")) return false;
-    return head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1 || has_token(head, "Connection", "keep-alive");
+    if (lists_hold(head, "Connection", "close")) return false;
+    return head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_1 || lists_hold(head, "Connection", "keep-alive");
 }
 
 bool is_loopback(const Poco::Net::IPAddress& address) {
     return address.isLoopback() || (address.isIPv4Mapped() && address.toString().starts_with("::ffff:127."));
-}
-
-HttpResponse closing(int status, std::string_view message) {
-    HttpResponse response = error_response(status, message);
-    response.close_connection = true;
-    return response;
-}
-
-/// Whether the list in the header fields `name` holds anything but `token` (any case).
-bool has_other_token(const Poco::Net::HTTPRequest& head, const std::string& name, std::string_view token) {
-    for (auto field = head.find(name); field != head.end() && Poco::icompare(field->first, name) == 0; ++field) {
-        std::string_view list = field->second;
-        for (;;) {
-            const auto comma = list.find(',');
-            const std::string_view item = trim(list.substr(0, comma));
-            if (!item.empty() && Poco::icompare(std::string(item), std::string(token)) != 0) return true;
-            if (comma == std::string_view::npos) break;
-            list.remove_prefix(comma + 1);
-        }
-    }
-    return false;
 }
 
 /// RFC 9110 §10.1.1, for an HTTP/1.1 request with Expect: 417 for any expectation but
@@ -73,10 +36,10 @@ bool has_other_token(const Poco::Net::HTTPRequest& head, const std::string& name
 Task<std::optional<HttpResponse>> meet_expectation(ConnectionIo& io, const HttpRequest& request,
                                                    const ConnectionContext& context, bool body_to_read) {
     const Poco::Net::HTTPRequest& head = request.head;
-    if (has_other_token(head, "Expect", "100-continue")) {
-        co_return closing(417, "the only expectation this server meets is 100-continue");
+    if (lists_hold_other_than(head, "Expect", "100-continue")) {
+        co_return closing_error(417, "the only expectation this server meets is 100-continue");
     }
-    if (!has_token(head, "Expect", "100-continue")) co_return std::nullopt;  // an empty list expects nothing
+    if (!lists_hold(head, "Expect", "100-continue")) co_return std::nullopt;  // an empty list expects nothing
     if (!body_to_read || io.buffered() > 0) co_return std::nullopt;  // nothing to wait for, or it is on its way
     if (std::optional<HttpResponse> refused = context.dispatcher.refusal_before_body(request)) {
         refused->close_connection = true;  // the body is never read
@@ -84,7 +47,7 @@ Task<std::optional<HttpResponse>> meet_expectation(ConnectionIo& io, const HttpR
     }
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     if (co_await io.write({kContinue, {}}, Clock::now() + context.settings.receive_timeout) != ConnectionIo::Status::ok) {
-        co_return closing(408, "the request body did not arrive in time");
+        co_return closing_error(408, "the request body did not arrive in time");
     }
     co_return std::nullopt;
 }

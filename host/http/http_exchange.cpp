@@ -22,6 +22,12 @@ HttpResponse json_response(int status, std::string body) {
 
 HttpResponse error_response(int status, std::string_view message) { return json_response(status, error_body(message)); }
 
+HttpResponse closing_error(int status, std::string_view message) {
+    HttpResponse response = error_response(status, message);
+    response.close_connection = true;
+    return response;
+}
+
 std::string closing_error_bytes(int status, std::string_view message,
                                 const std::vector<std::pair<std::string, std::string>>& headers) {
     const std::string body = error_body(message);

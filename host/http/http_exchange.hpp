@@ -51,6 +51,10 @@ HttpResponse json_response(int status, std::string body);
 /// An error response with the body {"error": message}.
 HttpResponse error_response(int status, std::string_view message);
 
+/// error_response(), and the connection closes after it: for a request whose framing or
+/// head cannot be trusted, so nothing after it on the connection can be either.
+HttpResponse closing_error(int status, std::string_view message);
+
 /// The bytes of a whole error response that closes the connection, with `headers` first:
 /// for the answers written outside a connection's loop (the gate's 408, TurnAway's 503).
 std::string closing_error_bytes(int status, std::string_view message,

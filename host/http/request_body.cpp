@@ -15,60 +15,36 @@
 namespace plugin_host {
 namespace {
 
-HttpResponse closing(int status, std::string_view message) {
-    HttpResponse response = error_response(status, message);
-    response.close_connection = true;
-    return response;
-}
-
-/// Every value of the header `name` (a header may be repeated).
-std::vector<std::string_view> values_of(const Poco::Net::HTTPRequest& request, const std::string& name) {
-    std::vector<std::string_view> values;
-    for (auto field = request.find(name); field != request.end() && Poco::icompare(field->first, name) == 0; ++field) {
-        values.push_back(field->second);
-    }
-    return values;
-}
-
 bool is_decimal(std::string_view text) {
     return !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-/// RFC 9112 §6.1 and RFC 9110 §5.6.1: the codings listed, in order, across every
-/// Transfer-Encoding field; empty list elements are ignored. A coding's parameters (after
-/// ';') are kept with it, so `chunked;x=1` is not taken for chunked.
+/// RFC 9112 §6.1: the codings listed, in order, across every Transfer-Encoding field. A
+/// coding's parameters (after ';') are kept with it, so `chunked;x=1` is not taken for chunked.
 std::vector<std::string> codings_of(const std::vector<std::string_view>& fields) {
     std::vector<std::string> codings;
-    for (std::string_view field : fields) {
-        for (;;) {
-            const auto comma = field.find(',');
-            const std::string_view coding = trim(field.substr(0, comma));
-            if (!coding.empty()) codings.push_back(Poco::toLower(std::string(coding)));
-            if (comma == std::string_view::npos) break;
-            field.remove_prefix(comma + 1);
-        }
-    }
+    for (const std::string_view coding : list_elements(fields)) codings.push_back(Poco::toLower(std::string(coding)));
     return codings;
 }
 
 std::optional<HttpResponse> check_transfer_encoding(const Poco::Net::HTTPRequest& request,
                                                     const std::vector<std::string_view>& fields) {
     if (request.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0) {
-        return closing(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
+        return closing_error(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request");
     }
     const std::vector<std::string> codings = codings_of(fields);
     if (codings.empty() || codings.back() != "chunked") {
-        return closing(400, "the body's length cannot be determined: chunked must be the last Transfer-Encoding");
+        return closing_error(400, "the body's length cannot be determined: chunked must be the last Transfer-Encoding");
     }
     if (std::count(codings.begin(), codings.end(), "chunked") > 1) {
-        return closing(400, "chunked is applied more than once in Transfer-Encoding");
+        return closing_error(400, "chunked is applied more than once in Transfer-Encoding");
     }
     for (const std::string& coding : codings) {
         if (!is_token(trim(std::string_view(coding).substr(0, coding.find(';'))))) {
-            return closing(400, "Transfer-Encoding lists a coding that is not a token");
+            return closing_error(400, "Transfer-Encoding lists a coding that is not a token");
         }
     }
-    if (codings.size() > 1) return closing(501, "only the chunked Transfer-Encoding is supported");
+    if (codings.size() > 1) return closing_error(501, "only the chunked Transfer-Encoding is supported");
     return std::nullopt;
 }
 
@@ -80,13 +56,13 @@ ConnectionIo::Clock::time_point next_read_deadline(const BodyLimits& limits) {
 }
 
 HttpResponse body_failed(Status status, std::string_view malformed) {
-    if (status == Status::timed_out) return closing(408, "the request body did not arrive in time");
-    if (status == Status::bare_lf) return closing(400, "malformed chunked body: a line ends in LF without CR");
-    return closing(400, malformed);
+    if (status == Status::timed_out) return closing_error(408, "the request body did not arrive in time");
+    if (status == Status::bare_lf) return closing_error(400, "malformed chunked body: a line ends in LF without CR");
+    return closing_error(400, malformed);
 }
 
 HttpResponse too_large(const BodyLimits& limits) {
-    return closing(413, "request body exceeds " + std::to_string(limits.max_bytes) + " bytes");
+    return closing_error(413, "request body exceeds " + std::to_string(limits.max_bytes) + " bytes");
 }
 
 /// Appends `length` bytes of the body to `body`, each piece within the read timeout, the
@@ -166,17 +142,17 @@ Task<std::optional<HttpResponse>> read_trailers(ConnectionIo& io, const BodyLimi
     std::size_t section = 0;
     for (int trailers = 0;; ++trailers) {
         const Status read = co_await io.read_line(limits.chunks.max_trailer_line, next_read_deadline(limits), line, ConnectionIo::LineEnd::crlf);
-        if (read == Status::too_long) co_return closing(431, "a trailer field is too long");
+        if (read == Status::too_long) co_return closing_error(431, "a trailer field is too long");
         if (read != Status::ok) co_return body_failed(read, "malformed chunked body: the trailer section is cut off");
         if (line.empty()) co_return std::nullopt;
         section += line.size();
         if (trailers == limits.chunks.max_trailers || section > limits.chunks.max_trailer_section) {
-            co_return closing(431, "the trailer section exceeds " + std::to_string(limits.chunks.max_trailers) +
+            co_return closing_error(431, "the trailer section exceeds " + std::to_string(limits.chunks.max_trailers) +
                                     " fields or " + std::to_string(limits.chunks.max_trailer_section) + " bytes");
         }
         std::string_view problem;
         if (!parse_field_line(line, problem)) {
-            co_return closing(400, "malformed chunked body: invalid trailer field: " + std::string(problem));
+            co_return closing_error(400, "malformed chunked body: invalid trailer field: " + std::string(problem));
         }
     }
 }
@@ -220,15 +196,15 @@ Task<std::optional<HttpResponse>> read_chunked(ConnectionIo& io, const BodyLimit
 }  // namespace
 
 std::optional<HttpResponse> check_framing(const Poco::Net::HTTPRequest& request) {
-    const std::vector<std::string_view> lengths = values_of(request, Poco::Net::HTTPMessage::CONTENT_LENGTH);
-    const std::vector<std::string_view> encodings = values_of(request, Poco::Net::HTTPMessage::TRANSFER_ENCODING);
+    const std::vector<std::string_view> lengths = field_values(request, Poco::Net::HTTPMessage::CONTENT_LENGTH);
+    const std::vector<std::string_view> encodings = field_values(request, Poco::Net::HTTPMessage::TRANSFER_ENCODING);
     if (!encodings.empty()) {
-        if (!lengths.empty()) return closing(400, "a request must not have both Transfer-Encoding and Content-Length");
+        if (!lengths.empty()) return closing_error(400, "a request must not have both Transfer-Encoding and Content-Length");
         return check_transfer_encoding(request, encodings);
     }
     for (const std::string_view length : lengths) {
-        if (!is_decimal(length)) return closing(400, "Content-Length is not a decimal number");
-        if (length != lengths.front()) return closing(400, "the request has several different Content-Lengths");
+        if (!is_decimal(length)) return closing_error(400, "Content-Length is not a decimal number");
+        if (length != lengths.front()) return closing_error(400, "the request has several different Content-Lengths");
     }
     return std::nullopt;
 }

@@ -13,11 +13,7 @@ namespace {
 
 using Kind = HeadOutcome::Kind;
 
-HeadOutcome refuse(int status, std::string_view message) {
-    HttpResponse answer = error_response(status, message);
-    answer.close_connection = true;
-    return {Kind::refused, std::move(answer)};
-}
+HeadOutcome refuse(int status, std::string_view message) { return {Kind::refused, closing_error(status, message)}; }
 
 /// What a failed read of a line within the head means for the client.
 HeadOutcome line_failed(ConnectionIo::Status status, std::string_view too_long_status_message, int too_long_status) {
