@@ -3,7 +3,7 @@
 
     /usr/bin/python3 bench/idle_cost.py [--connections 0,1500,18000] [--seconds 60] [--out FILE]
 
-The host's deadline watchdog should cost what the deadlines due cost, not the connections
+The host's deadlines (its loops' heaps) should cost what the deadlines due cost, not the connections
 open. This starts the release build (--build-dir; it builds nothing) with config/server.ini
 changed to max_connections = 18400, keep_alive_timeout_ms = 120000 and no repository delay.
 Once /healthz answers, for each count N it opens N keep-alive connections (a seed

@@ -23,6 +23,7 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
+#include <Poco/Net/StreamSocketImpl.h>
 #include <Poco/NullChannel.h>
 
 #include <netinet/in.h>
@@ -61,10 +62,10 @@ public:
         : repository_(std::chrono::milliseconds(0), quiet_logger("host.repository")),
           execution_(quiet_logger("host.execution")),
           dispatcher_(router_, execution_, metrics_),
-          gate_(new ConnectionGate({.capacity = 0, .first_header_deadline = std::chrono::seconds(4)}, quiet_logger("host"))),
+          gate_({.capacity = 0}),
           loop_("fuzz-loop"),
           workers_({.limit = 4, .stack_bytes = 256 * 1024}),
-          connections_{settings(), dispatcher_, metrics_, *gate_, workers_, quiet_logger("host")},
+          connections_{settings(), dispatcher_, metrics_, gate_, workers_, quiet_logger("host")},
           listener_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
         const std::array<std::string, 2> names{"first_first", "first_second"};
         const auto echo = [](const plugin_api::Request& request, plugin_api::Response& response) {
@@ -107,11 +108,12 @@ public:
         client.setNoDelay(true);
         std::string answer;
         std::thread peer([&client, input, &answer] { play_client(client.impl()->sockfd(), input, answer); });
-        if (const auto server = gate_->accept(accepted)) {
-            // Served on the loop thread, as the Host does; it closes the connection at its end,
-            // which ends the client's side.
-            loop_.post([this, socket = *server] { serve_connection(socket, loop_, connections_); });
-        }
+        // Served on the loop thread, as the Host does; it closes the connection at its end,
+        // which ends the client's side.
+        const Poco::Net::StreamSocket server(new Poco::Net::StreamSocketImpl(accepted));
+        loop_.post([this, server, ticket = gate_.accept(accepted).ticket] {
+            serve_connection(server, ticket, loop_, connections_);
+        });
         peer.join();
         return answer;
     }
@@ -170,7 +172,7 @@ private:
     ExecutionService execution_;
     RequestMetrics metrics_;
     RequestDispatcher dispatcher_;
-    ConnectionGate::Ptr gate_;
+    ConnectionGate gate_;
     EventLoop loop_;       ///< destroyed after the workers: they hand connections back to it
     WorkerPool workers_;
     ConnectionContext connections_;

@@ -6,6 +6,9 @@
 #include "plugins/plugin_metrics.hpp"
 
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocketImpl.h>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <limits>
@@ -107,8 +110,8 @@ void Host::start() {
     ConnectionGate::Settings gate;
     gate.capacity = capacity;
     gate.per_client = static_cast<std::size_t>(server.max_connections_per_client);
-    gate.first_header_deadline = server.keep_alive_timeout + server.header_timeout;
-    gate_ = new ConnectionGate(gate, logger);
+    gate_ = std::make_unique<ConnectionGate>(gate);
+    turn_away_ = std::make_unique<TurnAway>(logger);
     WorkerPool::Limits workers;
     workers.limit = static_cast<std::size_t>(server.max_workers);
     workers.stack_bytes = static_cast<std::size_t>(server.thread_stack_kib) * 1024;
@@ -125,11 +128,25 @@ void Host::start() {
 }
 
 void Host::admit(int descriptor) {
-    const std::optional<Poco::Net::StreamSocket> socket = gate_->accept(descriptor);
-    if (!socket) return;  // turned away, or draining
-    ++accepted_;
     EventLoop& loop = *loops_[next_loop_++ % loops_.size()];
-    loop.post([socket = *socket, &loop, context = connections_.get()] { serve_connection(socket, loop, *context); });
+    ConnectionGate::Admission admission = gate_->accept(descriptor);
+    switch (admission.verdict) {
+    case ConnectionGate::Verdict::admitted: {
+        ++accepted_;
+        const Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(descriptor));
+        loop.post([socket, ticket = std::move(admission.ticket), &loop, context = connections_.get()] {
+            serve_connection(socket, ticket, loop, *context);
+        });
+        return;
+    }
+    case ConnectionGate::Verdict::at_capacity:
+        turn_away_->take(descriptor, loop, TurnAway::Reason::at_capacity, gate_->capacity());
+        return;
+    case ConnectionGate::Verdict::client_at_limit:
+        turn_away_->take(descriptor, loop, TurnAway::Reason::client_at_limit, gate_->per_client());
+        return;
+    case ConnectionGate::Verdict::draining: ::close(descriptor); return;
+    }
 }
 
 bool Host::stop() {
@@ -170,8 +187,8 @@ void Host::release_server() {
     loops_.clear();
     repository_->stop_timer();  // what plugins left in it goes while their code is loaded
     workers_.reset();
-    gate_->stop();
     gate_.reset();
+    turn_away_.reset();
 }
 
 std::uint16_t Host::port() const { return socket_.address().port(); }
@@ -186,6 +203,7 @@ std::vector<prometheus::MetricFamily> Host::connection_metrics() const {
                                 "Connections admitted and not finished.",
                                 static_cast<double>(gate_->open_connections())));
     gate_->collect_metrics(out);
+    turn_away_->collect_metrics(out);
     out.push_back(single_sample("plugin_host_connections_queued", MetricType::Gauge,
                                 "Admitted connections not yet on their loop thread.",
                                 static_cast<double>(gate_->queued_connections())));

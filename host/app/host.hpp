@@ -4,6 +4,7 @@
 #include "config/host_config.hpp"
 #include "http/acceptor.hpp"
 #include "http/connection_gate.hpp"
+#include "http/turn_away.hpp"
 #include "http/event_loop.hpp"
 #include "http/http_connection.hpp"
 #include "plugins/plugin_manager.hpp"
@@ -87,8 +88,8 @@ private:
     std::vector<prometheus::MetricFamily> connection_metrics() const;
     void drain();
     void release_server();
-    /// Acceptor thread: admits a new connection's `descriptor` (owned from here on) through
-    /// the gate and hands it to a loop thread, in turn.
+    /// Acceptor thread: a new connection's `descriptor` (owned from here on) goes to a loop
+    /// thread, in turn, served if the gate admits it, else answered by TurnAway.
     void admit(int descriptor);
 
     HostConfig config_;
@@ -104,7 +105,8 @@ private:
     RequestDispatcher dispatcher_;
     AdminSurface admin_;  ///< /healthz, /metrics, /admin/*: registered with dispatcher_
     Poco::Net::ServerSocket socket_;
-    ConnectionGate::Ptr gate_;
+    std::unique_ptr<ConnectionGate> gate_;
+    std::unique_ptr<TurnAway> turn_away_;  ///< outlives loops_, which may still run its clients
     std::unique_ptr<WorkerPool> workers_;             ///< run the handlers; outlive nothing of a connection
     std::unique_ptr<ConnectionContext> connections_;  ///< shared by every connection; outlives loops_
     bool draining_ = false;

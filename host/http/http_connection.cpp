@@ -251,18 +251,15 @@ Task<bool> serve(Poco::Net::StreamSocket& socket, EventLoop& loop, const Connect
 
 }  // namespace
 
-Detached serve_connection(Poco::Net::StreamSocket socket, EventLoop& loop, const ConnectionContext& context) {
-    const ConnectionGate::Ticket ticket = context.gate.attach(socket);
+Detached serve_connection(Poco::Net::StreamSocket socket, ConnectionGate::Ticket ticket, EventLoop& loop,
+                          const ConnectionContext& context) {
+    context.gate.attach(ticket);
     try {
         co_await serve(socket, loop, context, ticket);
     } catch (const std::exception& error) {
         context.logger.error(std::string("A connection ended on an unexpected error: ") + error.what());
     }
-    if (ticket) {
-        context.gate.detach(ticket);  // closes the socket
-    } else {
-        socket.close();
-    }
+    context.gate.detach(ticket, socket);  // closes the socket
 }
 
 }  // namespace plugin_host

@@ -43,7 +43,8 @@ struct ConnectionContext {
     Poco::Logger& logger;  ///< "host"
 };
 
-/// Serves one client connection on `loop`, from its acceptance to its end: HTTP/1.1 with
+/// Serves one client connection, which `ticket` (ConnectionGate::accept()) admitted, on
+/// `loop`, from its acceptance to its end, when it detaches the ticket: HTTP/1.1 with
 /// keep-alive and pipelining. A coroutine on the loop thread (called there), which frees
 /// itself when the connection ends; it holds no thread while it waits. For each request it
 /// reads the head strictly (read_request_head()), checks the framing and reads the body
@@ -72,6 +73,7 @@ struct ConnectionContext {
 /// alive, answers `100 Continue` to HTTP/1.0, and holds a thread for every connection.
 /// Poco parses nothing here but what it is given: the head's fields go into a
 /// Poco::Net::HTTPRequest, and responses are formatted by Poco::Net::HTTPResponse.
-Detached serve_connection(Poco::Net::StreamSocket socket, EventLoop& loop, const ConnectionContext& context);
+Detached serve_connection(Poco::Net::StreamSocket socket, ConnectionGate::Ticket ticket, EventLoop& loop,
+                          const ConnectionContext& context);
 
 }  // namespace plugin_host

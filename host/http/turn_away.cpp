@@ -1,24 +1,23 @@
 #include "http/turn_away.hpp"
 
+#include "http/connection_io.hpp"
+#include "http/event_loop.hpp"
 #include "http/http_exchange.hpp"
+#include "metrics/metrics_registry.hpp"
 
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
+#include <memory>
 #include <string>
-#include <system_error>
 
 namespace plugin_host {
 namespace {
 
 /// How long a client has to start its request before it is answered anyway.
 constexpr auto kRequestWait = std::chrono::seconds(1);
-/// How long the rest of a client's request is read and discarded after the answer.
-constexpr auto kLinger = std::chrono::seconds(1);
+/// How long the answer may take to go out.
+constexpr auto kWriteWait = std::chrono::seconds(1);
 
 const std::string& busy_response() {
     static const std::string response =
@@ -26,109 +25,72 @@ const std::string& busy_response() {
     return response;
 }
 
-bool would_block() { return errno == EAGAIN || errno == EWOULDBLOCK; }
+/// Closes the descriptor it holds when destroyed: a client's, whether its coroutine ran or
+/// the loop dropped it unrun.
+class OwnedDescriptor {
+public:
+    explicit OwnedDescriptor(int descriptor) : descriptor_(descriptor) {}
+    ~OwnedDescriptor() { ::close(descriptor_); }
+    OwnedDescriptor(const OwnedDescriptor&) = delete;
+    OwnedDescriptor& operator=(const OwnedDescriptor&) = delete;
+    int get() const { return descriptor_; }
+
+private:
+    int descriptor_;
+};
+
+/// On the loop thread: the whole exchange with one turned-away client.
+Detached answer(std::shared_ptr<OwnedDescriptor> client, EventLoop& loop, std::atomic<std::size_t>& waiting) {
+    ConnectionIo io(client->get(), &loop);
+    // The answer goes out once the request has begun to arrive (or the wait is over): a
+    // client's HTTP library expects no bytes before it has sent its request.
+    const ConnectionIo::Status started = co_await io.wait_readable(ConnectionIo::Clock::now() + kRequestWait);
+    if (started == ConnectionIo::Status::ok || started == ConnectionIo::Status::timed_out) {
+        const ConnectionIo::Status sent =
+            co_await io.write({busy_response(), {}}, ConnectionIo::Clock::now() + kWriteWait);
+        if (sent == ConnectionIo::Status::ok) co_await io.linger_before_close();
+    }
+    waiting.fetch_sub(1, std::memory_order_relaxed);
+}
 
 }  // namespace
 
-TurnAway::TurnAway() : wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-    if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "cannot create an eventfd");
-    thread_ = std::thread([this] { run(); });
-}
+TurnAway::TurnAway(Poco::Logger& logger) : logger_(logger) {}
 
-TurnAway::~TurnAway() {
-    stop();
-    ::close(wake_fd_);
-}
-
-void TurnAway::stop() {
-    {
-        std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const ssize_t written = ::write(wake_fd_, &one, sizeof one);
-    if (thread_.joinable()) thread_.join();
-    std::lock_guard lock(mutex_);
-    for (const int descriptor : arriving_) ::close(descriptor);
-    arriving_.clear();
-}
-
-void TurnAway::answer(int descriptor) {
-    const std::string& response = busy_response();
-    ::send(descriptor, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-    ::shutdown(descriptor, SHUT_WR);
-}
-
-void TurnAway::take(int descriptor) {
+void TurnAway::take(int descriptor, EventLoop& loop, Reason reason, std::size_t limit) {
     count_.fetch_add(1, std::memory_order_relaxed);
-    {
-        std::lock_guard lock(mutex_);
-        if (!stopping_ && arriving_.size() < kMaxWaiting) {
-            arriving_.push_back(descriptor);
-            const std::uint64_t one = 1;
-            [[maybe_unused]] const ssize_t written = ::write(wake_fd_, &one, sizeof one);
-            return;
-        }
+    log(reason, limit);
+    auto client = std::make_shared<OwnedDescriptor>(descriptor);
+    if (waiting_.fetch_add(1, std::memory_order_relaxed) >= kMaxWaiting) {
+        waiting_.fetch_sub(1, std::memory_order_relaxed);
+        // Too many at once: answered now, closed without lingering. The write never waits.
+        const std::string& response = busy_response();
+        ::send(descriptor, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        return;
     }
-    answer(descriptor);  // too many at once: answered now, closed without lingering
-    ::close(descriptor);
+    loop.post([client = std::move(client), &loop, &waiting = waiting_] { answer(client, loop, waiting); });
 }
 
-bool TurnAway::serve(Waiting& connection, bool ready, Clock::time_point now) {
-    char discard[4096];
-    if (!connection.answered) {
-        // The answer goes out once the request has begun to arrive (or the wait is over): a
-        // client's HTTP library expects no bytes before it has sent its request.
-        const ssize_t peeked = ready ? ::recv(connection.descriptor, discard, 1, MSG_PEEK | MSG_DONTWAIT) : -1;
-        if (peeked == 0 || (peeked < 0 && ready && !would_block())) return true;  // the client is gone
-        if (peeked < 0 && now < connection.deadline) return false;
-        answer(connection.descriptor);
-        connection.answered = true;
-        connection.deadline = now + kLinger;
-    }
-    // Read what the client still sends; close when the client does, or after the linger.
-    for (;;) {
-        const ssize_t got = ::recv(connection.descriptor, discard, sizeof discard, MSG_DONTWAIT);
-        if (got > 0) continue;
-        return !(got < 0 && would_block() && now < connection.deadline);
+void TurnAway::log(Reason reason, std::size_t limit) {
+    const auto now = Clock::now().time_since_epoch().count();
+    std::atomic<Clock::rep>& last = logged_at_[static_cast<std::size_t>(reason)];
+    auto logged = last.load(std::memory_order_relaxed);
+    const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(10)).count();
+    if (now - logged < every || !last.compare_exchange_strong(logged, now)) return;
+    if (reason == Reason::client_at_limit) {
+        logger_.warning("A client address has max_connections_per_client (" + std::to_string(limit) +
+                        ") connections open: its new connections are answered 503; " + std::to_string(count()) +
+                        " clients turned away so far");
+    } else {
+        logger_.warning("At capacity (" + std::to_string(limit) + " connections): new clients are answered 503; " +
+                        std::to_string(count()) + " so far");
     }
 }
 
-void TurnAway::run() {
-    std::vector<Waiting> waiting;
-    std::vector<pollfd> watched;
-    for (;;) {
-        {
-            std::lock_guard lock(mutex_);
-            if (stopping_) break;
-            for (const int descriptor : arriving_) waiting.push_back({descriptor, false, Clock::now() + kRequestWait});
-            arriving_.clear();
-        }
-        watched.assign(1, pollfd{wake_fd_, POLLIN, 0});
-        Clock::time_point next = Clock::now() + std::chrono::hours(1);
-        for (const Waiting& connection : waiting) {
-            watched.push_back(pollfd{connection.descriptor, POLLIN, 0});
-            next = std::min(next, connection.deadline);
-        }
-        const auto timeout = std::chrono::ceil<std::chrono::milliseconds>(next - Clock::now()).count();
-        if (::poll(watched.data(), watched.size(), static_cast<int>(std::max<long long>(timeout, 0))) < 0 && errno != EINTR) {
-            continue;
-        }
-        if (watched[0].revents != 0) {
-            std::uint64_t wakes = 0;
-            [[maybe_unused]] const ssize_t drained = ::read(wake_fd_, &wakes, sizeof wakes);
-        }
-        const Clock::time_point now = Clock::now();
-        std::size_t index = 1;  // `watched` follows `waiting`, after the eventfd
-        std::erase_if(waiting, [&](Waiting& connection) {
-            const bool ready = watched[index++].revents != 0;
-            if (!ready && now < connection.deadline) return false;
-            if (!serve(connection, ready, now)) return false;
-            ::close(connection.descriptor);
-            return true;
-        });
-    }
-    for (const Waiting& connection : waiting) ::close(connection.descriptor);
+void TurnAway::collect_metrics(std::vector<prometheus::MetricFamily>& out) const {
+    out.push_back(single_sample("plugin_host_connections_turned_away_total", prometheus::MetricType::Counter,
+                                "Clients answered 503 because max_connections were open.",
+                                static_cast<double>(count())));
 }
 
 }  // namespace plugin_host

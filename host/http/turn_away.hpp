@@ -1,67 +1,68 @@
 #pragma once
 
+#include <prometheus/metric_family.h>
+
+#include <Poco/Logger.h>
+
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 namespace plugin_host {
 
-/// Answers the clients the server has no room for: once a client's request begins to
-/// arrive (or a second has passed without one), 503 with Retry-After, then the sending side
-/// is closed and what the client still sends is read and discarded for at most a second, so
-/// that closing does not reset the connection before the client has read the answer.
+class EventLoop;
+
+/// Answers the clients the ConnectionGate has no room for: once a client's request begins to
+/// arrive (or a second has passed without one), 503 with Retry-After; then what the client
+/// still sends is read and discarded for a while (ConnectionIo's linger), so that closing
+/// does not reset the connection before the client has read the answer.
 ///
-/// Owns one thread, which waits on every such connection at once with poll(2), woken by an
-/// eventfd when one is handed over: an answer goes out as soon as the request arrives. Every
-/// write is non-blocking, so a client that never reads cannot hold the thread. At most
-/// kMaxWaiting connections are held; beyond, a connection is answered and closed at once.
+/// Each client is a coroutine on the loop thread it is handed to: it holds no thread, and
+/// its write waits through the loop with a deadline, so a client that never reads holds
+/// nobody up. At most kMaxWaiting are held at once; beyond, a client is answered and closed
+/// at once. The log says so, at most every ten seconds for each reason.
+///
+/// Any thread calls take() (the acceptor's). Owned by the Host; it outlives the loops, whose
+/// stop ends the waits it left on them.
 class TurnAway {
 public:
     static constexpr std::size_t kMaxWaiting = 4096;
 
-    /// Starts the thread; throws std::system_error if it cannot.
-    TurnAway();
-    /// Calls stop().
-    ~TurnAway();
+    enum class Reason {
+        at_capacity,      ///< [server] max_connections are open
+        client_at_limit,  ///< the client's address has max_connections_per_client open
+    };
+
+    explicit TurnAway(Poco::Logger& logger);
 
     TurnAway(const TurnAway&) = delete;
     TurnAway& operator=(const TurnAway&) = delete;
 
-    /// Takes over `descriptor`, a connection's own descriptor (the caller's copy; this
-    /// object closes it). Any thread (Poco's acceptor).
-    void take(int descriptor);
+    /// Takes over `descriptor`, a connection's (and closes it), and answers it on `loop`.
+    /// `limit`: the limit reached, for the log.
+    void take(int descriptor, EventLoop& loop, Reason reason, std::size_t limit);
 
     /// Clients answered 503, since start.
     std::uint64_t count() const { return count_.load(std::memory_order_relaxed); }
+    /// Clients being answered now.
+    std::size_t waiting() const { return waiting_.load(std::memory_order_relaxed); }
 
-    /// Stops the thread and closes the connections it holds, unanswered. Idempotent.
-    void stop();
+    /// Adds to `out` the counter connections_turned_away_total, valued now. The thread
+    /// answering GET /metrics.
+    void collect_metrics(std::vector<prometheus::MetricFamily>& out) const;
 
 private:
     using Clock = std::chrono::steady_clock;
 
-    struct Waiting {
-        int descriptor;
-        bool answered;                ///< the 503 is sent
-        Clock::time_point deadline;   ///< to answer by; once answered, to close by
-    };
+    void log(Reason reason, std::size_t limit);
 
-    void run();
-    /// Whether `connection` is done with (then it is closed), after poll said it is ready
-    /// or its deadline passed.
-    static bool serve(Waiting& connection, bool ready, Clock::time_point now);
-    static void answer(int descriptor);
-
-    int wake_fd_ = -1;
+    Poco::Logger& logger_;
     std::atomic<std::uint64_t> count_{0};
-    std::mutex mutex_;              ///< guards arriving_ and stopping_
-    std::vector<int> arriving_;     ///< taken, not yet seen by the thread
-    bool stopping_ = false;
-    std::thread thread_;
+    std::atomic<std::size_t> waiting_{0};
+    std::array<std::atomic<Clock::rep>, 2> logged_at_{};  ///< by Reason
 };
 
 }  // namespace plugin_host

@@ -25,7 +25,7 @@ using test_support::scaled;
 
 constexpr std::size_t kConnections = 1000;
 /// Descriptors the host holds whatever its connections: standard streams, the listening
-/// socket, the watcher's and TurnAway's, log files, and those of requests still closing.
+/// socket, the watcher's and the loops', log files, and those of requests still closing.
 constexpr std::size_t kConstant = 50;
 
 /// The status of the one response `client` receives (0 if none arrives in time).

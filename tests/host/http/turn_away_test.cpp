@@ -1,6 +1,9 @@
-// TurnAway alone, over socket pairs: when a turned-away client is answered, that it is
-// answered once, and that a client who never reads holds nobody else up.
+// TurnAway alone, on an EventLoop, over socket pairs: when a turned-away client is answered,
+// that it is answered once, that a client who never reads holds nobody else up, and that a
+// stopping loop closes what it holds.
 #include "http/turn_away.hpp"
+
+#include "http/event_loop.hpp"
 
 #include <gtest/gtest.h>
 
@@ -43,15 +46,23 @@ Received receive(int descriptor, std::chrono::milliseconds limit) {
     return received;
 }
 
-/// Hands the server end of `pair` to `turn_away`, which closes it.
-void hand_over(TurnAway& turn_away, test_support::SocketPair& pair) { turn_away.take(pair.give_server()); }
+/// A TurnAway and the loop its clients wait on.
+class TurnAwayTest : public ::testing::Test {
+protected:
+    /// Hands the server end of `pair` to the TurnAway, which closes it.
+    void hand_over(test_support::SocketPair& pair) {
+        turn_away_.take(pair.give_server(), loop_, TurnAway::Reason::at_capacity, 1);
+    }
+
+    TurnAway turn_away_{Poco::Logger::get("test.turn_away")};
+    EventLoop loop_{"test-loop"};
+};
 
 constexpr std::string_view kRequest = "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
 
-TEST(TurnAway, AnswersOnceTheRequestArrivesNotBeforeAndCloses) {
-    TurnAway turn_away;
+TEST_F(TurnAwayTest, AnswersOnceTheRequestArrivesNotBeforeAndCloses) {
     test_support::SocketPair pair;
-    hand_over(turn_away, pair);
+    hand_over(pair);
     EXPECT_TRUE(receive(pair.client(), 300ms).bytes.empty());  // nothing it did not ask for
     const auto sent = Clock::now();
     pair.send(kRequest);
@@ -60,30 +71,28 @@ TEST(TurnAway, AnswersOnceTheRequestArrivesNotBeforeAndCloses) {
     EXPECT_LT(Clock::now() - sent, scaled(500ms));
     EXPECT_TRUE(answer.bytes.starts_with("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n")) << answer.bytes;
     EXPECT_TRUE(answer.bytes.ends_with(R"({"error":"the server is at its connection capacity; retry in a second"})"));
-    EXPECT_EQ(turn_away.count(), 1u);
+    EXPECT_EQ(turn_away_.count(), 1u);
 }
 
-TEST(TurnAway, AnswersASilentClientAfterASecond) {
-    TurnAway turn_away;
+TEST_F(TurnAwayTest, AnswersASilentClientAfterASecond) {
     test_support::SocketPair pair;
     const auto started = Clock::now();
-    hand_over(turn_away, pair);
+    hand_over(pair);
     const Received answer = receive(pair.client(), scaled(4s));
     EXPECT_GE(Clock::now() - started, 900ms);
     EXPECT_TRUE(answer.bytes.starts_with("HTTP/1.1 503")) << answer.bytes;
     EXPECT_TRUE(answer.closed);  // after at most the linger
 }
 
-TEST(TurnAway, AClientThatNeverReadsHoldsNobodyUp) {
-    TurnAway turn_away;
+TEST_F(TurnAwayTest, AClientThatNeverReadsHoldsNobodyUp) {
     test_support::SocketPair stuck;
     ::shutdown(stuck.client(), SHUT_RD);
-    hand_over(turn_away, stuck);
+    hand_over(stuck);
     stuck.send(kRequest);
     std::vector<std::unique_ptr<test_support::SocketPair>> others;
     for (int i = 0; i < 20; ++i) {
         others.push_back(std::make_unique<test_support::SocketPair>());
-        hand_over(turn_away, *others.back());
+        hand_over(*others.back());
         others.back()->send(kRequest);
     }
     for (const auto& other : others) {
@@ -91,12 +100,23 @@ TEST(TurnAway, AClientThatNeverReadsHoldsNobodyUp) {
     }
 }
 
-TEST(TurnAway, StopClosesWhatItHolds) {
-    auto turn_away = std::make_unique<TurnAway>();
+TEST_F(TurnAwayTest, AStoppingLoopClosesWhatItHolds) {
     test_support::SocketPair pair;
-    hand_over(*turn_away, pair);
-    turn_away.reset();
+    hand_over(pair);
+    ASSERT_TRUE(test_support::eventually([&] { return loop_.waits() == 1; }));
+    loop_.stop();
     EXPECT_TRUE(receive(pair.client(), scaled(1s)).closed);
+    EXPECT_EQ(turn_away_.waiting(), 0u);
+}
+
+TEST_F(TurnAwayTest, AClientGoneBeforeItsRequestIsClosedUnanswered) {
+    test_support::SocketPair pair;
+    hand_over(pair);
+    pair.finish_sending();
+    const Received answer = receive(pair.client(), scaled(3s));
+    EXPECT_TRUE(answer.closed);
+    EXPECT_TRUE(answer.bytes.empty()) << answer.bytes;
+    EXPECT_TRUE(test_support::eventually([&] { return turn_away_.waiting() == 0; }));
 }
 
 }  // namespace
