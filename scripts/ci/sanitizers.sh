@@ -14,11 +14,11 @@ umask 022  # plugin files and folders must not be group-writable (PluginTrust)
 section() { printf '\n==== %s ====\n' "$*"; }
 
 # The tests that run threads against each other: hot swaps under load, keep-alive load,
-# concurrent requests, the repository's waits, the connection gate and its watchdog, the
+# concurrent requests, the repository's waits, the connection gate and TurnAway, the
 # event loops, the worker pool, answers that come later, the drain, and the executable under hostile clients
 # and with a thousand connections open; filters, lifecycle hooks and state handed across a
 # swap.
-concurrency_tests='^(HotSwapTest|HostTest|HostConcurrency|HostStartup|RepositoryService|ConnectionGate|HttpConnection|HttpConnectionTest|WorkerPool|EventLoop|TimerThreadTest|PendingResponseTest|DeferredAnswerTest|DeferredKeepsThePluginTest|DeferredAnswers|GateWatchdog|PluginManagerTest|HostileInput|DescriptorCost|FiltersTest|FilterChainTest|Lifecycle|KvTest|KvSwapTest|PluginMeters|PluginMetricsTest)\.|^HostApplication\.Sig'
+concurrency_tests='^(HotSwapTest|HostTest|HostConcurrency|HostStartup|RepositoryService|ConnectionGate|HttpConnection|HttpConnectionTest|WorkerPool|EventLoop|TimerThreadTest|PendingResponseTest|DeferredAnswerTest|DeferredKeepsThePluginTest|DeferredAnswers|TurnAwayTest|GateAtCapacity|PluginManagerTest|HostileInput|DescriptorCost|FiltersTest|FilterChainTest|Lifecycle|KvTest|KvSwapTest|PluginMeters|PluginMetricsTest)\.|^HostApplication\.Sig'
 
 # ThreadSanitizer needs an address layout it knows; newer kernels randomise mmap more than
 # its shadow memory allows, so its programs run without address randomisation (setarch -R),
