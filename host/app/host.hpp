@@ -2,11 +2,7 @@
 
 #include "app/admin_surface.hpp"
 #include "config/host_config.hpp"
-#include "http/acceptor.hpp"
-#include "http/connection_gate.hpp"
-#include "http/turn_away.hpp"
-#include "http/event_loop.hpp"
-#include "http/http_connection.hpp"
+#include "app/http_server.hpp"
 #include "plugins/plugin_manager.hpp"
 #include "plugins/plugin_watcher.hpp"
 #include "metrics/metrics_registry.hpp"
@@ -16,11 +12,7 @@
 #include "routing/router.hpp"
 #include "services/execution_service.hpp"
 #include "services/repository_service.hpp"
-#include "services/worker_pool.hpp"
 
-#include <Poco/Net/ServerSocket.h>
-
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -29,13 +21,11 @@
 
 namespace plugin_host {
 
-/// The whole server, built from a HostConfig: the repository and execution services, the
-/// plugins, their routes and the watcher that swaps them, the metrics, the host's own
-/// endpoints (AdminSurface), and the server: an Acceptor admitting connections through the
-/// ConnectionGate and handing each, in turn, to one of a few EventLoop threads, where a
-/// coroutine serves it (serve_connection()); the handlers run on a WorkerPool. Constructed,
-/// started and stopped by one thread (the application's main thread, or a test); reload()
-/// may be called from any thread.
+/// The composition root: builds every part of the server from a HostConfig and owns it (the
+/// repository and execution services, the plugins, their routes and the watcher that swaps
+/// them, the metrics, the host's own endpoints (AdminSurface) and the HttpServer), and runs
+/// its lifecycle: start, reload, stop. Constructed, started and stopped by one thread (the
+/// application's main thread, or a test); reload() may be called from any thread.
 class Host {
 public:
     /// Binds the listening socket and loads every plugin, each within [plugins]
@@ -83,14 +73,8 @@ public:
     std::string metrics_text() const;
 
 private:
-    /// The connection and thread gauges, valued now; none before start(). The thread
-    /// answering GET /metrics.
-    std::vector<prometheus::MetricFamily> connection_metrics() const;
-    void drain();
+    /// The server's threads, then the repository's timer, while the plugins are still loaded.
     void release_server();
-    /// Acceptor thread: a new connection's `descriptor` (owned from here on) goes to a loop
-    /// thread, in turn, served if the gate admits it, else answered by TurnAway.
-    void admit(int descriptor);
 
     HostConfig config_;
     std::mutex reload_mutex_;
@@ -104,16 +88,8 @@ private:
     RequestMetrics metrics_;            ///< on metrics_registry_'s registry
     RequestDispatcher dispatcher_;
     AdminSurface admin_;  ///< /healthz, /metrics, /admin/*: registered with dispatcher_
-    Poco::Net::ServerSocket socket_;
-    std::unique_ptr<ConnectionGate> gate_;
-    std::unique_ptr<TurnAway> turn_away_;  ///< outlives loops_, which may still run its clients
-    std::unique_ptr<WorkerPool> workers_;             ///< run the handlers; outlive nothing of a connection
-    std::unique_ptr<ConnectionContext> connections_;  ///< shared by every connection; outlives loops_
+    HttpServer server_;  ///< binds on construction; released before everything above
     bool draining_ = false;
-    std::vector<std::unique_ptr<EventLoop>> loops_;  ///< hold the connections; empty before start() and once stopped
-    std::unique_ptr<Acceptor> acceptor_;             ///< null before start() and once stopped accepting
-    std::size_t next_loop_ = 0;                       ///< the acceptor thread's
-    std::atomic<std::uint64_t> accepted_{0};
 };
 
 }  // namespace plugin_host
