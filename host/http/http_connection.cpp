@@ -202,6 +202,7 @@ Task<bool> serve(Poco::Net::StreamSocket& socket, EventLoop& loop, const Connect
                                                       idle_deadline + settings.header_timeout, request);
         if (head.kind == HeadOutcome::Kind::no_request) co_return true;
         const Clock::time_point head_done = Clock::now();
+        const bool client_keeps = client_keeps_alive(request.head);
         context.metrics.started();
         // (No co_await inside a conditional expression: g++ 12 destroys its temporaries twice.)
         std::optional<HttpResponse> failed = std::move(head.answer);
@@ -220,6 +221,7 @@ Task<bool> serve(Poco::Net::StreamSocket& socket, EventLoop& loop, const Connect
         }
         if (response.pending) {
             std::shared_ptr<PendingResponse> pending = std::move(response.pending);
+            request.drop_fields_and_body();  // the answer may take a while: only what writing it needs stays
             response = co_await wait_for_answer(loop, std::move(pending), request, context);
         }
         context.metrics.finished(response.counted_as ? *response.counted_as : context.metrics.unmatched(),
@@ -227,7 +229,7 @@ Task<bool> serve(Poco::Net::StreamSocket& socket, EventLoop& loop, const Connect
 
         const bool last_allowed = settings.max_keep_alive_requests > 0 && served + 1 >= settings.max_keep_alive_requests;
         const bool keep_alive = settings.keep_alive && !request_failed && !response.close_connection && !last_allowed &&
-                                client_keeps_alive(request.head) && !context.gate.draining();
+                                client_keeps && !context.gate.draining();
         const ConnectionIo::Status written =
             co_await write_response(io, request.head, response, keep_alive, Clock::now() + settings.receive_timeout);
         if (written != ConnectionIo::Status::ok) {

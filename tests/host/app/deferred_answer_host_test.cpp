@@ -76,6 +76,28 @@ TEST(DeferredAnswers, EachKindIsAnsweredInTurnOnOneKeepAliveConnection) {
     EXPECT_EQ(host.wait(), 0) << host.output();
 }
 
+TEST(DeferredAnswers, WhatTheRequestAskedOfItsConnectionHoldsWhenTheAnswerComesLater) {
+    // While the answer is on its way the connection keeps only the request line: the
+    // version and `Connection: close` must still shape the answer and the connection.
+    HostProcess host(50, deferring_ini());
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    RawClient client(host.port());
+    ASSERT_TRUE(client.send("POST /later HTTP/1.0\r\nHost: t\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\nx"
+                            "POST /later HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx"
+                            "POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx"));
+    const RawClient::Received received = client.read_until_closed(scaled(10s));
+    EXPECT_TRUE(received.closed);
+    const auto responses = parse_responses(received.bytes);
+    ASSERT_EQ(responses.size(), 2u) << received.bytes;  // none for the request after `close`
+    EXPECT_TRUE(received.bytes.starts_with("HTTP/1.0 200 OK\r\n")) << received.bytes;
+    EXPECT_NE(received.bytes.find("Connection: Keep-Alive\r\n"), std::string::npos) << received.bytes;
+    EXPECT_NE(received.bytes.find("HTTP/1.1 200 OK\r\n"), std::string::npos) << received.bytes;
+    EXPECT_NE(received.bytes.find("Connection: Close\r\n"), std::string::npos) << received.bytes;
+    EXPECT_EQ(responses[1].body, R"({"result":"later Executed"})");
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0) << host.output();
+}
+
 TEST(DeferredAnswers, ThousandsWaitAtOnceOnAFewThreads) {
     // 1,000 seed requests in their repository's 1 s delay at once: each holds a connection
     // and a timer entry, no thread. The workers only ever run the handlers' few microseconds.
