@@ -14,6 +14,16 @@ namespace {
 constexpr std::string_view kPluginSectionPrefix = "plugin.";
 constexpr std::string_view kLoggingSectionPrefix = "logging.";
 
+/// Reads the section `name` with `read` (given its SectionReader), then refuses every key of
+/// it that `read` did not read.
+template <typename Read>
+auto read_section(const IniFile& ini, const char* name, std::vector<std::string>& problems, Read read) {
+    SectionReader section(ini, name, problems);
+    auto config = read(section);
+    section.reject_unread_keys();
+    return config;
+}
+
 ServerConfig read_server(const IniFile& ini, std::vector<std::string>& problems) {
     SectionReader server(ini, "server", problems);
     ServerConfig config;  // the defaults
@@ -63,10 +73,9 @@ ServerConfig read_server(const IniFile& ini, std::vector<std::string>& problems)
 }
 
 std::chrono::milliseconds read_repository_delay(const IniFile& ini, std::vector<std::string>& problems) {
-    SectionReader repository(ini, "repository", problems);
-    const auto delay = repository.milliseconds("delay_ms", HostConfig{}.repository_delay, 0, 600000);
-    repository.reject_unread_keys();
-    return delay;
+    return read_section(ini, "repository", problems, [](SectionReader& repository) {
+        return repository.milliseconds("delay_ms", HostConfig{}.repository_delay, 0, 600000);
+    });
 }
 
 PluginsConfig read_plugin_loading(const IniFile& ini, std::vector<std::string>& problems) {
@@ -95,20 +104,20 @@ PluginsConfig read_plugin_loading(const IniFile& ini, std::vector<std::string>& 
 }
 
 AdminConfig read_admin(const IniFile& ini, std::vector<std::string>& problems) {
-    SectionReader admin(ini, "admin", problems);
-    AdminConfig config;  // the defaults
-    config.enabled = admin.boolean("enabled", config.enabled);
-    config.allow_remote = admin.boolean("allow_remote", config.allow_remote);
-    admin.reject_unread_keys();
-    return config;
+    return read_section(ini, "admin", problems, [](SectionReader& admin) {
+        AdminConfig config;  // the defaults
+        config.enabled = admin.boolean("enabled", config.enabled);
+        config.allow_remote = admin.boolean("allow_remote", config.allow_remote);
+        return config;
+    });
 }
 
 MetricsConfig read_metrics(const IniFile& ini, std::vector<std::string>& problems) {
-    SectionReader metrics(ini, "metrics", problems);
-    MetricsConfig config;  // the defaults
-    config.enabled = metrics.boolean("enabled", config.enabled);
-    metrics.reject_unread_keys();
-    return config;
+    return read_section(ini, "metrics", problems, [](SectionReader& metrics) {
+        MetricsConfig config;  // the defaults
+        config.enabled = metrics.boolean("enabled", config.enabled);
+        return config;
+    });
 }
 
 /// The plugin `section` describes, or nothing if its name or library is wrong (added to `problems`).
