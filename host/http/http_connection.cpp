@@ -6,13 +6,9 @@
 #include "http/request_body.hpp"
 #include "routing/request_dispatcher.hpp"
 
-#include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Timestamp.h>
 
 #include <sys/socket.h>
-
-#include <sstream>
 
 namespace plugin_host {
 namespace {
@@ -81,27 +77,14 @@ Task<std::optional<HttpResponse>> read_rest(ConnectionIo& io, HttpRequest& reque
     co_return co_await read_body(io, head, limits, request.body);
 }
 
-bool has_no_body(int status) { return status == 204 || status == 304 || status < 200; }
-
 /// Writes `response` to a request of `head`'s method and version.
 Task<ConnectionIo::Status> write_response(ConnectionIo& io, const Poco::Net::HTTPRequest& head,
                                           const HttpResponse& response, bool keep_alive, Clock::time_point deadline) {
     // HTTP/1.0 clients are answered in their version, all others in HTTP/1.1.
-    Poco::Net::HTTPResponse out;
-    out.setVersion(head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0 ? Poco::Net::HTTPMessage::HTTP_1_0
-                                                                         : Poco::Net::HTTPMessage::HTTP_1_1);
-    out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(response.status));
-    out.setDate(Poco::Timestamp());
-    out.setKeepAlive(keep_alive);
-    const bool bodiless = has_no_body(response.status);
-    if (!bodiless) out.setContentType(response.content_type);
-    for (const auto& [name, value] : response.headers) out.add(name, value);
-    // 204 and 304 never have a body, so never a length (RFC 9110 8.6).
-    if (!bodiless) out.setContentLength64(static_cast<Poco::Int64>(response.body.size()));
-    std::ostringstream text;
-    out.write(text);
-    const std::string head_text = std::move(text).str();
-    const bool send_body = !bodiless && head.getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD;
+    const std::string& version = head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0 ? Poco::Net::HTTPMessage::HTTP_1_0
+                                                                                        : Poco::Net::HTTPMessage::HTTP_1_1;
+    const std::string head_text = response_head(response, version, keep_alive);
+    const bool send_body = !has_no_body(response.status) && head.getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD;
     const std::string_view body = send_body ? std::string_view(response.body) : std::string_view();
     co_return co_await io.write({head_text, body}, deadline);
 }

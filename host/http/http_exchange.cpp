@@ -3,6 +3,7 @@
 #include "http/json_body.hpp"
 
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Timestamp.h>
 
 #include <sstream>
 
@@ -35,17 +36,22 @@ HttpResponse closing_error(int status, std::string_view message) {
     return response;
 }
 
-std::string closing_error_bytes(int status, std::string_view message,
-                                const std::vector<std::pair<std::string, std::string>>& headers) {
-    const std::string body = error_body(message);
-    Poco::Net::HTTPResponse head(Poco::Net::HTTPMessage::HTTP_1_1, static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-    for (const auto& [name, value] : headers) head.add(name, value);
-    head.setKeepAlive(false);
-    head.setContentType("application/json");
-    head.setContentLength64(static_cast<Poco::Int64>(body.size()));
+bool has_no_body(int status) { return status == 204 || status == 304 || status < 200; }
+
+std::string response_head(const HttpResponse& response, const std::string& version, bool keep_alive) {
+    Poco::Net::HTTPResponse out;
+    out.setVersion(version);
+    out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(response.status));
+    out.setDate(Poco::Timestamp());
+    out.setKeepAlive(keep_alive);
+    const bool bodiless = has_no_body(response.status);
+    if (!bodiless) out.setContentType(response.content_type);
+    for (const auto& [name, value] : response.headers) out.add(name, value);
+    // 204 and 304 never have a body, so never a length (RFC 9110 8.6).
+    if (!bodiless) out.setContentLength64(static_cast<Poco::Int64>(response.body.size()));
     std::ostringstream text;
-    head.write(text);
-    return std::move(text).str() + body;
+    out.write(text);
+    return std::move(text).str();
 }
 
 }  // namespace plugin_host

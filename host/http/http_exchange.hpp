@@ -60,9 +60,13 @@ HttpResponse error_response(int status, std::string_view message);
 /// head cannot be trusted, so nothing after it on the connection can be either.
 HttpResponse closing_error(int status, std::string_view message);
 
-/// The bytes of a whole error response that closes the connection, with `headers` first:
-/// for the answers written outside a connection's loop (the gate's 408, TurnAway's 503).
-std::string closing_error_bytes(int status, std::string_view message,
-                                const std::vector<std::pair<std::string, std::string>>& headers = {});
+/// Whether a response of `status` never has a body: 1xx, 204 and 304 (RFC 9110 §6.4.1).
+bool has_no_body(int status);
+
+/// The status line and header fields of `response`, by Poco::Net::HTTPResponse: in `version`
+/// (HTTP/1.0 or HTTP/1.1), with Date, the Connection field `keep_alive` says, the headers
+/// the handler set, and Content-Type and Content-Length unless the status has no body. What
+/// a connection writes before the body; TurnAway's whole answer with it.
+std::string response_head(const HttpResponse& response, const std::string& version, bool keep_alive);
 
 }  // namespace plugin_host

@@ -19,10 +19,11 @@ constexpr auto kRequestWait = std::chrono::seconds(1);
 /// How long the answer may take to go out.
 constexpr auto kWriteWait = std::chrono::seconds(1);
 
-const std::string& busy_response() {
-    static const std::string response =
-        closing_error_bytes(503, "the server is at its connection capacity; retry in a second", {{"Retry-After", "1"}});
-    return response;
+/// The whole 503, as a connection would write it.
+std::string busy_response() {
+    HttpResponse busy = closing_error(503, "the server is at its connection capacity; retry in a second");
+    busy.headers.emplace_back("Retry-After", "1");
+    return response_head(busy, Poco::Net::HTTPMessage::HTTP_1_1, false) + busy.body;
 }
 
 /// Closes the descriptor it holds when destroyed: a client's, whether its coroutine ran or
@@ -46,8 +47,8 @@ Detached answer(std::shared_ptr<OwnedDescriptor> client, EventLoop& loop, std::a
     // client's HTTP library expects no bytes before it has sent its request.
     const ConnectionIo::Status started = co_await io.wait_readable(ConnectionIo::Clock::now() + kRequestWait);
     if (started == ConnectionIo::Status::ok || started == ConnectionIo::Status::timed_out) {
-        const ConnectionIo::Status sent =
-            co_await io.write({busy_response(), {}}, ConnectionIo::Clock::now() + kWriteWait);
+        const std::string response = busy_response();
+        const ConnectionIo::Status sent = co_await io.write({response, {}}, ConnectionIo::Clock::now() + kWriteWait);
         if (sent == ConnectionIo::Status::ok) co_await io.linger_before_close();
     }
     waiting.fetch_sub(1, std::memory_order_relaxed);
@@ -64,7 +65,7 @@ void TurnAway::take(int descriptor, EventLoop& loop, Reason reason, std::size_t 
     if (waiting_.fetch_add(1, std::memory_order_relaxed) >= kMaxWaiting) {
         waiting_.fetch_sub(1, std::memory_order_relaxed);
         // Too many at once: answered now, closed without lingering. The write never waits.
-        const std::string& response = busy_response();
+        const std::string response = busy_response();
         ::send(descriptor, response.data(), response.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
         return;
     }

@@ -26,13 +26,28 @@ TEST(ErrorResponse, BytesThatAreNotUtf8BecomeReplacementCharactersInsteadOfThrow
     EXPECT_EQ(response.body, "{\"error\":\"no endpoint at /\xEF\xBF\xBD/a\xEF\xBF\xBD\"}");
 }
 
-TEST(ClosingErrorBytes, AreAWholeResponseThatClosesWithTheErrorBody) {
-    const std::string bytes = closing_error_bytes(503, "the server is at capacity", {{"Retry-After", "1"}});
+TEST(ResponseHead, OfAClosingErrorAndItsBodyAreAWholeResponseThatCloses) {
+    HttpResponse busy = closing_error(503, "the server is at capacity");
+    busy.headers.emplace_back("Retry-After", "1");
+    const std::string bytes = response_head(busy, Poco::Net::HTTPMessage::HTTP_1_1, false) + busy.body;
     EXPECT_TRUE(bytes.starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << bytes;
+    EXPECT_NE(bytes.find("Date: "), std::string::npos) << bytes;
     EXPECT_NE(bytes.find("Retry-After: 1\r\n"), std::string::npos) << bytes;
     EXPECT_NE(bytes.find("Connection: Close\r\n"), std::string::npos) << bytes;
     EXPECT_NE(bytes.find("Content-Length: 37\r\n"), std::string::npos) << bytes;
     EXPECT_TRUE(bytes.ends_with("\r\n\r\n{\"error\":\"the server is at capacity\"}")) << bytes;
+}
+
+TEST(ResponseHead, HasNoBodyFieldsForAStatusWithoutABody) {
+    HttpResponse empty;
+    empty.status = 204;
+    empty.body = "ignored";
+    const std::string head = response_head(empty, Poco::Net::HTTPMessage::HTTP_1_0, true);
+    EXPECT_TRUE(head.starts_with("HTTP/1.0 204 No Content\r\n")) << head;
+    EXPECT_NE(head.find("Connection: Keep-Alive\r\n"), std::string::npos) << head;
+    EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+    EXPECT_EQ(head.find("Content-Type"), std::string::npos) << head;
+    EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;
 }
 
 }  // namespace

@@ -69,7 +69,8 @@ TEST_F(TurnAwayTest, AnswersOnceTheRequestArrivesNotBeforeAndCloses) {
     pair.finish_sending();
     const Received answer = receive(pair.client(), scaled(3s));
     EXPECT_LT(Clock::now() - sent, scaled(500ms));
-    EXPECT_TRUE(answer.bytes.starts_with("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n")) << answer.bytes;
+    EXPECT_TRUE(answer.bytes.starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << answer.bytes;
+    EXPECT_NE(answer.bytes.find("\r\nRetry-After: 1\r\n"), std::string::npos) << answer.bytes;
     EXPECT_TRUE(answer.bytes.ends_with(R"({"error":"the server is at its connection capacity; retry in a second"})"));
     EXPECT_EQ(turn_away_.count(), 1u);
 }
