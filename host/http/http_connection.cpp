@@ -164,74 +164,72 @@ Task<HttpResponse> wait_for_answer(EventLoop& loop, std::shared_ptr<PendingRespo
     co_return pending->take();
 }
 
-Task<bool> serve(Poco::Net::StreamSocket& socket, EventLoop& loop, const ConnectionContext& context,
-                 const ConnectionGate::Ticket& ticket) {
+/// The connection's state between requests, which serve_request() reads and updates.
+struct Between {
+    Clock::time_point idle_deadline;  ///< for the next request's first byte
+    int served = 0;                   ///< requests answered on the connection so far
+};
+
+/// Serves one request whose first bytes have arrived: reads it, has it answered, writes the
+/// answer. True if the connection goes on to the next request. Its own coroutine, so that
+/// what a request needs (its head, body and answer) is held only while it is served: an idle
+/// connection holds serve()'s small frame alone.
+Task<bool> serve_request(ConnectionIo& io, EventLoop& loop, const ConnectionContext& context, const Peer& peer,
+                         const Between& between) {
     const HttpSettings& settings = context.settings;
-    ConnectionIo io(socket.impl()->sockfd(), &loop);
-    const std::optional<Peer> peer = peer_of(socket);
-    if (!peer) co_return false;  // gone before it was served
-
-    Clock::time_point last_response = Clock::now();
-    for (int served = 0;; ++served) {
-        if (!context.gate.awaiting(ticket)) co_return true;  // draining
-        const Clock::time_point idle_deadline = last_response + settings.keep_alive_timeout;
-        if (co_await io.wait_readable(idle_deadline) != ConnectionIo::Status::ok) co_return true;
-        context.gate.busy(ticket);
-
-        HttpRequest request;
-        request.client_address = peer->address;
-        request.from_loopback = peer->from_loopback;
-        HeadOutcome head = co_await read_request_head(io, settings.head_limits, idle_deadline,
-                                                      idle_deadline + settings.header_timeout, request);
-        if (head.kind == HeadOutcome::Kind::no_request) co_return true;
-        const Clock::time_point head_done = Clock::now();
-        const bool client_keeps = client_keeps_alive(request.head);
-        context.metrics.started();
-        // (No co_await inside a conditional expression: g++ 12 destroys its temporaries twice.)
-        std::optional<HttpResponse> failed = std::move(head.answer);
-        if (!failed) failed = co_await read_rest(io, request, context, head_done);
-        const bool request_failed = failed.has_value();
-        HttpResponse response;
-        if (request_failed) {
-            response = std::move(*failed);
+    HttpRequest request;
+    request.client_address = peer.address;
+    request.from_loopback = peer.from_loopback;
+    HeadOutcome head = co_await read_request_head(io, settings.head_limits, between.idle_deadline,
+                                                  between.idle_deadline + settings.header_timeout, request);
+    if (head.kind == HeadOutcome::Kind::no_request) co_return false;
+    const Clock::time_point head_done = Clock::now();
+    const bool client_keeps = client_keeps_alive(request.head);
+    context.metrics.started();
+    // (No co_await inside a conditional expression: g++ 12 destroys its temporaries twice.)
+    std::optional<HttpResponse> failed = std::move(head.answer);
+    if (!failed) failed = co_await read_rest(io, request, context, head_done);
+    const bool request_failed = failed.has_value();
+    HttpResponse response;
+    if (request_failed) {
+        response = std::move(*failed);
+    } else {
+        io.release_if_empty();  // the answer may take a while: no buffer meanwhile
+        if (context.dispatcher.runs_on_loop(request)) {
+            response = context.dispatcher.dispatch(request);  // its handler never waits
         } else {
-            io.release_if_empty();  // the answer may take a while: no buffer meanwhile
-            if (context.dispatcher.runs_on_loop(request)) {
-                response = context.dispatcher.dispatch(request);  // its handler never waits
-            } else {
-                response = co_await dispatch_on_worker(loop, request, context);
-            }
+            response = co_await dispatch_on_worker(loop, request, context);
         }
-        if (response.pending) {
-            std::shared_ptr<PendingResponse> pending = std::move(response.pending);
-            request.drop_fields_and_body();  // the answer may take a while: only what writing it needs stays
-            response = co_await wait_for_answer(loop, std::move(pending), request, context);
-        }
-        context.metrics.finished(response.counted_as ? *response.counted_as : context.metrics.unmatched(),
-                                 response.status, Clock::now() - head_done);
-
-        const bool last_allowed = settings.max_keep_alive_requests > 0 && served + 1 >= settings.max_keep_alive_requests;
-        const bool keep_alive = settings.keep_alive && !request_failed && !response.close_connection && !last_allowed &&
-                                client_keeps && !context.gate.draining();
-        const ConnectionIo::Status written =
-            co_await write_response(io, request.head, response, keep_alive, Clock::now() + settings.receive_timeout);
-        if (written != ConnectionIo::Status::ok) {
-            // Nothing may follow a partial answer: the connection ends here, unread requests and all.
-            ::shutdown(io.descriptor(), SHUT_RDWR);
-            if (context.logger.information()) log_unwritten(context.logger, peer->address, request, written, settings);
-            co_return true;
-        }
-        if (request_failed) {
-            co_await io.linger_before_close();  // the client may still be sending the request refused
-            co_return true;
-        }
-        if (!keep_alive) {
-            if (io.buffered() > 0) co_await io.linger_before_close();  // pipelined requests nobody answers
-            co_return true;
-        }
-        last_response = Clock::now();
-        io.shrink();
     }
+    if (response.pending) {
+        std::shared_ptr<PendingResponse> pending = std::move(response.pending);
+        request.drop_fields_and_body();  // the answer may take a while: only what writing it needs stays
+        response = co_await wait_for_answer(loop, std::move(pending), request, context);
+    }
+    context.metrics.finished(response.counted_as ? *response.counted_as : context.metrics.unmatched(),
+                             response.status, Clock::now() - head_done);
+
+    const bool last_allowed =
+        settings.max_keep_alive_requests > 0 && between.served + 1 >= settings.max_keep_alive_requests;
+    const bool keep_alive = settings.keep_alive && !request_failed && !response.close_connection && !last_allowed &&
+                            client_keeps && !context.gate.draining();
+    const ConnectionIo::Status written =
+        co_await write_response(io, request.head, response, keep_alive, Clock::now() + settings.receive_timeout);
+    if (written != ConnectionIo::Status::ok) {
+        // Nothing may follow a partial answer: the connection ends here, unread requests and all.
+        ::shutdown(io.descriptor(), SHUT_RDWR);
+        if (context.logger.information()) log_unwritten(context.logger, peer.address, request, written, settings);
+        co_return false;
+    }
+    if (request_failed) {
+        co_await io.linger_before_close();  // the client may still be sending the request refused
+        co_return false;
+    }
+    if (!keep_alive) {
+        if (io.buffered() > 0) co_await io.linger_before_close();  // pipelined requests nobody answers
+        co_return false;
+    }
+    co_return true;
 }
 
 }  // namespace
@@ -240,7 +238,16 @@ Detached serve_connection(Poco::Net::StreamSocket socket, ConnectionGate::Ticket
                           const ConnectionContext& context) {
     context.gate.attach(ticket);
     try {
-        co_await serve(socket, loop, context, ticket);
+        ConnectionIo io(socket.impl()->sockfd(), &loop);
+        const std::optional<Peer> peer = peer_of(socket);  // none: gone before it was served
+        Between between{Clock::now() + context.settings.keep_alive_timeout};
+        for (; peer && context.gate.awaiting(ticket); ++between.served) {  // not awaiting: draining
+            if (co_await io.wait_readable(between.idle_deadline) != ConnectionIo::Status::ok) break;
+            context.gate.busy(ticket);
+            if (!co_await serve_request(io, loop, context, *peer, between)) break;
+            between.idle_deadline = Clock::now() + context.settings.keep_alive_timeout;
+            io.shrink();
+        }
     } catch (const std::exception& error) {
         context.logger.error(std::string("A connection ended on an unexpected error: ") + error.what());
     }
