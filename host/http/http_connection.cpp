@@ -77,14 +77,28 @@ Task<std::optional<HttpResponse>> read_rest(ConnectionIo& io, HttpRequest& reque
     co_return co_await read_body(io, head, limits, request.body);
 }
 
-/// Writes `response` to a request of `head`'s method and version.
-Task<ConnectionIo::Status> write_response(ConnectionIo& io, const Poco::Net::HTTPRequest& head,
-                                          const HttpResponse& response, bool keep_alive, Clock::time_point deadline) {
-    // HTTP/1.0 clients are answered in their version, all others in HTTP/1.1.
-    const std::string& version = head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0 ? Poco::Net::HTTPMessage::HTTP_1_0
-                                                                                        : Poco::Net::HTTPMessage::HTTP_1_1;
-    const std::string head_text = response_head(response, version, keep_alive);
-    const bool send_body = !has_no_body(response.status) && head.getMethod() != Poco::Net::HTTPRequest::HTTP_HEAD;
+/// What serving a request keeps once the request is read and handed over: what writing
+/// the answer and its log lines need, and the answer, or the promise of one. The request
+/// itself (head, fields, body) is gone by then, so a connection waiting for a late answer
+/// holds this alone.
+struct Exchange {
+    std::string method;  ///< as received
+    std::string path;    ///< still percent-encoded
+    bool http_1_0 = false;
+    bool client_keeps = false;    ///< the client asked to keep the connection (client_keeps_alive())
+    bool request_failed = false;  ///< `response` refuses the request itself
+    Clock::time_point head_done;
+    HttpResponse response;  ///< `pending` set: the answer comes later
+};
+
+/// Writes `exchange`'s response, in the request's version (HTTP/1.0 clients are answered in
+/// theirs, all others in HTTP/1.1), without a body for HEAD.
+Task<ConnectionIo::Status> write_response(ConnectionIo& io, const Exchange& exchange, bool keep_alive,
+                                          Clock::time_point deadline) {
+    const HttpResponse& response = exchange.response;
+    const std::string head_text = response_head(
+        response, exchange.http_1_0 ? Poco::Net::HTTPMessage::HTTP_1_0 : Poco::Net::HTTPMessage::HTTP_1_1, keep_alive);
+    const bool send_body = !has_no_body(response.status) && exchange.method != Poco::Net::HTTPRequest::HTTP_HEAD;
     const std::string_view body = send_body ? std::string_view(response.body) : std::string_view();
     co_return co_await io.write({head_text, body}, deadline);
 }
@@ -104,11 +118,11 @@ std::optional<Peer> peer_of(const Poco::Net::StreamSocket& socket) {
     }
 }
 
-void log_unwritten(Poco::Logger& logger, const std::string& client, const HttpRequest& request,
-                                                ConnectionIo::Status written, const HttpSettings& settings) {
+void log_unwritten(Poco::Logger& logger, const std::string& client, const Exchange& exchange,
+                   ConnectionIo::Status written, const HttpSettings& settings) {
     const char* what = written == ConnectionIo::Status::timed_out ? "did not complete in time" : "failed";
-    logger.information("Closed the connection from " + client + ": writing the answer to " + request.head.getMethod() +
-                       " " + request.path + " " + what + " (receive_timeout_ms = " +
+    logger.information("Closed the connection from " + client + ": writing the answer to " + exchange.method + " " +
+                       exchange.path + " " + what + " (receive_timeout_ms = " +
                        std::to_string(settings.receive_timeout.count()) + ")");
 }
 
@@ -137,9 +151,9 @@ Task<HttpResponse> dispatch_on_worker(EventLoop& loop, const HttpRequest& reques
     co_return response;
 }
 
-void log_overdue(Poco::Logger& logger, const PendingResponse& pending, const HttpRequest& request,
-                               const HttpSettings& settings) {
-    logger.error("Answered 500 to " + request.head.getMethod() + " " + request.path + ": plugin " + pending.owner() +
+void log_overdue(Poco::Logger& logger, const PendingResponse& pending, const Exchange& exchange,
+                 const HttpSettings& settings) {
+    logger.error("Answered 500 to " + exchange.method + " " + exchange.path + ": plugin " + pending.owner() +
                  " did not complete its deferred answer within deferred_timeout_ms = " +
                  std::to_string(settings.deferred_timeout.count()));
 }
@@ -147,7 +161,7 @@ void log_overdue(Poco::Logger& logger, const PendingResponse& pending, const Htt
 /// The answer a handler completes later: resumed on the loop thread when it comes, or at
 /// the deferred deadline with a 500.
 Task<HttpResponse> wait_for_answer(EventLoop& loop, std::shared_ptr<PendingResponse> pending,
-                                   const HttpRequest& request, const ConnectionContext& context) {
+                                   const Exchange& exchange, const ConnectionContext& context) {
     const EventLoop::Woken woken = co_await EventLoop::Resumable(
         loop, Clock::now() + context.settings.deferred_timeout, [&](std::uint64_t id) {
             pending->when_ready([mailbox = loop.mailbox(), loop = &loop, id] {
@@ -157,7 +171,7 @@ Task<HttpResponse> wait_for_answer(EventLoop& loop, std::shared_ptr<PendingRespo
         });
     if (woken == EventLoop::Woken::timed_out &&
         pending->expire(error_response(500, "endpoint " + pending->owner() + " did not answer in time"))) {
-        if (context.logger.error()) log_overdue(context.logger, *pending, request, context.settings);
+        if (context.logger.error()) log_overdue(context.logger, *pending, exchange, context.settings);
     } else if (woken == EventLoop::Woken::stopping) {
         pending->expire(error_response(503, "the server is stopping"));
     }
@@ -170,58 +184,72 @@ struct Between {
     int served = 0;                   ///< requests answered on the connection so far
 };
 
-/// Serves one request whose first bytes have arrived: reads it, has it answered, writes the
-/// answer. True if the connection goes on to the next request. Its own coroutine, so that
-/// what a request needs (its head, body and answer) is held only while it is served: an idle
-/// connection holds serve()'s small frame alone.
-Task<bool> serve_request(ConnectionIo& io, EventLoop& loop, const ConnectionContext& context, const Peer& peer,
-                         const Between& between) {
+/// Reads a request whose first bytes have arrived and hands it to its handler, or refuses
+/// it: fills `exchange`. False if no request came after all (the client closed, or the
+/// header deadline passed before a byte of it): nothing is answered. A coroutine of its
+/// own, so that the request and everything read with it is freed before any wait for its
+/// answer.
+Task<bool> take_request(ConnectionIo& io, EventLoop& loop, const ConnectionContext& context, const Peer& peer,
+                        Clock::time_point idle_deadline, Exchange& exchange) {
     const HttpSettings& settings = context.settings;
     HttpRequest request;
     request.client_address = peer.address;
     request.from_loopback = peer.from_loopback;
-    HeadOutcome head = co_await read_request_head(io, settings.head_limits, between.idle_deadline,
-                                                  between.idle_deadline + settings.header_timeout, request);
+    HeadOutcome head = co_await read_request_head(io, settings.head_limits, idle_deadline,
+                                                  idle_deadline + settings.header_timeout, request);
     if (head.kind == HeadOutcome::Kind::no_request) co_return false;
-    const Clock::time_point head_done = Clock::now();
-    const bool client_keeps = client_keeps_alive(request.head);
+    exchange.head_done = Clock::now();
+    exchange.client_keeps = client_keeps_alive(request.head);
     context.metrics.started();
     // (No co_await inside a conditional expression: g++ 12 destroys its temporaries twice.)
     std::optional<HttpResponse> failed = std::move(head.answer);
-    if (!failed) failed = co_await read_rest(io, request, context, head_done);
-    const bool request_failed = failed.has_value();
-    HttpResponse response;
-    if (request_failed) {
-        response = std::move(*failed);
+    if (!failed) failed = co_await read_rest(io, request, context, exchange.head_done);
+    exchange.method = request.head.getMethod();
+    exchange.path = request.path;
+    exchange.http_1_0 = request.head.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0;
+    exchange.request_failed = failed.has_value();
+    if (failed) {
+        exchange.response = std::move(*failed);
+        co_return true;
+    }
+    io.release_if_empty();  // the answer may take a while: no buffer meanwhile
+    if (context.dispatcher.runs_on_loop(request)) {
+        exchange.response = context.dispatcher.dispatch(request);  // its handler never waits
     } else {
-        io.release_if_empty();  // the answer may take a while: no buffer meanwhile
-        if (context.dispatcher.runs_on_loop(request)) {
-            response = context.dispatcher.dispatch(request);  // its handler never waits
-        } else {
-            response = co_await dispatch_on_worker(loop, request, context);
-        }
+        exchange.response = co_await dispatch_on_worker(loop, request, context);
     }
-    if (response.pending) {
-        std::shared_ptr<PendingResponse> pending = std::move(response.pending);
-        request.drop_fields_and_body();  // the answer may take a while: only what writing it needs stays
-        response = co_await wait_for_answer(loop, std::move(pending), request, context);
+    co_return true;
+}
+
+/// Serves one request whose first bytes have arrived: takes it (take_request()), waits for
+/// its answer if that comes later, writes the answer. True if the connection goes on to the
+/// next request.
+Task<bool> serve_request(ConnectionIo& io, EventLoop& loop, const ConnectionContext& context, const Peer& peer,
+                         const Between& between) {
+    const HttpSettings& settings = context.settings;
+    Exchange exchange;
+    if (!co_await take_request(io, loop, context, peer, between.idle_deadline, exchange)) co_return false;
+    if (exchange.response.pending) {
+        std::shared_ptr<PendingResponse> pending = std::move(exchange.response.pending);
+        exchange.response = co_await wait_for_answer(loop, std::move(pending), exchange, context);
     }
+    const HttpResponse& response = exchange.response;
     context.metrics.finished(response.counted_as ? *response.counted_as : context.metrics.unmatched(),
-                             response.status, Clock::now() - head_done);
+                             response.status, Clock::now() - exchange.head_done);
 
     const bool last_allowed =
         settings.max_keep_alive_requests > 0 && between.served + 1 >= settings.max_keep_alive_requests;
-    const bool keep_alive = settings.keep_alive && !request_failed && !response.close_connection && !last_allowed &&
-                            client_keeps && !context.gate.draining();
+    const bool keep_alive = settings.keep_alive && !exchange.request_failed && !response.close_connection &&
+                            !last_allowed && exchange.client_keeps && !context.gate.draining();
     const ConnectionIo::Status written =
-        co_await write_response(io, request.head, response, keep_alive, Clock::now() + settings.receive_timeout);
+        co_await write_response(io, exchange, keep_alive, Clock::now() + settings.receive_timeout);
     if (written != ConnectionIo::Status::ok) {
         // Nothing may follow a partial answer: the connection ends here, unread requests and all.
         ::shutdown(io.descriptor(), SHUT_RDWR);
-        if (context.logger.information()) log_unwritten(context.logger, peer.address, request, written, settings);
+        if (context.logger.information()) log_unwritten(context.logger, peer.address, exchange, written, settings);
         co_return false;
     }
-    if (request_failed) {
+    if (exchange.request_failed) {
         co_await io.linger_before_close();  // the client may still be sending the request refused
         co_return false;
     }

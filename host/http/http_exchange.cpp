@@ -21,13 +21,6 @@ HttpResponse json_response(int status, std::string body) {
     return response;
 }
 
-void HttpRequest::drop_fields_and_body() {
-    head = Poco::Net::HTTPRequest(head.getMethod(), head.getURI(), head.getVersion());
-    std::vector<std::pair<std::string, std::string>>().swap(fields);
-    std::string().swap(query);
-    std::string().swap(body);
-}
-
 HttpResponse error_response(int status, std::string_view message) { return json_response(status, error_body(message)); }
 
 HttpResponse closing_error(int status, std::string_view message) {

@@ -31,11 +31,6 @@ struct HttpRequest {
     const std::string& method() const { return head.getMethod(); }
     /// The Content-Type as sent, possibly with parameters; empty if none.
     const std::string& content_type() const { return head.getContentType(); }
-
-    /// Frees the header fields, the query and the body; keeps the method, target, version
-    /// and path, which the answer and its log line read. The connection, while a handler's
-    /// answer is on its way (an after-hook that reads the request has a copy of its own).
-    void drop_fields_and_body();
 };
 
 /// The answer to one request.
