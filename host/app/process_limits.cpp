@@ -14,7 +14,7 @@
 namespace plugin_host {
 namespace {
 
-/// The server's own threads beyond its loops and workers: the acceptor, the gate's watchdog,
+/// The server's own threads beyond its loops and workers: the acceptor, the signal watcher,
 /// the plugin watcher, the log writer, the timer thread, the main thread.
 constexpr long kOwnThreads = 16;
 
