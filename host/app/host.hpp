@@ -35,24 +35,23 @@ public:
     /// is still being built); else the host makes its own.
     explicit Host(HostConfig config, std::shared_ptr<RegistrationThreads> registrations = {});
 
-    /// Stops the server if it is still running; waits for every request thread, even one
-    /// that stop() gave up on.
+    /// Stops the server if it is still running; waits for every handler still running, even
+    /// one that stop() gave up on.
     ~Host();
 
     Host(const Host&) = delete;
     Host& operator=(const Host&) = delete;
 
-    /// Starts watching the plugin files, the loop threads and accepting connections. Throws
+    /// Starts watching the plugin files, then the server (HttpServer::start()). Throws
     /// Poco::Exception or std::system_error if a thread the host needs cannot be started.
     void start();
 
     /// Abandons any plugin load in progress (see PluginManager::abandon_loads()), stops
     /// watching and accepting (the listening socket closes: new clients are refused),
     /// closes idle keep-alive connections and lets the requests in flight finish, each
-    /// answered with `Connection: close`. After [server] drain_timeout_ms, the connections
-    /// still open are shut down, and their threads get one more second to return.
-    /// Returns true when every connection is finished; false if a request thread is still
-    /// busy (inside a plugin's callback): destroying the Host then waits for it.
+    /// answered with `Connection: close` (HttpServer::drain()). Returns true when every
+    /// connection is finished; false if a handler is still running on a worker (inside a
+    /// plugin's callback): destroying the Host then waits for it.
     bool stop();
 
     /// Re-reads the configuration file and applies its plugin sections (SIGHUP,

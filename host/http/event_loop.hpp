@@ -15,7 +15,7 @@
 namespace plugin_host {
 
 /// One thread that waits for many connections at once and resumes the coroutine that waits
-/// for each (Task, HttpConnection): one epoll(7) instance for the sockets, one min-heap of
+/// for each (Task, serve_connection()): one epoll(7) instance for the sockets, one min-heap of
 /// deadlines, and a mailbox other threads post work to (an eventfd wakes the thread).
 ///
 /// Who calls what:

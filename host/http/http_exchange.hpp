@@ -15,7 +15,8 @@ namespace plugin_host {
 class PendingResponse;
 
 /// A request as the dispatcher sees it: its head read off the socket, its body complete.
-/// Built and used on the connection's thread, for one request.
+/// Built on the connection's loop thread for one request, and read there or by the worker
+/// that runs its handler (never both at once).
 struct HttpRequest {
     /// Method, request target, version and header fields as received (HTTP/1.1 until the
     /// request line is read, so that an answer to a malformed one is HTTP/1.1).

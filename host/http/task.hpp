@@ -8,7 +8,7 @@
 namespace plugin_host {
 
 /// The result of a coroutine of the connection layer (ConnectionIo, the request readers,
-/// HttpConnection), awaited by its caller with co_await.
+/// serve_connection() and what it calls), awaited by its caller with co_await.
 ///
 /// Eager: the coroutine runs as soon as it is called, on the caller's thread, like a plain
 /// function, until it returns or waits for its connection (EventLoop). One that returns
@@ -20,7 +20,7 @@ namespace plugin_host {
 /// turns it into a tail call, which g++ 12 does at -O2 but not at -O0 or under the
 /// sanitizers, where a request of 100,000 small chunks already in the buffer would overflow
 /// the stack. Here the stack never holds more than the chain of coroutines that one wait
-/// resumes (HttpConnection down to ConnectionIo::fill(), five deep).
+/// resumes (serve_connection() down to ConnectionIo::fill(), under ten deep).
 ///
 /// Every coroutine of a connection runs on its loop thread (the one resumption per wait
 /// comes from there), so a task is never completed on one thread while awaited on another.
@@ -79,7 +79,7 @@ private:
     std::coroutine_handle<promise_type> handle_;
 };
 
-/// A coroutine nobody awaits: a connection's whole life (HttpConnection::run()). It starts
+/// A coroutine nobody awaits: a connection's whole life (serve_connection()). It starts
 /// at once and frees itself when it returns; it must not throw.
 struct Detached {
     struct promise_type {
