@@ -2,6 +2,7 @@
 
 #include "app/http_settings.hpp"
 #include "app/process_limits.hpp"
+#include "http/owned_descriptor.hpp"
 #include "metrics/metrics_registry.hpp"
 
 #include <Poco/Net/SocketAddress.h>
@@ -76,9 +77,12 @@ void HttpServer::admit(int descriptor) {
     switch (admission.verdict) {
     case ConnectionGate::Verdict::admitted: {
         ++accepted_;
-        const Poco::Net::StreamSocket socket(new Poco::Net::StreamSocketImpl(descriptor));
-        loop.post([socket, ticket = std::move(admission.ticket), &loop, context = connections_.get()] {
-            serve_connection(socket, ticket, loop, *context);
+        // The socket object is made on the loop thread and ends there: Poco counts its
+        // references where ThreadSanitizer cannot see them, so it is never shared across threads.
+        loop.post([client = std::make_shared<OwnedDescriptor>(descriptor), ticket = std::move(admission.ticket),
+                   &loop, context = connections_.get()] {
+            serve_connection(Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(client->take())), ticket, loop,
+                             *context);
         });
         return;
     }

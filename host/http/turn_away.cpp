@@ -3,6 +3,7 @@
 #include "http/connection_io.hpp"
 #include "http/event_loop.hpp"
 #include "http/http_exchange.hpp"
+#include "http/owned_descriptor.hpp"
 #include "metrics/metrics_registry.hpp"
 
 #include <sys/socket.h>
@@ -25,20 +26,6 @@ std::string busy_response() {
     busy.headers.emplace_back("Retry-After", "1");
     return response_head(busy, Poco::Net::HTTPMessage::HTTP_1_1, false) + busy.body;
 }
-
-/// Closes the descriptor it holds when destroyed: a client's, whether its coroutine ran or
-/// the loop dropped it unrun.
-class OwnedDescriptor {
-public:
-    explicit OwnedDescriptor(int descriptor) : descriptor_(descriptor) {}
-    ~OwnedDescriptor() { ::close(descriptor_); }
-    OwnedDescriptor(const OwnedDescriptor&) = delete;
-    OwnedDescriptor& operator=(const OwnedDescriptor&) = delete;
-    int get() const { return descriptor_; }
-
-private:
-    int descriptor_;
-};
 
 /// On the loop thread: the whole exchange with one turned-away client.
 Detached answer(std::shared_ptr<OwnedDescriptor> client, EventLoop& loop, std::atomic<std::size_t>& waiting) {
