@@ -110,9 +110,9 @@ public:
         std::thread peer([&client, input, &answer] { play_client(client.impl()->sockfd(), input, answer); });
         // Served on the loop thread, as the Host does; it closes the connection at its end,
         // which ends the client's side.
-        const Poco::Net::StreamSocket server(new Poco::Net::StreamSocketImpl(accepted));
-        loop_.post([this, server, ticket = gate_.accept(accepted).ticket] {
-            serve_connection(server, ticket, loop_, connections_);
+        loop_.post([this, accepted, ticket = gate_.accept(accepted).ticket] {
+            serve_connection(Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(accepted)), ticket, loop_,
+                             connections_);
         });
         peer.join();
         return answer;
