@@ -6,9 +6,10 @@
 
 namespace plugin_host {
 
-/// A connection's descriptor on its way from the acceptor thread to a loop thread, in work
-/// posted there: closed when destroyed, unless take() gave it away first. So a client is
-/// closed whether its work ran or the stopping loop dropped it unrun.
+/// A file descriptor closed when destroyed, unless take() gave it away first. Above all a
+/// connection's, on its way from the acceptor thread to a loop thread in work posted there:
+/// the client is closed whether that work ran or the stopping loop dropped it unrun. Also
+/// the plugin files PluginImage reads and writes.
 class OwnedDescriptor {
 public:
     explicit OwnedDescriptor(int descriptor) : descriptor_(descriptor) {}

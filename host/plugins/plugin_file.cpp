@@ -1,5 +1,7 @@
 #include "plugins/plugin_file.hpp"
 
+#include "http/owned_descriptor.hpp"
+
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -29,20 +31,6 @@ std::uint64_t fnv1a(const std::vector<char>& bytes) {
     return hash;
 }
 
-/// A file descriptor closed on scope exit.
-class Descriptor {
-public:
-    explicit Descriptor(int fd) : fd_(fd) {}
-    ~Descriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Descriptor(const Descriptor&) = delete;
-    Descriptor& operator=(const Descriptor&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 std::string system_error_text(const std::string& what, const std::filesystem::path& path) {
     return what + " " + path.string() + ": " + std::strerror(errno);
@@ -72,7 +60,7 @@ std::optional<FileSignature> signature_of(const std::filesystem::path& path) {
 }
 
 PluginImage copy_plugin_image(const std::filesystem::path& published, const std::filesystem::path& copy) {
-    const Descriptor in(::open(published.c_str(), O_RDONLY | O_CLOEXEC));
+    const OwnedDescriptor in(::open(published.c_str(), O_RDONLY | O_CLOEXEC));
     if (in.get() < 0) throw std::runtime_error(system_error_text("cannot open", published));
     struct stat before {};
     if (::fstat(in.get(), &before) != 0) throw std::runtime_error(system_error_text("cannot stat", published));
@@ -95,7 +83,7 @@ PluginImage copy_plugin_image(const std::filesystem::path& published, const std:
         throw FileInMotion(published.string() + " changed while it was being read");
     }
 
-    const Descriptor out(::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    const OwnedDescriptor out(::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (out.get() < 0) throw std::runtime_error(system_error_text("cannot create", copy));
     done = 0;
     while (done < bytes.size()) {
