@@ -83,6 +83,13 @@ Task<ConnectionIo::Status> ConnectionIo::wait_readable(Clock::time_point deadlin
     co_return co_await fill(deadline);
 }
 
+Task<ConnectionIo::Status> ConnectionIo::wait_for_next(Clock::time_point deadline) {
+    if (buffered() > 0) co_return Status::ok;
+    release_if_empty();  // an idle connection holds no buffer
+    if (const Status waited = co_await wait(POLLIN, deadline); waited != Status::ok) co_return waited;
+    co_return co_await fill(deadline);
+}
+
 Task<ConnectionIo::Status> ConnectionIo::read_line(std::size_t max, Clock::time_point deadline, std::string_view& line,
                                                    LineEnd end) {
     std::size_t searched = 0;  // bytes of the buffered data known to hold no LF

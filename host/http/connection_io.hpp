@@ -54,6 +54,12 @@ public:
     /// Returns ok once at least one byte is buffered.
     Task<Status> wait_readable(Clock::time_point deadline);
 
+    /// wait_readable() for the next request on a keep-alive connection: with nothing
+    /// buffered, waits for the socket before it reads, where wait_readable() reads first.
+    /// Right after an answer the client has rarely sent its next request: the read would
+    /// find nothing, one system call a request for nothing (bench/run.py --scenario raw).
+    Task<Status> wait_for_next(Clock::time_point deadline);
+
     /// The next line, without its line end (CRLF, or a bare LF where `end` allows it), valid
     /// until the next call. The line is consumed. too_long if no LF comes within `max` bytes.
     Task<Status> read_line(std::size_t max, Clock::time_point deadline, std::string_view& line,
