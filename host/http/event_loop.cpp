@@ -20,6 +20,9 @@ namespace {
 /// epoll_data of the eventfd: no wait has id 0.
 constexpr std::uint64_t kWakeId = 0;
 
+/// The loop the thread runs, set by run() for as long as it runs.
+thread_local EventLoop* current_loop = nullptr;
+
 }  // namespace
 
 void EventLoop::Mailbox::post(std::function<void()> work) {
@@ -111,6 +114,26 @@ bool EventLoop::arm(Wait& wait) {
 
 void EventLoop::resume(std::uint64_t id) { end_wait(id, Woken::ready); }
 
+EventLoop* EventLoop::current() { return current_loop; }
+
+void EventLoop::run_at(Clock::time_point when, std::function<void()> callback) {
+    timers_.push_back({when, timers_added_++, std::move(callback)});
+    std::push_heap(timers_.begin(), timers_.end(), std::greater<>());
+}
+
+void EventLoop::run_timers() {
+    const Clock::time_point now = Clock::now();
+    while (!timers_.empty() && timers_.front().at <= now) {
+        std::pop_heap(timers_.begin(), timers_.end(), std::greater<>());
+        std::function<void()> callback = std::move(timers_.back().callback);
+        timers_.pop_back();
+        try {
+            callback();
+        } catch (...) {
+        }
+    }
+}
+
 void EventLoop::end_wait(std::uint64_t id, Woken woken) {
     const auto found = waits_.find(id);
     if (found == waits_.end()) return;  // ended already
@@ -142,8 +165,11 @@ int EventLoop::next_timeout_ms() {
         std::pop_heap(deadlines_.begin(), deadlines_.end(), std::greater<>());
         deadlines_.pop_back();
     }
-    if (deadlines_.empty()) return -1;
-    const auto left = deadlines_.front().at - Clock::now();
+    if (deadlines_.empty() && timers_.empty()) return -1;
+    Clock::time_point next = Clock::time_point::max();
+    if (!deadlines_.empty()) next = deadlines_.front().at;
+    if (!timers_.empty()) next = std::min(next, timers_.front().at);
+    const auto left = next - Clock::now();
     if (left <= Clock::duration::zero()) return 0;
     return static_cast<int>(std::min<long long>(std::chrono::ceil<std::chrono::milliseconds>(left).count(), 3600 * 1000));
 }
@@ -160,6 +186,7 @@ void EventLoop::expire_deadlines() {
 
 void EventLoop::run() {
     ::pthread_setname_np(::pthread_self(), name_.substr(0, 15).c_str());  // what top -H and perf show
+    current_loop = this;
     std::array<epoll_event, 256> events{};
     for (;;) {
         if (stop_requested_.load() && !stopping_) {
@@ -182,7 +209,12 @@ void EventLoop::run() {
             }
         }
         expire_deadlines();
+        run_timers();
     }
+    // Before the mailbox closes: what a timer's destruction posts (a dropped Deferred's 500)
+    // is dropped with the rest.
+    std::vector<Timer>().swap(timers_);
+    current_loop = nullptr;
     std::lock_guard lock(mailbox_->mutex_);
     mailbox_->closed_ = true;
     mailbox_->work_.clear();

@@ -20,9 +20,10 @@ namespace plugin_host {
 ///
 /// Who calls what:
 /// - Any thread: post(), a Mailbox's post() (workers hand a finished request back this way,
-///   and a plugin completing a deferred answer), stop().
+///   and a plugin completing a deferred answer), stop(), current().
 /// - The loop thread only: everything a connection's coroutine awaits (readable(),
-///   writable(), woken()), and resume() from a posted task.
+///   writable(), woken()), resume() from a posted task, and run_at() (the repository's
+///   call_later_here(), contract 2.3).
 ///
 /// Each wait has an id, and the kernel and the deadline heap hold that id, never a pointer:
 /// a wait that ended (by its event, its deadline or resume()) is forgotten, and a late event
@@ -130,6 +131,15 @@ public:
     /// Loop thread: ends the wait `id` as `ready`; nothing if it has ended already.
     void resume(std::uint64_t id);
 
+    /// The loop whose thread calls this; null on any other thread.
+    static EventLoop* current();
+
+    /// Loop thread: runs `callback` on this thread at `when` (once the events at hand are
+    /// handled, if that has passed), never inside this call; those due at the same time in
+    /// the order given. One that throws is ignored (wrap it to log). One not yet run when
+    /// the loop stops is destroyed on its thread without running.
+    void run_at(Clock::time_point when, std::function<void()> callback);
+
     /// Waits in progress; any thread (approximate).
     std::size_t waits() const { return wait_count_.load(std::memory_order_relaxed); }
 
@@ -140,7 +150,18 @@ private:
         bool operator>(const Deadline& other) const { return at > other.at; }
     };
 
+    struct Timer {
+        Clock::time_point at;
+        std::uint64_t order;
+        std::function<void()> callback;
+        bool operator>(const Timer& other) const {
+            return at != other.at ? at > other.at : order > other.order;
+        }
+    };
+
     void run();
+    /// Runs the timers due by now; those they add run at the next turn at the earliest.
+    void run_timers();
     /// Registers `wait` (its id, its deadline, its socket); false if the socket cannot be watched.
     bool arm(Wait& wait);
     /// Ends the wait `id` as `woken`, if it is still on; the deadline's end disarms its socket.
@@ -160,6 +181,8 @@ private:
     std::uint64_t next_id_ = 1;
     std::unordered_map<std::uint64_t, Wait*> waits_;
     std::vector<Deadline> deadlines_;  ///< a min-heap (std::push_heap with greater)
+    std::vector<Timer> timers_;        ///< a min-heap too
+    std::uint64_t timers_added_ = 0;
     std::atomic<std::size_t> wait_count_{0};
 
     std::thread thread_;

@@ -1,6 +1,7 @@
 #include "services/repository_service.hpp"
 
 #include "contract/plugin_code_scope.hpp"
+#include "http/event_loop.hpp"
 #include "logging/log_line.hpp"
 
 #include <Poco/Exception.h>
@@ -35,15 +36,32 @@ std::string RepositoryService::call(std::span<const std::string> names, std::str
     return joined + " Executed";
 }
 
-void RepositoryService::call_later(std::span<const std::string> names, std::string data,
-                                   std::function<void(std::string)> done) {
-    std::string joined = begin(names, data);
-    // The logger outlives the timer's callbacks: the timer is stopped before the service goes.
-    timer_->schedule_after(delay_, [&logger = logger_, joined = std::move(joined), done = std::move(done)]() mutable {
-        const PluginCodeScope scope;  // `done` is the plugin's code, and may own the request's Deferred
+namespace {
+
+/// A plugin's `done`: its code (see PluginCodeScope), destroyed inside a scope whether it ran
+/// or was dropped unrun by a stopping timer.
+struct PluginCallback {
+    std::function<void(std::string)> done;
+
+    PluginCallback(std::function<void(std::string)> callback) : done(std::move(callback)) {}
+    PluginCallback(const PluginCallback&) = default;  // std::function copies what it holds
+    PluginCallback(PluginCallback&&) = default;
+    ~PluginCallback() {
+        const PluginCodeScope scope;
+        done = nullptr;
+    }
+};
+
+}  // namespace
+
+std::function<void()> RepositoryService::finish_later(std::string joined, std::function<void(std::string)> done) {
+    // The logger outlives the callback: a timer is stopped (the repository's by the host,
+    // a loop's by its server) while the service is alive.
+    return [&logger = logger_, joined = std::move(joined), callback = PluginCallback(std::move(done))]() mutable {
+        const PluginCodeScope scope;  // `done` may own the request's Deferred
         if (logger.information()) log_line(logger, Poco::Message::PRIO_INFORMATION, "Executed " + joined);
         try {
-            done(joined + " Executed");
+            callback.done(joined + " Executed");
         } catch (const Poco::Exception& error) {
             logger.error("A plugin's call_later() callback threw: " + one_line(error.displayText()));
         } catch (const std::exception& error) {
@@ -51,8 +69,24 @@ void RepositoryService::call_later(std::span<const std::string> names, std::stri
         } catch (...) {
             logger.error("A plugin's call_later() callback threw a non-standard exception");
         }
-        done = nullptr;  // inside the scope
-    });
+        callback.done = nullptr;  // inside the scope
+    };
+}
+
+void RepositoryService::call_later(std::span<const std::string> names, std::string data,
+                                   std::function<void(std::string)> done) {
+    std::string joined = begin(names, data);
+    timer_->schedule_after(delay_, finish_later(std::move(joined), std::move(done)));
+}
+
+void RepositoryService::call_later_here(std::span<const std::string> names, std::string data,
+                                        std::function<void(std::string)> done) {
+    std::string joined = begin(names, data);
+    if (EventLoop* loop = EventLoop::current()) {
+        loop->run_at(EventLoop::Clock::now() + delay_, finish_later(std::move(joined), std::move(done)));
+    } else {
+        timer_->schedule_after(delay_, finish_later(std::move(joined), std::move(done)));
+    }
 }
 
 }  // namespace plugin_host

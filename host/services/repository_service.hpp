@@ -13,7 +13,8 @@ namespace plugin_host {
 
 /// The repository shared by every plugin: logs each call, waits the configured delay (the
 /// seed's stand-in for real work) and returns "<names> Executed"; call() on the caller's
-/// thread, call_later() (contract 2.2) on a TimerThread, so that no thread waits the delay.
+/// thread, call_later() (contract 2.2) on a TimerThread, so that no thread waits the delay,
+/// and call_later_here() (2.3) on the caller's EventLoop when it is a loop thread.
 /// Called concurrently from request threads (and from the timer's, in a `done`).
 class RepositoryService final : public plugin_api::Repository {
 public:
@@ -27,6 +28,8 @@ public:
 
     std::string call(std::span<const std::string> names, std::string_view data) override;
     void call_later(std::span<const std::string> names, std::string data, std::function<void(std::string)> done) override;
+    void call_later_here(std::span<const std::string> names, std::string data,
+                         std::function<void(std::string)> done) override;
 
     std::chrono::milliseconds delay() const { return delay_; }
 
@@ -38,6 +41,8 @@ public:
 private:
     /// Logs the start of a call; the names joined with commas.
     std::string begin(std::span<const std::string> names, std::string_view data);
+    /// What a timer runs once the delay has passed: logs the end of the call and calls `done`.
+    std::function<void()> finish_later(std::string joined, std::function<void(std::string)> done);
 
     const std::chrono::milliseconds delay_;
     Poco::Logger& logger_;

@@ -3,10 +3,11 @@
 //
 // The plugin registers POST /<name> (or its `route` setting) and answers by calling the
 // shared repository with the names ["<name>_first", "<name>_second"], as the seed's
-// callbacks did: {"result":"<name>_first,<name>_second Executed"}. Since contract 2.2 it
-// answers later (Response::defer()) and asks the repository with call_later(), so that no
-// thread waits out the repository's delay, and says so (Registrar::never_blocks()), so that
-// the host runs it on the loop thread that read the request.
+// callbacks did: {"result":"<name>_first,<name>_second Executed"}. It answers later
+// (Response::defer(), contract 2.2) and asks the repository with call_later_here() (2.3), so
+// that no thread waits out the repository's delay and the answer completes on the thread
+// that read the request, and says so (Registrar::never_blocks()), so that the host runs it
+// on that loop thread.
 #include "seed/seed_request.hpp"
 
 #include <plugin_api/endpoint_plugin.hpp>
@@ -35,13 +36,13 @@ public:
                             [&repository, names](const plugin_api::Request& request, plugin_api::Response& response) {
                                 std::optional<std::string> sequence = seed::read_sequence(request, response);
                                 if (!sequence) return;  // answered now: 415, 400 or 422
-                                // The repository's delay passes on the host's timer, not on this
-                                // thread: the answer completes there.
-                                repository.call_later(names, std::move(*sequence),
-                                                      [later = response.defer()](std::string result) {
-                                                          later->response().set_body(seed::result_body(result));
-                                                          later->complete();
-                                                      });
+                                // The repository's delay passes on this loop thread's timers,
+                                // without holding it: the answer completes here, later.
+                                repository.call_later_here(names, std::move(*sequence),
+                                                           [later = response.defer()](std::string result) {
+                                                               later->response().set_body(seed::result_body(result));
+                                                               later->complete();
+                                                           });
                             });
     }
 };

@@ -1,5 +1,5 @@
 // The contract's versions through the real executable: a plugin built against the frozen
-// 2.0 header loads and serves; one of contract 1, or of a minor newer than the host's, stops
+// 2.0, 2.1 or 2.2 header loads and serves; one of contract 1, or of a minor newer than the host's, stops
 // start-up naming both versions.
 #include <gtest/gtest.h>
 
@@ -42,6 +42,17 @@ TEST(Contract, APluginBuiltAgainstTheFrozen21HeaderServesInTheCurrentHost) {
     EXPECT_EQ(host.wait(), 0);
 }
 
+TEST(Contract, APluginBuiltAgainstTheFrozen22HeaderServesInTheCurrentHostItsDoneOnTheTimerThread) {
+    HostProcess host(20, std::string("[plugin.frozen22]\nlibrary = ") + test_paths::kFrozenV2_2Plugin + "\n");
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    const auto response = test_support::send_request(host.port(), "POST", "/frozen22", "x");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_TRUE(response.body.starts_with("ph-loop-")) << response.body;  // it never blocks
+    EXPECT_TRUE(response.body.ends_with(" ph-timer frozen22 Executed")) << response.body;
+    host.signal(SIGTERM);
+    EXPECT_EQ(host.wait(), 0);
+}
+
 TEST(Contract, A20PluginsRoutesPassThroughA21PluginsFilters) {
     HostProcess host(0, std::string("[plugin.frozen]\nlibrary = ") + test_paths::kFrozenV2_0Plugin +
                             "\n[plugin.cors]\nlibrary = " + test_paths::kCorsPlugin + "\n[filters]\napply = cors\n");
@@ -58,8 +69,8 @@ TEST(Contract, A20PluginsRoutesPassThroughA21PluginsFilters) {
 
 TEST(Contract, APluginOfAnotherMajorOrANewerMinorStopsStartUpNamingBothVersions) {
     for (const auto& [plugin, message] : std::vector<std::pair<std::string, std::string>>{
-             {test_paths::kContractV1Plugin, "was built for plugin contract 1, this host speaks contract 2.2"},
-             {test_paths::kContractV2_9Plugin, "was built for plugin contract 2.9, this host speaks contract 2.2"}}) {
+             {test_paths::kContractV1Plugin, "was built for plugin contract 1, this host speaks contract 2.3"},
+             {test_paths::kContractV2_9Plugin, "was built for plugin contract 2.9, this host speaks contract 2.3"}}) {
         HostProcess host(0, "[plugin.other]\nlibrary = " + plugin + "\n");
         EXPECT_EQ(host.wait_for(std::chrono::seconds(10)), std::optional<int>(78)) << host.output();
         EXPECT_NE(host.output().find("plugin-host: plugin 'other' (" + plugin + "): " + message), std::string::npos)

@@ -1,8 +1,9 @@
 // Which thread runs a handler, through the real executable: a worker for a plugin that may
 // block (every 2.0 and 2.1 plugin, and a 2.2 one that says nothing), the loop thread that
 // read the request for one that says it never blocks (Registrar::never_blocks()), unless a
-// filter of a plugin that may block covers the request; and what happens when every worker
-// is busy.
+// filter of a plugin that may block covers the request; which thread runs a repository
+// callback (call_later_here(), contract 2.3: that loop thread, or the timer's when called from
+// a worker; call_later(): the timer's); and what happens when every worker is busy.
 #include <gtest/gtest.h>
 
 #include "support/eventually.hpp"
@@ -59,6 +60,30 @@ TEST(HandlerThread, AFilterThatNeverBlocksKeepsTheRouteOnTheLoop) {
     EXPECT_EQ(response.status, 200);
     EXPECT_TRUE(response.body.starts_with("ph-loop-")) << response.body;
     EXPECT_TRUE(response.headers.get("X-Filter-Thread", "").starts_with("ph-loop-"));
+}
+
+TEST(HandlerThread, CallLaterHereCompletesOnTheLoopThreadThatRanTheHandlerAndCallLaterOnTheTimers) {
+    HostProcess host(50, plugin_ini("quick", "never_blocks = true\nlater = true\n"));
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    for (int i = 0; i < 4; ++i) {  // on each of the loops, most likely
+        const auto here = send_request(host.port(), "GET", "/later/here");
+        EXPECT_EQ(here.status, 200);
+        const std::string handler = here.body.substr(0, here.body.find(' '));
+        EXPECT_TRUE(handler.starts_with("ph-loop-")) << here.body;
+        EXPECT_EQ(here.body, handler + " " + handler);
+        const auto timer = send_request(host.port(), "GET", "/later/timer");
+        EXPECT_EQ(timer.status, 200);
+        EXPECT_TRUE(timer.body.starts_with("ph-loop-")) << timer.body;
+        EXPECT_TRUE(timer.body.ends_with(" ph-timer")) << timer.body;
+    }
+}
+
+TEST(HandlerThread, CallLaterHereFromAWorkerCompletesOnTheTimerThread) {
+    HostProcess host(50, plugin_ini("blocking", "later = true\n"));
+    ASSERT_TRUE(host.wait_until_healthy()) << host.output();
+    const auto response = send_request(host.port(), "GET", "/later/here");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.body, "ph-worker ph-timer");
 }
 
 TEST(HandlerThread, WithEveryWorkerBusyARequestIsAnswered503WithRetryAfterAndTheLoopGoesOn) {

@@ -232,7 +232,7 @@ INSTANTIATE_TEST_SUITE_P(
     Refusals, HostStartup,
     ::testing::Values(StartupRefusal{"AnotherContractVersion",
                                      std::string("[plugin.future]\nlibrary = ") + test_paths::kContractV99Plugin + "\n",
-                                     "contract 99, this host speaks contract 2.2"},
+                                     "contract 99, this host speaks contract 2.3"},
                       StartupRefusal{"TwoPluginsOnOneRoute",
                                      std::string("[plugin.again]\nlibrary = ") + test_paths::kFirstPlugin +
                                          "\nroute = /second\n",

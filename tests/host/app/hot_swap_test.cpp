@@ -125,7 +125,7 @@ TEST_F(HotSwapTest, EveryBrokenVersionIsRefusedUnderLoadWhileTheOldOneServes) {
     const std::vector<std::pair<std::filesystem::path, std::string>> broken{
         {scratch / "not-elf.so", "is not an ELF file"},
         {scratch / "truncated.so", "is truncated"},
-        {test_paths::kContractV99Plugin, "was built for plugin contract 99, this host speaks contract 2.2"},
+        {test_paths::kContractV99Plugin, "was built for plugin contract 99, this host speaks contract 2.3"},
         {test_paths::kNoFactoryPlugin, "does not export plugin_api_create"},
         {test_paths::kUnresolvedSymbolPlugin, "undefined symbol: plugin_host_test_function_that_does_not_exist"},
         {test_paths::kFailingRegistrationPlugin, "failed to register its endpoints: database unreachable"},

@@ -2,7 +2,8 @@
 // end as `ready` on the loop thread, deadlines as `timed_out` (never early, in deadline
 // order, and never followed by a late event), resume() by id from another thread (once, and
 // never for a wait that ended), stop() ending waits as `stopping`, the mailbox outliving the
-// loop, and two thousand sockets at once.
+// loop, timers run on the loop thread (run_at(): in time order, never inside the call,
+// dropped unrun at stop), and two thousand sockets at once.
 #include "http/event_loop.hpp"
 #include "http/task.hpp"
 
@@ -19,6 +20,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -404,6 +406,83 @@ TEST(EventLoop, PostsRacingStopAndDestructionAreRunOrDropped) {
         go.store(false);
         for (std::thread& poster : posters) poster.join();
     }
+}
+
+TEST(EventLoop, CurrentIsTheLoopOnItsThreadAndNullElsewhere) {
+    EventLoop loop("test");
+    EXPECT_EQ(EventLoop::current(), nullptr);
+    std::promise<EventLoop*> seen;
+    loop.post([&seen] { seen.set_value(EventLoop::current()); });
+    EXPECT_EQ(seen.get_future().get(), &loop);
+}
+
+TEST(EventLoop, TimersRunOnTheLoopThreadInTimeOrderNeverInsideRunAt) {
+    EventLoop loop("test");
+    std::mutex mutex;
+    std::vector<int> order;
+    std::atomic<bool> off_thread{false};
+    std::promise<void> all_ran;
+    const Clock::time_point start = Clock::now();
+    loop.post([&] {
+        const std::thread::id loop_thread = std::this_thread::get_id();
+        auto record = [&, loop_thread](int which) {
+            return [&, loop_thread, which] {
+                if (std::this_thread::get_id() != loop_thread) off_thread = true;
+                std::lock_guard lock(mutex);
+                order.push_back(which);
+                if (order.size() == 4) all_ran.set_value();
+            };
+        };
+        // Given out of order: 3 after 40 ms, 2 after 20 ms, then 0 and 1 due now, in that order.
+        loop.run_at(start + 40ms, record(3));
+        loop.run_at(start + 20ms, record(2));
+        loop.run_at(start, record(0));
+        loop.run_at(start, record(1));
+        std::lock_guard lock(mutex);
+        EXPECT_TRUE(order.empty());  // not inside run_at(), though 0 and 1 are due
+    });
+    ASSERT_EQ(all_ran.get_future().wait_for(scaled(10s)), std::future_status::ready);
+    EXPECT_GE(Clock::now() - start, 40ms);  // never early
+    EXPECT_FALSE(off_thread.load());
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
+}
+
+TEST(EventLoop, ATimerNotDueAtStopIsDestroyedOnTheLoopThreadWithoutRunning) {
+    std::atomic<bool> ran{false};
+    std::promise<std::thread::id> destroyed_on;
+    std::promise<std::thread::id> loop_thread;
+    {
+        EventLoop loop("test");
+        struct OnDestruction {
+            std::promise<std::thread::id>* destroyed_on = nullptr;
+            ~OnDestruction() {
+                if (destroyed_on) destroyed_on->set_value(std::this_thread::get_id());
+            }
+        };
+        auto witness = std::make_shared<OnDestruction>();
+        witness->destroyed_on = &destroyed_on;
+        loop.post([&, witness]() mutable {
+            loop_thread.set_value(std::this_thread::get_id());
+            loop.run_at(Clock::now() + 1h, [&ran, witness] { ran = true; });
+            witness.reset();  // the timer's copy is the last
+        });
+    }
+    const std::thread::id loop_id = loop_thread.get_future().get();
+    auto destroyed = destroyed_on.get_future();
+    ASSERT_EQ(destroyed.wait_for(0s), std::future_status::ready);  // by the time the loop is gone
+    EXPECT_EQ(destroyed.get(), loop_id);
+    EXPECT_FALSE(ran.load());
+}
+
+TEST(EventLoop, ATimerThatThrowsIsIgnoredAndTheNextRuns) {
+    EventLoop loop("test");
+    std::promise<void> next_ran;
+    loop.post([&] {
+        loop.run_at(Clock::now(), [] { throw std::runtime_error("a timer's failure"); });
+        loop.run_at(Clock::now(), [&next_ran] { next_ran.set_value(); });
+    });
+    EXPECT_EQ(next_ran.get_future().wait_for(scaled(10s)), std::future_status::ready);
 }
 
 Detached wait_one_of_many(EventLoop& loop, int descriptor, std::atomic<int>& resumptions, std::atomic<int>& total) {

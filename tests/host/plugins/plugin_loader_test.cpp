@@ -161,7 +161,7 @@ TEST_F(PluginLoaderTest, APluginOfAnotherContractIsRefusedBeforeAnyOfItsCodeRuns
 
     EXPECT_EQ(refusal(config("marker", test_paths::kConstructorMarkerPlugin)),
               std::string("plugin 'marker' (") + test_paths::kConstructorMarkerPlugin +
-                  "): was built for plugin contract 99, this host speaks contract 2.2 (rebuild the plugin against "
+                  "): was built for plugin contract 99, this host speaks contract 2.3 (rebuild the plugin against "
                   "this host's plugin_api)");
     EXPECT_FALSE(std::filesystem::exists(marker)) << "the plugin's static constructor ran";
 
@@ -212,14 +212,14 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"RegistrationThrows", "failing", test_paths::kFailingRegistrationPlugin,
                 "failed to register its endpoints: database unreachable"},
         Refusal{"AnotherMajorContract", "future", test_paths::kContractV99Plugin,
-                "was built for plugin contract 99, this host speaks contract 2.2 (rebuild the plugin against this "
+                "was built for plugin contract 99, this host speaks contract 2.3 (rebuild the plugin against this "
                 "host's plugin_api)"},
         Refusal{"ContractOne", "old", test_paths::kContractV1Plugin,
-                "was built for plugin contract 1, this host speaks contract 2.2 (rebuild the plugin against this "
+                "was built for plugin contract 1, this host speaks contract 2.3 (rebuild the plugin against this "
                 "host's plugin_api)"},
         Refusal{"ANewerMinorContract", "newer", test_paths::kContractV2_9Plugin,
-                "was built for plugin contract 2.9, this host speaks contract 2.2 (upgrade the host, or build the "
-                "plugin against contract 2.2)"}),
+                "was built for plugin contract 2.9, this host speaks contract 2.3 (upgrade the host, or build the "
+                "plugin against contract 2.3)"}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace

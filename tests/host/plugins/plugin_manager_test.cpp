@@ -76,7 +76,7 @@ TEST_F(PluginManagerTest, TwoPluginsClaimingOnePathAreRefused) {
 
 TEST_F(PluginManagerTest, OtherContractVersionIsRefusedAndLoggedNamingBothVersions) {
     EXPECT_THROW(manager_.load_all({plugin("future", test_paths::kContractV99Plugin)}), PluginRefused);
-    EXPECT_TRUE(log_.contains_text("was built for plugin contract 99, this host speaks contract 2.2"));
+    EXPECT_TRUE(log_.contains_text("was built for plugin contract 99, this host speaks contract 2.3"));
 }
 
 TEST_F(PluginManagerTest, OptionalPluginThatCannotBeLoadedIsLeftOutUntilItsFileAppears) {

@@ -1,4 +1,4 @@
-// The plugin contract, version 2.2: everything an endpoint plugin and the host share.
+// The plugin contract, version 2.3: everything an endpoint plugin and the host share.
 //
 // A plugin is a shared object that includes this header, implements EndpointPlugin and
 // exports it with PLUGIN_API_EXPORT(MyPlugin). The host reads the exported contract version
@@ -16,6 +16,9 @@
 // and ask the repository for its work without holding a thread (Repository::call_later());
 // a plugin whose handlers never wait may say so (Registrar::never_blocks()) and have them
 // run on the loop thread that read the request.
+//
+// Since 2.3 such a handler may also have the repository's answer come back to its own loop
+// thread (Repository::call_later_here()) rather than through the host's timer thread.
 //
 // Ownership: the host keeps a plugin's shared object loaded for as long as anything that
 // came out of it exists: the EndpointPlugin instance, every registered handler and hook, and
@@ -65,7 +68,7 @@ namespace plugin_api {
 
 /// The contract version a plugin is built against, exported by PLUGIN_API_EXPORT.
 inline constexpr std::uint32_t kContractMajor = 2;
-inline constexpr std::uint32_t kContractMinor = 2;
+inline constexpr std::uint32_t kContractMinor = 3;
 
 /// The C++ standard library ABI the plugin was compiled against. Strings, vectors and
 /// std::function cross the boundary, so host and plugin must agree on it.
@@ -272,6 +275,20 @@ public:
     /// destroyed without running (its Deferred then answers 500).
     virtual void call_later(std::span<const std::string> names, std::string data,
                             std::function<void(std::string)> done) = 0;
+
+    // ---- 2.3 ----
+
+    /// call_later(), with `done` run on the thread that calls this one when that thread is
+    /// one of the host's loop threads (in a handler or filter hook of a plugin that said
+    /// Registrar::never_blocks()): the answer is then completed and written by the thread
+    /// that read the request, with no hand-over to the timer thread and back. Called from
+    /// any other thread, `done` runs on the timer thread, as call_later()'s does. Either way
+    /// `done` never runs inside this call, must not block (on a loop thread it holds up
+    /// every connection of that thread), has its exceptions logged and ignored, and is
+    /// destroyed without running at shutdown. Unlike call_later()'s, two such `done`s may
+    /// run at the same time, on different loop threads.
+    virtual void call_later_here(std::span<const std::string> names, std::string data,
+                                 std::function<void(std::string)> done) = 0;
 
 protected:
     ~Repository() = default;
