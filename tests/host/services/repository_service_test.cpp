@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "contract/plugin_deferred.hpp"
+#include "http/event_loop.hpp"
 #include "http/pending_response.hpp"
 #include "support/eventually.hpp"
 #include "support/log_capture.hpp"
@@ -88,31 +89,100 @@ struct OwningCallback {
     }
 };
 
-TEST(RepositoryService, ThePluginIsHeldUntilTheCallbackThatOwnedItsDeferredIsDestroyed) {
-    RepositoryService repository(std::chrono::milliseconds(0), Poco::Logger::get("host.repository"));
-    auto plugin_let_go = std::make_shared<std::atomic<bool>>(false);
-    // The route's endpoint, the Deferred's only hold on the plugin: its deleter marks the plugin let go.
-    auto* built = new Endpoint{nullptr, "owning", "GET", RouteTemplate::parse("/owning"), nullptr};
-    std::shared_ptr<const Endpoint> endpoint(built, [plugin_let_go](const Endpoint* gone) {
-        delete gone;
-        plugin_let_go->store(true);
-    });
-    auto deferred = std::make_shared<PluginDeferred>(Poco::Logger::get("host.repository"), std::move(endpoint),
-                                                     HttpResponse{}, "");
-    const std::shared_ptr<PendingResponse> pending = deferred->pending();
-    deferred->release();
-
-    auto let_go_before = std::make_shared<std::promise<bool>>();
+/// A request deferred by a plugin whose only hold is the Deferred's, and a callback that
+/// owns that Deferred and reports whether the plugin was let go of before the callback's
+/// own code had finished being destroyed.
+struct DeferredOfAPlugin {
+    std::shared_ptr<std::atomic<bool>> plugin_let_go = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<PendingResponse> pending;
+    std::shared_ptr<std::promise<bool>> let_go_before = std::make_shared<std::promise<bool>>();
     std::future<bool> reported = let_go_before->get_future();
-    {
-        OwningCallback callback(OwningCallback::After(plugin_let_go, let_go_before), std::move(deferred));
-        repository.call_later(kFirstNames, "first", std::function<void(std::string)>(std::move(callback)));
+    std::shared_ptr<PluginDeferred> deferred;
+
+    DeferredOfAPlugin() {
+        // The route's endpoint: its deleter marks the plugin let go.
+        auto* built = new Endpoint{nullptr, "owning", "GET", RouteTemplate::parse("/owning"), nullptr};
+        std::shared_ptr<const Endpoint> endpoint(built, [let_go = plugin_let_go](const Endpoint* gone) {
+            delete gone;
+            let_go->store(true);
+        });
+        deferred = std::make_shared<PluginDeferred>(Poco::Logger::get("host.repository"), std::move(endpoint),
+                                                    HttpResponse{}, "");
+        pending = deferred->pending();
+        deferred->release();
+    }
+
+    /// The callback, which takes the Deferred.
+    std::function<void(std::string)> callback() {
+        OwningCallback owning(OwningCallback::After(plugin_let_go, let_go_before), std::move(deferred));
+        return std::function<void(std::string)>(std::move(owning));
     }  // the moved-from callback reports nothing: its After is moved from
 
-    ASSERT_EQ(reported.wait_for(test_support::scaled(std::chrono::seconds(5))), std::future_status::ready);
-    EXPECT_FALSE(reported.get()) << "the plugin was let go of while its callback's code still ran";
-    EXPECT_TRUE(test_support::eventually([&] { return plugin_let_go->load(); }));
-    EXPECT_EQ(pending->take().body, "first_first,first_second Executed");
+    /// Waits for the callback's destruction; false if the plugin was let go of before it ended.
+    bool held_until_the_callback_was_destroyed() {
+        if (reported.wait_for(test_support::scaled(std::chrono::seconds(5))) != std::future_status::ready) {
+            ADD_FAILURE() << "the callback was never destroyed";
+            return false;
+        }
+        return !reported.get();
+    }
+};
+
+TEST(RepositoryService, ThePluginIsHeldUntilTheCallbackThatOwnedItsDeferredIsDestroyed) {
+    RepositoryService repository(std::chrono::milliseconds(0), Poco::Logger::get("host.repository"));
+    DeferredOfAPlugin request;
+    repository.call_later(kFirstNames, "first", request.callback());
+
+    EXPECT_TRUE(request.held_until_the_callback_was_destroyed()) << "the plugin was let go of while its callback's code still ran";
+    EXPECT_TRUE(test_support::eventually([&] { return request.plugin_let_go->load(); }));
+    EXPECT_EQ(request.pending->take().body, "first_first,first_second Executed");
+}
+
+TEST(RepositoryService, ACallbackDroppedUnrunAtStopHoldsThePluginUntilItIsDestroyed) {
+    RepositoryService repository(std::chrono::hours(1), Poco::Logger::get("host.repository"));
+    DeferredOfAPlugin request;
+    repository.call_later(kFirstNames, "first", request.callback());
+    repository.stop_timer();
+
+    EXPECT_TRUE(request.held_until_the_callback_was_destroyed()) << "the plugin was let go of while its callback's code still ran";
+    EXPECT_TRUE(request.plugin_let_go->load());
+    EXPECT_EQ(request.pending->take().status, 500);  // its Deferred dropped without complete()
+}
+
+TEST(RepositoryService, CallLaterHereRunsOnTheCallingLoopThreadAndTheTimersThreadElsewhere) {
+    RepositoryService repository(std::chrono::milliseconds(0), Poco::Logger::get("host.repository"));
+    EventLoop loop("ph-loop-test");
+    std::promise<std::pair<std::thread::id, std::thread::id>> on_loop;  // the caller's, done's
+    loop.post([&] {
+        repository.call_later_here(kFirstNames, "first", [&on_loop, caller = std::this_thread::get_id()](std::string) {
+            on_loop.set_value({caller, std::this_thread::get_id()});
+        });
+    });
+    auto [caller, done] = on_loop.get_future().get();
+    EXPECT_EQ(done, caller);
+
+    std::promise<std::thread::id> elsewhere;
+    repository.call_later_here(kFirstNames, "first", [&elsewhere](std::string) { elsewhere.set_value(std::this_thread::get_id()); });
+    const std::thread::id timer = elsewhere.get_future().get();
+    EXPECT_NE(timer, std::this_thread::get_id());
+    EXPECT_NE(timer, caller);
+}
+
+TEST(RepositoryService, ACallbackALoopDropsUnrunAtStopHoldsThePluginUntilItIsDestroyed) {
+    RepositoryService repository(std::chrono::hours(1), Poco::Logger::get("host.repository"));
+    DeferredOfAPlugin request;
+    {
+        EventLoop loop("ph-loop-test");
+        std::promise<void> scheduled;
+        loop.post([&] {
+            repository.call_later_here(kFirstNames, "first", request.callback());
+            scheduled.set_value();
+        });
+        scheduled.get_future().wait();
+    }  // the loop stops with the callback not yet due
+
+    EXPECT_TRUE(request.held_until_the_callback_was_destroyed()) << "the plugin was let go of while its callback's code still ran";
+    EXPECT_TRUE(request.plugin_let_go->load());
 }
 
 }  // namespace
