@@ -50,7 +50,7 @@ std::string client_key(int descriptor) {
 
 }  // namespace
 
-ConnectionGate::ConnectionGate(Settings settings) : settings_(settings), capacity_(settings.capacity) {}
+ConnectionGate::ConnectionGate(Settings settings) : settings_(settings) {}
 
 ConnectionGate::Admission ConnectionGate::accept(int descriptor) {
     if (draining()) return {Verdict::draining, nullptr};
@@ -62,7 +62,7 @@ ConnectionGate::Admission ConnectionGate::accept(int descriptor) {
             return {Verdict::client_at_limit, nullptr};
         }
     }
-    const std::size_t capacity = capacity_.load();
+    const std::size_t capacity = settings_.capacity;
     if (capacity != 0 && tracked_.size() >= capacity) return {Verdict::at_capacity, nullptr};
     if (!client.empty()) ++per_client_[client];
     auto connection = std::make_shared<Tracked>(descriptor, std::move(client));

@@ -93,9 +93,7 @@ public:
     /// no longer be answered. Returns how many there were.
     std::size_t abort_all();
 
-    /// Changes the capacity (the host lowers it when it cannot make as many threads).
-    void set_capacity(std::size_t capacity) { capacity_.store(capacity); }
-    std::size_t capacity() const { return capacity_.load(); }
+    std::size_t capacity() const { return settings_.capacity; }
     std::size_t per_client() const { return settings_.per_client; }
 
     /// Adds to `out` the gauges connections_open and connections_max, valued now. The
@@ -110,7 +108,6 @@ private:
     void forget_client(const Tracked& connection);
 
     const Settings settings_;
-    std::atomic<std::size_t> capacity_;
     std::atomic<bool> draining_{false};
     std::atomic<std::size_t> queued_{0};
 

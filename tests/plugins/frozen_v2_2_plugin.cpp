@@ -6,18 +6,14 @@
 //   POST /frozen22  →  200 "<the handler's thread> <the thread `done` ran on> <the repository's result>"
 #include <plugin_api/endpoint_plugin.hpp>
 
-#include <pthread.h>
+#include "thread_name.hpp"
 
 #include <array>
 #include <string>
 
 namespace {
 
-std::string thread_name() {
-    std::array<char, 16> name{};
-    pthread_getname_np(pthread_self(), name.data(), name.size());
-    return name.data();
-}
+using test_plugins::thread_name;
 
 class Frozen22Plugin final : public plugin_api::EndpointPlugin {
 public:

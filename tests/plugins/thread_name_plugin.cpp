@@ -8,18 +8,14 @@
 // thread> <the thread `done` ran on>".
 #include <plugin_api/endpoint_plugin.hpp>
 
-#include <pthread.h>
+#include "thread_name.hpp"
 
 #include <array>
 #include <string>
 
 namespace {
 
-std::string thread_name() {
-    std::array<char, 16> name{};
-    pthread_getname_np(pthread_self(), name.data(), name.size());
-    return name.data();
-}
+using test_plugins::thread_name;
 
 class ThreadNamePlugin final : public plugin_api::EndpointPlugin {
 public:
