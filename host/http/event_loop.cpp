@@ -122,8 +122,10 @@ void EventLoop::run_at(Clock::time_point when, std::function<void()> callback) {
 }
 
 void EventLoop::run_timers() {
-    const Clock::time_point now = Clock::now();
-    while (!timers_.empty() && timers_.front().at <= now) {
+    // epoll_wait(2) counts whole milliseconds, rounded up: a timer would run up to 1 ms late.
+    // Those due within kTimerSlack run now instead, up to that much early, as TimerThread's do.
+    const Clock::time_point cutoff = Clock::now() + kTimerSlack;
+    while (!timers_.empty() && timers_.front().at <= cutoff) {
         std::pop_heap(timers_.begin(), timers_.end(), std::greater<>());
         std::function<void()> callback = std::move(timers_.back().callback);
         timers_.pop_back();
@@ -168,7 +170,7 @@ int EventLoop::next_timeout_ms() {
     if (deadlines_.empty() && timers_.empty()) return -1;
     Clock::time_point next = Clock::time_point::max();
     if (!deadlines_.empty()) next = deadlines_.front().at;
-    if (!timers_.empty()) next = std::min(next, timers_.front().at);
+    if (!timers_.empty()) next = std::min(next, timers_.front().at - kTimerSlack);
     const auto left = next - Clock::now();
     if (left <= Clock::duration::zero()) return 0;
     return static_cast<int>(std::min<long long>(std::chrono::ceil<std::chrono::milliseconds>(left).count(), 3600 * 1000));

@@ -134,9 +134,12 @@ public:
     /// The loop whose thread calls this; null on any other thread.
     static EventLoop* current();
 
-    /// Loop thread: runs `callback` on this thread at `when` (once the events at hand are
-    /// handled, if that has passed), never inside this call; those due at the same time in
-    /// the order given. One that throws is ignored (wrap it to log). One not yet run when
+    /// How early a timer may run: its loop wakes once for those due close together.
+    static constexpr std::chrono::milliseconds kTimerSlack{1};
+
+    /// Loop thread: runs `callback` on this thread at `when`, or up to kTimerSlack before it
+    /// (once the events at hand are handled, if that has passed), never inside this call;
+    /// those due at the same time in the order given. One that throws is ignored (wrap it to log). One not yet run when
     /// the loop stops is destroyed on its thread without running.
     void run_at(Clock::time_point when, std::function<void()> callback);
 
